@@ -16,6 +16,7 @@ static int help(void) {
 	       "Bake a bootable, offline Kubernetes appliance image from a YAML profile.\n"
 	       "\n"
 	       "Commands:\n"
+	       "  build [PROFILE] -o DIR  Bake PROFILE (default: the embedded one) into DIR\n"
 	       "  validate PROFILE...   Check profiles without building anything\n"
 	       "  show-default          Print the embedded default profile\n"
 	       "\n"
@@ -31,6 +32,7 @@ static int help(void) {
 
 static const Verb verbs[] = {
 	{ "help",         VERB_ANY, VERB_ANY, verb_help     },
+	{ "build",        VERB_ANY, VERB_ANY, verb_build    },
 	{ "validate",     2,        VERB_ANY, verb_validate },
 	{ "show-default", 1,        1,        verb_show_default },
 };

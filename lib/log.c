@@ -13,6 +13,9 @@
 
 #include "log.h"
 
+/* Where libsystemd sends structured messages (not configurable there either). */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
 static int max_level = LOG_INFO;
 static LogTarget target = LOG_TARGET_AUTO;
 static int stderr_is_journal = -1;
@@ -82,6 +85,11 @@ static int log_to_journal(int level, int error, const LogField *fields, size_t n
 	size_t k = 0;
 	int r = 0;
 
+	/* sd_journal_sendv() returns success when journald's socket does not exist (it drops
+	 * the message on purpose), which would defeat our fallback to stderr: check first. */
+	if (access(JOURNAL_SOCKET, F_OK) < 0)
+		return -errno;
+
 	memset(strings, 0, sizeof strings);
 	if (asprintf(&strings[k++], "MESSAGE=%s", msg) < 0 ||
 	    asprintf(&strings[k++], "PRIORITY=%i", level) < 0 ||
@@ -129,11 +137,30 @@ int log_internal(int level, int error, const LogField *fields, size_t n_fields,
 	    log_to_journal(level, error, fields, n_fields, file, line, func, msg) >= 0)
 		return ret;
 
-	/* stderr: one line, the fields that identify the context first. */
-	fprintf(stderr, "%s: ", program_invocation_short_name);
+	/* stderr: one line, the fields that identify the context first. The whole line goes
+	 * out in one writev(): stderr is unbuffered, so separate fprintf() calls would be
+	 * separate write()s, and lines of processes sharing the stream (the supervisor and
+	 * its children, the journal stream) would interleave mid-line. iovecs: program,
+	 * ": ", five per field, message, newline. */
+	struct iovec iov[4 + 5 * n_fields];
+	size_t k = 0;
+#define IOV_STR(s) iov[k++] = (struct iovec) { .iov_base = (char *) (s), .iov_len = strlen(s) }
+	IOV_STR(program_invocation_short_name);
+	IOV_STR(": ");
 	for (size_t i = 0; i < n_fields; i++)
-		if (fields[i].name && fields[i].value)
-			fprintf(stderr, "[%s=%s] ", fields[i].name, fields[i].value);
-	fprintf(stderr, "%s\n", msg);
+		if (fields[i].name && fields[i].value) {
+			IOV_STR("[");
+			IOV_STR(fields[i].name);
+			IOV_STR("=");
+			IOV_STR(fields[i].value);
+			IOV_STR("] ");
+		}
+	IOV_STR(msg);
+	IOV_STR("\n");
+#undef IOV_STR
+	/* Best effort: there is nowhere left to report a failing stderr. */
+	(void) fflush(stderr);
+	ssize_t n = writev(STDERR_FILENO, iov, (int) k);
+	(void) n;
 	return ret;
 }

@@ -56,3 +56,5 @@ _printf_(8, 9) int log_internal(int level, int error, const LogField *fields, si
 	ELEMENTSOF(((const LogField[]) { __VA_ARGS__ }))
 #define log_struct(level, error, fields_and_count, ...) \
 	log_internal((level), (error), fields_and_count, __FILE__, __LINE__, __func__, __VA_ARGS__)
+
+#define log_oom() log_error_errno(-ENOMEM, "Out of memory.")

@@ -70,3 +70,9 @@ static inline void _reset_errno_(int *saved) {
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* free() that returns NULL, for "p = mfree_str(p);". */
+static inline void *mfree_str(void *p) {
+	free(p);
+	return NULL;
+}

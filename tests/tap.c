@@ -11,7 +11,7 @@
 
 static unsigned n_tests, n_failed;
 
-static void vprint_line(const char *prefix, const char *fmt, va_list ap) {
+_printf_(2, 0) static void vprint_line(const char *prefix, const char *fmt, va_list ap) {
 	fputs(prefix, stdout);
 	vfprintf(stdout, fmt, ap);
 	fputc('\n', stdout);

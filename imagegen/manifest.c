@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manifest.json: what is in the image and where it came from. Keys sorted, so that two
+ * builds of the same inputs write the same bytes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "config.h"
+#include "fileio.h"
+#include "log.h"
+#include "strv.h"
+
+typedef struct Stanza {
+	const char *name, *version;
+	bool installed;
+} Stanza;
+
+static int stanza_flush(Stanza *st, json_t *pkgs) {
+	int r = 0;
+	if (st->name && st->version && st->installed)
+		r = json_object_set_new(pkgs, st->name, json_string(st->version)) < 0 ? -ENOMEM : 0;
+	*st = (Stanza) {};
+	return r;
+}
+
+/* dpkg's status file: Package/Version of every package whose Status is installed. */
+static int installed_packages(const char *status_path, json_t **ret) {
+	_cleanup_free_ char *text = NULL;
+	int r = read_full_file(status_path, &text, NULL);
+	if (r < 0)
+		return r;
+
+	json_t *pkgs = json_object();
+	if (!pkgs)
+		return -ENOMEM;
+	Stanza st = {};
+	for (char *l = text; l && r >= 0; ) {
+		char *nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		if (l[0] == '\0')
+			r = stanza_flush(&st, pkgs);
+		else if (strneq(l, "Package: ", 9))
+			st.name = l + 9;
+		else if (strneq(l, "Version: ", 9))
+			st.version = l + 9;
+		else if (strneq(l, "Status: ", 8))
+			st.installed = streq(l + 8, "install ok installed");
+		l = nl ? nl + 1 : NULL;
+	}
+	if (r >= 0)
+		r = stanza_flush(&st, pkgs);
+	if (r < 0) {
+		json_decref(pkgs);
+		return r;
+	}
+	*ret = pkgs;
+	return 0;
+}
+
+int step_manifest(Build *b) {
+	_cleanup_free_ char *status = NULL, *path = NULL, *text = NULL;
+	json_t *packages = NULL;
+	char version[32];
+	int r;
+
+	if (asprintf(&status, "%s/lib/dpkg/status", b->var_tree_dir) < 0 ||
+	    asprintf(&path, "%s/manifest.json", b->staging_dir) < 0)
+		return log_oom();
+	r = installed_packages(status, &packages);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read the package list from %s: %m", status);
+
+	const KubernetesVersion *kv = &b->profile->kubernetes.version;
+	snprintf(version, sizeof version, "v%u.%u.%u", kv->major, kv->minor, kv->patch);
+
+	json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s}, s:I, s:s, s:{s:b, s:s, s:O}, s:o, s:O, s:O, s:{s:s, s:I}}",
+			      "manifestVersion", 1,
+			      "kilnVersion", KILN_VERSION,
+			      "profile", "name", b->profile->name, "sha256", b->profile_sha256,
+			      "sourceDateEpoch", (json_int_t) b->epoch,
+			      "kernel", b->kernel_version,
+			      "kubernetes", "present", b->kubernetes_present, "version", version, "artifacts", b->artifacts,
+			      "packages", packages,
+			      "files", b->files,
+			      "partitions", b->partitions,
+			      "image", "rootSha256", b->root_sha256, "diskSize", (json_int_t) b->layout.disk_size);
+	if (!m)
+		return log_oom();
+	text = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(2));
+	json_decref(m);
+	if (!text)
+		return log_oom();
+	size_t n = strlen(text);
+	char *t = realloc(text, n + 2);
+	if (!t)
+		return log_oom();
+	text = t;
+	text[n] = '\n';
+	text[n + 1] = '\0';
+	r = write_file_atomic(path, text, n + 1, 0644, 0);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write %s: %m", path);
+	return 0;
+}

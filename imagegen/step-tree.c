@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The image's tree: the cached Debian root file system unpacked, then kiln laid over it
+ * (rootfs/ overlay, units, the node programs, the profile), its first-boot identity
+ * prepared, the kernel moved out for the ESP and /var split off for its own partition. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "config.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "log.h"
+#include "rm-rf.h"
+#include "strv.h"
+
+/* The node programs: where an uninstalled build tree has them, where an installed kiln has
+ * them, and where they go in the image. */
+static const struct PayloadFile {
+	const char *build_path;
+	const char *installed_path;
+	const char *image_path;
+} payload[] = {
+	{ "supervisor/kiln-supervisor", KILN_LIBEXEC_DIR "/kiln-supervisor", "/usr/libexec/kiln/kiln-supervisor" },
+	{ "supervisor/kiln-firstboot",  KILN_LIBEXEC_DIR "/kiln-firstboot",  "/usr/libexec/kiln/kiln-firstboot" },
+	{ "supervisor/kilnctl",         KILN_BIN_DIR "/kilnctl",             "/usr/bin/kilnctl" },
+};
+
+static const char *const kubernetes_binaries[] = { "kubeadm", "kubelet", "kubectl", "crictl" };
+
+static int tree_unpack(Build *b) {
+	int r = tree_link_copy(b->rootfs_tree, b->tree_dir);
+	if (r < 0)
+		return log_error_errno(r, "Cannot copy %s to %s: %m", b->rootfs_tree, b->tree_dir);
+	return 0;
+}
+
+/* The kernel and initrd boot from the ESP; the root file system does not need them. */
+static int tree_take_kernel(Build *b) {
+	_cleanup_free_ char *pattern = NULL, *kdir = NULL, *initrd = NULL, *kdst = NULL, *idst = NULL;
+	glob_t g = {};
+	int r;
+
+	if (asprintf(&pattern, "%s/boot/vmlinuz-*", b->tree_dir) < 0)
+		return log_oom();
+	if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
+		globfree(&g);
+		return log_error_errno(-ENOENT, "The root file system has no kernel in /boot; is %s installed?",
+				       b->profile->kernel.package);
+	}
+	if (g.gl_pathc > 1)
+		log_warning("Several kernels in /boot; using the last one.");
+	const char *vmlinuz = g.gl_pathv[g.gl_pathc - 1];
+	b->kernel_version = strdup(strrchr(vmlinuz, '/') + strlen("/vmlinuz-"));
+	if (!b->kernel_version || asprintf(&initrd, "%s/boot/initrd.img-%s", b->tree_dir, b->kernel_version) < 0 ||
+	    asprintf(&kdir, "%s/kiln", b->esp_tree_dir) < 0 ||
+	    asprintf(&kdst, "%s/vmlinuz", kdir) < 0 || asprintf(&idst, "%s/initrd.img", kdir) < 0) {
+		globfree(&g);
+		return log_oom();
+	}
+	r = mkdir_p(kdir, 0755);
+	if (r >= 0 && rename(vmlinuz, kdst) < 0)
+		r = -errno;
+	globfree(&g);
+	if (r < 0)
+		return log_error_errno(r, "Cannot move the kernel out of the tree: %m");
+	if (rename(initrd, idst) < 0)
+		return log_error_errno(-errno, "The kernel %s has no initrd (%s): %m", b->kernel_version, initrd);
+	return 0;
+}
+
+/* Enable a unit the way "systemctl enable" would, from its [Install] WantedBy= and
+ * RequiredBy= lines: a symlink in /etc/systemd/system/<target>.wants/. */
+static int tree_enable_unit(Build *b, const char *unit_path, const char *unit_name) {
+	_cleanup_free_ char *text = NULL;
+	int r = read_full_file(unit_path, &text, NULL);
+	if (r < 0)
+		return r;
+
+	bool install = false;
+	for (char *l = text, *nl; l; l = nl) {
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl++ = '\0';
+		if (l[0] == '[') {
+			install = streq(l, "[Install]");
+			continue;
+		}
+		const char *kind = strneq(l, "WantedBy=", 9) ? ".wants" : strneq(l, "RequiredBy=", 11) ? ".requires" : NULL;
+		if (!install || !kind)
+			continue;
+		char *targets = strchr(l, '=') + 1, *save = NULL;
+		for (char *t = strtok_r(targets, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+			_cleanup_free_ char *link = NULL, *target = NULL;
+			if (asprintf(&link, "%s/etc/systemd/system/%s%s/%s", b->tree_dir, t, kind, unit_name) < 0 ||
+			    asprintf(&target, "/usr/lib/systemd/system/%s", unit_name) < 0)
+				return -ENOMEM;
+			if ((r = mkdir_parents(link, 0755)) < 0)
+				return r;
+			(void) unlink(link);
+			if (symlink(target, link) < 0)
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+static int tree_install_units(Build *b) {
+	_cleanup_free_ char *dir = NULL;
+	struct dirent **names = NULL;
+	int n, r = 0;
+
+	if (asprintf(&dir, "%s/units", b->data_dir) < 0)
+		return log_oom();
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return log_error_errno(-errno, "Cannot read the units in %s: %m", dir);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		const char *dot = strrchr(name, '.');
+		if (r >= 0 && dot && (streq(dot, ".service") || streq(dot, ".target") || streq(dot, ".timer"))) {
+			_cleanup_free_ char *src = NULL, *rel = NULL;
+			if (asprintf(&src, "%s/%s", dir, name) < 0 || asprintf(&rel, "/usr/lib/systemd/system/%s", name) < 0)
+				r = -ENOMEM;
+			else if ((r = tree_copy_file(b, src, rel, 0644)) >= 0)
+				r = tree_enable_unit(b, src, name);
+			if (r < 0)
+				log_error_errno(r, "Cannot install the unit %s: %m", name);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+static int tree_install_payload(Build *b) {
+	for (size_t i = 0; i < ELEMENTSOF(payload); i++) {
+		_cleanup_free_ char *src = NULL;
+		const struct PayloadFile *f = &payload[i];
+		int r;
+
+		if (b->payload_dir[0] ? asprintf(&src, "%s/%s", b->payload_dir, f->build_path) < 0
+				      : !(src = strdup(f->installed_path)))
+			return log_oom();
+		r = tree_copy_file(b, src, f->image_path, 0755);
+		if (r < 0)
+			return log_error_errno(r, "Cannot install %s into the image: %m", src);
+	}
+	return 0;
+}
+
+/* kubeadm, kubelet, kubectl and crictl from --artifacts, else from the cache. */
+static void kubernetes_version_string(const Profile *p, char buf[static 32]) {
+	const KubernetesVersion *v = &p->kubernetes.version;
+	snprintf(buf, 32, "v%u.%u.%u", v->major, v->minor, v->patch);
+}
+
+static int tree_install_kubernetes(Build *b) {
+	char version[32];
+	kubernetes_version_string(b->profile, version);
+	_cleanup_free_ char *cached = NULL;
+	char missing[256] = "";
+	int r;
+
+	if (b->opts.without_kubernetes) {
+		b->kubernetes_present = false;
+		log_info("Kubernetes: not installed (--without-kubernetes); the node will report its cluster phase as \"not installed\".");
+		return 0;
+	}
+	if (asprintf(&cached, "%s/artifacts/kubernetes-%s", b->cache_dir, version) < 0)
+		return log_oom();
+	const char *dir = b->opts.artifacts_dir ?: cached;
+
+	for (size_t i = 0; i < ELEMENTSOF(kubernetes_binaries); i++) {
+		_cleanup_free_ char *p = NULL;
+		if (asprintf(&p, "%s/%s", dir, kubernetes_binaries[i]) < 0)
+			return log_oom();
+		if (access(p, R_OK) < 0) {
+			log_error("Kubernetes %s: %s is missing (looked in %s).", version, kubernetes_binaries[i], dir);
+			strcat(missing, missing[0] ? ", " : "");
+			strcat(missing, kubernetes_binaries[i]);
+		}
+	}
+	if (missing[0])
+		return log_error_errno(-ENOENT,
+				       "Missing Kubernetes binaries: %s. Put them in a directory and pass --artifacts DIR, "
+				       "or place them in %s, or build the base appliance with --without-kubernetes.",
+				       missing, cached);
+
+	for (size_t i = 0; i < ELEMENTSOF(kubernetes_binaries); i++) {
+		_cleanup_free_ char *src = NULL, *rel = NULL;
+		if (asprintf(&src, "%s/%s", dir, kubernetes_binaries[i]) < 0 ||
+		    asprintf(&rel, "/usr/bin/%s", kubernetes_binaries[i]) < 0)
+			return log_oom();
+		r = tree_copy_file(b, src, rel, 0755);
+		if (r < 0)
+			return log_error_errno(r, "Cannot install %s: %m", src);
+		json_t *f = json_object_get(b->files, rel);
+		if (json_object_set(b->artifacts, kubernetes_binaries[i], f) < 0)
+			return log_oom();
+	}
+	b->kubernetes_present = true;
+	return 0;
+}
+
+/* First boot: an empty machine-id makes systemd treat the boot as the first one (and
+ * generate one); the hostname is the profile's, or kiln-firstboot derives it. */
+static int tree_identity(Build *b) {
+	_cleanup_free_ char *machine_id = NULL, *dbus_id = NULL, *hostname = NULL;
+	const Profile *p = b->profile;
+	int r;
+
+	if (asprintf(&machine_id, "%s/etc/machine-id", b->tree_dir) < 0 ||
+	    asprintf(&dbus_id, "%s/var/lib/dbus/machine-id", b->tree_dir) < 0 ||
+	    asprintf(&hostname, "%s/etc/hostname", b->tree_dir) < 0)
+		return log_oom();
+	r = write_file_atomic(machine_id, "", 0, 0444, 0);
+	if (r < 0)
+		return log_error_errno(r, "Cannot empty /etc/machine-id: %m");
+	struct stat st;
+	if (lstat(dbus_id, &st) == 0 && S_ISREG(st.st_mode))
+		(void) unlink(dbus_id);
+
+	(void) unlink(hostname);
+	if (p->node.hostname && p->n_nodes == 0) {
+		_cleanup_free_ char *line = NULL;
+		if (asprintf(&line, "%s\n", p->node.hostname) < 0)
+			return log_oom();
+		r = tree_add_file(b, "/etc/hostname", line, strlen(line), 0644);
+		if (r < 0)
+			return log_error_errno(r, "Cannot write /etc/hostname: %m");
+	}
+	return 0;
+}
+
+static int tree_kiln_files(Build *b) {
+	_cleanup_free_ char *fstab = NULL, *image = NULL, *efi = NULL;
+	char var_uuid[UUID_STRING_LEN + 1], version[32];
+	int r;
+
+	uuid_to_string(&b->ids.var, var_uuid);
+	kubernetes_version_string(b->profile, version);
+	/* The initramfs mounts /var (and the /etc overlay on it) before systemd starts; this
+	 * line tells systemd what it is and has it grown to its partition. */
+	if (asprintf(&fstab, "# kiln: the var partition, mounted by the initramfs\n"
+			     "PARTUUID=%s /var ext4 rw,noatime,x-systemd.growfs 0 0\n", var_uuid) < 0)
+		return log_oom();
+
+	json_t *img = json_pack("{s:s, s:s, s:s, s:{s:b, s:s}}",
+				"kilnVersion", KILN_VERSION,
+				"profile", b->profile->name,
+				"profileSha256", b->profile_sha256,
+				"kubernetes", "present", b->kubernetes_present,
+				"version", version);
+	if (!img)
+		return log_oom();
+	image = json_dumps(img, JSON_SORT_KEYS | JSON_INDENT(2));
+	json_decref(img);
+	if (!image || asprintf(&efi, "%s/efi", b->tree_dir) < 0)
+		return log_oom();
+
+	static const char repart[] =
+		"# kiln: grow the var partition into the rest of the disk at first boot.\n"
+		"[Partition]\nType=var\n";
+	if ((r = tree_add_file(b, "/etc/fstab", fstab, strlen(fstab), 0644)) < 0 ||
+	    (r = tree_add_file(b, "/usr/lib/kiln/profile.yaml", b->profile_text, b->profile_size, 0644)) < 0 ||
+	    (r = tree_add_file(b, "/usr/lib/kiln/image.json", image, strlen(image), 0644)) < 0 ||
+	    (r = tree_add_file(b, "/usr/lib/repart.d/50-kiln-var.conf", repart, strlen(repart), 0644)) < 0)
+		return log_error_errno(r, "Cannot write kiln's files into the tree: %m");
+	/* systemd-gpt-auto-generator mounts the ESP on /efi; the read-only root must have it. */
+	if (mkdir(efi, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(-errno, "Cannot create /efi: %m");
+	return 0;
+}
+
+/* /var lives on its own partition: move it out and leave an empty mount point. */
+static int tree_split_var(Build *b) {
+	_cleanup_free_ char *var = NULL;
+	if (asprintf(&var, "%s/var", b->tree_dir) < 0)
+		return log_oom();
+	if (rename(var, b->var_tree_dir) < 0)
+		return log_error_errno(-errno, "Cannot move /var out of the tree: %m");
+	if (mkdir(var, 0755) < 0)
+		return log_error_errno(-errno, "Cannot create the /var mount point: %m");
+	return 0;
+}
+
+int step_tree(Build *b) {
+	_cleanup_free_ char *overlay = NULL;
+	int r;
+
+	if (!(b->tree_dir = build_work_path(b, "tree")) || !(b->var_tree_dir = build_work_path(b, "var-tree")) ||
+	    !(b->esp_tree_dir = build_work_path(b, "esp-tree")) || asprintf(&overlay, "%s/rootfs", b->data_dir) < 0)
+		return log_oom();
+
+	if ((r = tree_unpack(b)) < 0 || (r = tree_take_kernel(b)) < 0)
+		return r;
+	r = tree_copy_dir(b, overlay, "");
+	if (r < 0)
+		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
+	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 ||
+	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_identity(b)) < 0 || (r = tree_kiln_files(b)) < 0)
+		return r;
+	STRV_FOREACH(t, b->opts.extra_trees) {
+		r = tree_copy_dir(b, *t, "");
+		if (r < 0)
+			return log_error_errno(r, "Cannot lay the extra tree %s over the image: %m", *t);
+	}
+	if ((r = tree_split_var(b)) < 0)
+		return r;
+	if ((r = tree_clamp_mtimes(b->tree_dir, b->epoch)) < 0 || (r = tree_clamp_mtimes(b->var_tree_dir, b->epoch)) < 0 ||
+	    (r = tree_clamp_mtimes(b->esp_tree_dir, b->epoch)) < 0)
+		return log_error_errno(r, "Cannot clamp the tree's times: %m");
+	return 0;
+}

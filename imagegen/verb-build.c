@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kiln-imagegen build: the steps in order, in a staging directory next to OUTDIR that
+ * is renamed into place only when everything succeeded. An interrupted or failed build
+ * leaves no partial output, and says which step failed and why. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "default-profile.h"
+#include "diag.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "hash.h"
+#include "imagegen.h"
+#include "log.h"
+#include "process-util.h"
+#include "progress.h"
+#include "rm-rf.h"
+#include "strv.h"
+#include "verbs.h"
+
+static int step_workdir(Build *b);
+
+static const struct BuildStep {
+	const char *name;
+	const char *title;
+	int (*run)(Build *b);
+} steps[] = {
+	{ "plan",        "Plan",                                   step_plan },
+	{ "tools",       "Tools tree (Debian 13 file system tools)", step_tools },
+	{ "rootfs",      "Debian root file system (mmdebstrap)",   step_rootfs },
+	{ "workdir",     "Work directory",                         step_workdir },
+	{ "tree",        "Image tree",                             step_tree },
+	{ "root-image",  "Root file system image (erofs)",         step_root_image },
+	{ "var-image",   "Var file system image (ext4)",           step_var_image },
+	{ "esp",         "EFI system partition (FAT)",             step_esp },
+	{ "disk",        "GPT disk image",                         step_disk },
+	{ "manifest",    "Manifest",                               step_manifest },
+};
+
+Build *build_free(Build *b) {
+	if (!b)
+		return NULL;
+	if (b->tools_job > 0)
+		(void) kill_and_reap(b->tools_job, SIGKILL);
+	if (b->work_dir)
+		(void) rm_rf_path(b->work_dir, REMOVE_ROOT | REMOVE_MISSING_OK);
+	if (b->staging_dir)
+		(void) rm_rf_path(b->staging_dir, REMOVE_ROOT | REMOVE_MISSING_OK);
+	if (b->tools_job_tar)
+		(void) unlink(b->tools_job_tar);
+	safe_close(b->log_fd);
+	profile_free(b->profile);
+	free(b->profile_text);
+	free(b->mirror);
+	strv_free(b->packages);
+	free(b->self_dir);
+	free(b->data_dir);
+	free(b->payload_dir);
+	free(b->cache_dir);
+	free(b->tools_dir);
+	free(b->tools_key);
+	free(b->tools_job_tar);
+	free(b->work_dir);
+	free(b->work_in_tools);
+	free(b->staging_dir);
+	free(b->log_path);
+	free(b->rootfs_tar);
+	free(b->rootfs_tree);
+	free(b->tree_dir);
+	free(b->var_tree_dir);
+	free(b->esp_tree_dir);
+	free(b->kernel_version);
+	free(b->root_image);
+	free(b->var_image);
+	free(b->esp_image);
+	json_decref(b->files);
+	json_decref(b->artifacts);
+	json_decref(b->partitions);
+	strv_free(b->opts.extra_trees);
+	free(b);
+	return NULL;
+}
+
+/* The per-build directory inside the tools tree: the tree and the images are made there,
+ * so that the tools (run chrooted) see them. */
+static int step_workdir(Build *b) {
+	_cleanup_free_ char *parent = NULL;
+	int r;
+
+	if (asprintf(&parent, "%s/work", b->tools_dir) < 0 || asprintf(&b->work_dir, "%s/build-XXXXXX", parent) < 0)
+		return log_oom();
+	r = mkdir_p(parent, 0755);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create %s: %m", parent);
+	if (!mkdtemp(b->work_dir)) {
+		r = -errno;
+		b->work_dir = mfree_str(b->work_dir);
+		return log_error_errno(r, "Cannot create a work directory in %s: %m", parent);
+	}
+	if (chmod(b->work_dir, 0755) < 0)
+		return log_error_errno(-errno, "Cannot chmod %s: %m", b->work_dir);
+	if (asprintf(&b->work_in_tools, "/work/%s", strrchr(b->work_dir, '/') + 1) < 0)
+		return log_oom();
+	return 0;
+}
+
+static int load_profile(Build *b) {
+	_cleanup_(diag_list_done) DiagList diags = {};
+	const char *name = b->opts.profile_path ?: "<default profile>";
+	uint8_t md[HASH_SIZE_MAX];
+	size_t len;
+	int r;
+
+	if (b->opts.profile_path) {
+		r = read_full_file(b->opts.profile_path, &b->profile_text, &b->profile_size);
+		if (r < 0) {
+			log_error_errno(r, "Cannot read the profile %s: %m", b->opts.profile_path);
+			return EXIT_USAGE;
+		}
+	} else {
+		b->profile_text = malloc(kiln_default_profile_size + 1);
+		if (!b->profile_text)
+			return log_oom();
+		memcpy(b->profile_text, kiln_default_profile, kiln_default_profile_size + 1);
+		b->profile_size = kiln_default_profile_size;
+	}
+
+	r = profile_load_buffer(name, b->profile_text, b->profile_size, &b->profile, &diags);
+	if (r == -EBADMSG) {
+		print_diagnostics(&diags);
+		return EXIT_USAGE;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot load the profile %s: %m", name);
+
+	if ((r = hash_buffer(HASH_SHA256, b->profile_text, b->profile_size, md, &len)) < 0 ||
+	    (r = hexmem_buf(md, len, b->profile_sha256, sizeof b->profile_sha256)) < 0)
+		return log_error_errno(r, "Cannot hash the profile: %m");
+	return 0;
+}
+
+static int make_staging(Build *b) {
+	_cleanup_free_ char *logs = NULL;
+	int r;
+
+	if (asprintf(&b->staging_dir, "%s.partial-XXXXXX", b->opts.output_dir) < 0)
+		return log_oom();
+	r = mkdir_parents(b->staging_dir, 0755);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the parents of %s: %m", b->opts.output_dir);
+	if (!mkdtemp(b->staging_dir)) {
+		r = -errno;
+		b->staging_dir = mfree_str(b->staging_dir);
+		return log_error_errno(r, "Cannot create a staging directory next to %s: %m", b->opts.output_dir);
+	}
+	if (chmod(b->staging_dir, 0755) < 0)
+		return log_error_errno(-errno, "Cannot chmod %s: %m", b->staging_dir);
+
+	if (asprintf(&logs, "%s/logs", b->cache_dir) < 0 ||
+	    asprintf(&b->log_path, "%s/%s.log", logs, strrchr(b->staging_dir, '/') + 1) < 0)
+		return log_oom();
+	if ((r = mkdir_p(logs, 0755)) < 0)
+		return log_error_errno(r, "Cannot create %s: %m", logs);
+	b->log_fd = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	if (b->log_fd < 0)
+		return log_error_errno(-errno, "Cannot create the build log %s: %m", b->log_path);
+	return 0;
+}
+
+/* Move the finished staging directory to OUTDIR. A previous kiln output there is
+ * replaced (atomically swapped, then removed); anything else is left alone. */
+static int publish(Build *b) {
+	const char *out = b->opts.output_dir;
+	_cleanup_free_ char *manifest = NULL;
+	struct stat st;
+
+	if (rename(b->staging_dir, out) >= 0)
+		goto done;
+	if (errno != EEXIST && errno != ENOTEMPTY)
+		return log_error_errno(-errno, "Cannot move the image to %s: %m", out);
+	if (asprintf(&manifest, "%s/manifest.json", out) < 0)
+		return log_oom();
+	if (lstat(out, &st) < 0 || !S_ISDIR(st.st_mode) || access(manifest, F_OK) < 0)
+		return log_error_errno(-EEXIST, "%s exists and is not the output of an earlier build; not replacing it.", out);
+	if (renameat2(AT_FDCWD, b->staging_dir, AT_FDCWD, out, RENAME_EXCHANGE) < 0)
+		return log_error_errno(-errno, "Cannot replace %s: %m", out);
+	/* The old output now sits under the staging name; build_free() removes it. */
+	return 0;
+done:
+	b->staging_dir = mfree_str(b->staging_dir);
+	return 0;
+}
+
+static int help(void) {
+	printf("%s build [PROFILE] -o OUTDIR [OPTIONS...]\n"
+	       "\n"
+	       "Bake PROFILE (default: the embedded single-node profile) into OUTDIR/disk.raw\n"
+	       "and OUTDIR/manifest.json.\n"
+	       "\n"
+	       "  -o --output=DIR         Where the image goes (created or replaced at the end)\n"
+	       "     --cache=DIR          Build cache (default: ~/.cache/kiln)\n"
+	       "     --artifacts=DIR      kubeadm, kubelet, kubectl and crictl to install\n"
+	       "     --without-kubernetes Bake the base appliance without Kubernetes\n"
+	       "     --extra-tree=DIR     Lay DIR over the image's root last (repeatable)\n"
+	       "     --data=DIR           kiln's data (units/, rootfs/), if not the built-in\n"
+	       "     --payload=DIR        Where the node programs are built, if not next to us\n"
+	       "  -h --help               Show this help\n",
+	       program_invocation_short_name);
+	return 0;
+}
+
+static int parse_build_argv(int argc, char **argv, BuildOptions *o) {
+	enum { ARG_CACHE = 0x100, ARG_ARTIFACTS, ARG_WITHOUT_K8S, ARG_EXTRA_TREE, ARG_DATA, ARG_PAYLOAD };
+	static const struct option options[] = {
+		{ "help",               no_argument,       NULL, 'h'             },
+		{ "output",             required_argument, NULL, 'o'             },
+		{ "cache",              required_argument, NULL, ARG_CACHE       },
+		{ "artifacts",          required_argument, NULL, ARG_ARTIFACTS   },
+		{ "without-kubernetes", no_argument,       NULL, ARG_WITHOUT_K8S },
+		{ "extra-tree",         required_argument, NULL, ARG_EXTRA_TREE  },
+		{ "data",               required_argument, NULL, ARG_DATA        },
+		{ "payload",            required_argument, NULL, ARG_PAYLOAD     },
+		{}
+	};
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0)
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case 'o':
+			o->output_dir = optarg;
+			break;
+		case ARG_CACHE:
+			o->cache_dir = optarg;
+			break;
+		case ARG_ARTIFACTS:
+			o->artifacts_dir = optarg;
+			break;
+		case ARG_WITHOUT_K8S:
+			o->without_kubernetes = true;
+			break;
+		case ARG_EXTRA_TREE:
+			if (strv_extend(&o->extra_trees, optarg) < 0)
+				return log_oom();
+			break;
+		case ARG_DATA:
+			o->data_dir = optarg;
+			break;
+		case ARG_PAYLOAD:
+			o->payload_dir = optarg;
+			break;
+		case '?':
+			return -EINVAL;
+		default:
+			abort();
+		}
+	if (optind < argc)
+		o->profile_path = argv[optind++];
+	if (optind < argc) {
+		log_error("Too many arguments; see build --help.");
+		return -EINVAL;
+	}
+	if (!o->output_dir) {
+		log_error("No output directory: pass -o OUTDIR.");
+		return -EINVAL;
+	}
+	if (o->artifacts_dir && o->without_kubernetes) {
+		log_error("--artifacts and --without-kubernetes contradict each other.");
+		return -EINVAL;
+	}
+	return 1;
+}
+
+int verb_build(int argc, char **argv) {
+	_cleanup_(build_freep) Build *b = calloc(1, sizeof(Build));
+	int r;
+
+	if (!b)
+		return log_oom();
+	b->log_fd = -EBADF;
+	r = parse_build_argv(argc, argv, &b->opts);
+	if (r <= 0)
+		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+	if (geteuid() != 0) {
+		log_error("Building an image needs root (mmdebstrap, file ownership in the image).");
+		return EXIT_FAILURE;
+	}
+	b->files = json_object();
+	b->artifacts = json_object();
+	if (!b->files || !b->artifacts)
+		return log_oom();
+
+	r = load_profile(b);
+	if (r != 0)
+		return r;
+
+	build_install_signal_handlers();
+	usec_t start = now(CLOCK_MONOTONIC);
+	for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+		if (i == 1 && (r = make_staging(b)) < 0)
+			return EXIT_FAILURE;
+		progress_begin((unsigned) i + 1, ELEMENTSOF(steps), steps[i].title);
+		r = build_interrupted ? -EINTR : steps[i].run(b);
+		if (r >= 0 && build_interrupted)
+			r = -EINTR;
+		progress_end(r);
+		if (r == -EINTR) {
+			log_error("Interrupted during step \"%s\" (signal %d); nothing was written to %s.",
+				  steps[i].name, build_interrupted, b->opts.output_dir);
+			return 128 + (build_interrupted ?: SIGINT);
+		}
+		if (r < 0) {
+			log_error("Step \"%s\" failed; nothing was written to %s.", steps[i].name, b->opts.output_dir);
+			if (b->log_path)
+				log_error("The build log is %s.", b->log_path);
+			return EXIT_FAILURE;
+		}
+	}
+	r = publish(b);
+	if (r < 0)
+		return EXIT_FAILURE;
+	(void) unlink(b->log_path);
+	log_info("Built %s/disk.raw in %.1f s (root %s).", b->opts.output_dir,
+		 (double) (now(CLOCK_MONOTONIC) - start) / USEC_PER_SEC, b->root_sha256);
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strv.h"
+
+char **strv_free(char **l) {
+	if (l) {
+		for (char **p = l; *p; p++)
+			free(*p);
+		free(l);
+	}
+	return NULL;
+}
+
+size_t strv_length(char *const *l) {
+	size_t n = 0;
+
+	if (l)
+		while (l[n])
+			n++;
+	return n;
+}
+
+bool strv_contains(char *const *l, const char *s) {
+	if (l)
+		for (; *l; l++)
+			if (streq(*l, s))
+				return true;
+	return false;
+}
+
+int strv_extend(char ***l, const char *s) {
+	size_t n = strv_length(*l);
+	_cleanup_free_ char *copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
+
+	char **m = reallocarray(*l, n + 2, sizeof(char *));
+	if (!m)
+		return -ENOMEM;
+	m[n] = TAKE_PTR(copy);
+	m[n + 1] = NULL;
+	*l = m;
+	return 0;
+}
+
+int strv_consume(char ***l, char *s) {
+	size_t n = strv_length(*l);
+
+	char **m = reallocarray(*l, n + 2, sizeof(char *));
+	if (!m) {
+		free(s);
+		return -ENOMEM;
+	}
+	m[n] = s;
+	m[n + 1] = NULL;
+	*l = m;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+void strv_sort_unique(char **l) {
+	size_t n = strv_length(l), k = 0;
+
+	if (n == 0)
+		return;
+	qsort(l, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (k > 0 && streq(l[k - 1], l[i])) {
+			free(l[i]);
+			continue;
+		}
+		l[k++] = l[i];
+	}
+	l[k] = NULL;
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Boot tier: bake a test image and boot it in QEMU (TCG) under OVMF and SeaBIOS.
+source "$KILN_SRCDIR/tests/lib/tap.sh"
+
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed (tools/install-deps)"
+"$KILN_BUILDDIR/imagegen/kiln-imagegen" build --help >/dev/null 2>&1 ||
+	skip_all "kiln-imagegen has no 'build' command yet, so there is no disk image to boot"
+bail "kiln-imagegen build exists but this test has not been written for it"
