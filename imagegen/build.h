@@ -79,6 +79,7 @@ typedef struct Build {
 	pid_t tools_job;
 	char *tools_job_tar;
 	char *tools_key;
+	int tools_lock;
 } Build;
 
 Build *build_free(Build *b);

@@ -14,6 +14,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
+#include "progress.h"
 
 #define SECTOR 512
 
@@ -145,12 +146,25 @@ int step_disk(Build *b) {
 	b->partitions = json_array();
 	if (!b->partitions)
 		return log_oom();
+	uint64_t total = 0, done = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (p[i].image && stat(p[i].image, &st) == 0)
+			total += (uint64_t) st.st_size;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char u[UUID_STRING_LEN + 1];
 		if (p[i].image) {
+			struct stat st;
 			r = copy_at(p[i].image, fd, p[i].start, p[i].size);
+			if (r == -E2BIG)
+				return log_error_errno(r, "%s does not fit partition %s (%llu MiB).", p[i].image, p[i].name,
+						       (unsigned long long) (p[i].size >> 20));
 			if (r < 0)
 				return log_error_errno(r, "Cannot copy %s into partition %s: %m", p[i].image, p[i].name);
+			if (stat(p[i].image, &st) == 0)
+				done += (uint64_t) st.st_size;
+			progress_update(done, total);
 		}
 		uuid_to_string(p[i].uuid, u);
 		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}", "number", (json_int_t) (i + 1),

@@ -111,6 +111,10 @@ int step_tools(Build *b) {
 	b->tools_key = strdup(digest);
 	if (!b->tools_key)
 		return log_oom();
+	/* Held until the tools tree is in place (tools_finish()) or the build ends. */
+	b->tools_lock = cache_lock(b->tools_dir);
+	if (b->tools_lock < 0)
+		return log_error_errno(b->tools_lock, "Cannot lock %s: %m", b->tools_dir);
 	if (cache_exists(b->tools_dir)) {
 		log_debug("Tools tree: cached (%s)", b->tools_dir);
 		return 0;
@@ -138,7 +142,9 @@ static int tools_finish(Build *b) {
 	b->tools_job = 0;
 	if (r < 0)
 		return r;
-	return tools_unpack(b, b->tools_job_tar, b->tools_dir);
+	r = tools_unpack(b, b->tools_job_tar, b->tools_dir);
+	b->tools_lock = safe_close(b->tools_lock);
+	return r;
 }
 
 static int rootfs_key(Build *b, const char *initramfs_dir, char digest[static 65]) {
@@ -228,7 +234,7 @@ int step_rootfs(Build *b) {
 	if (lock < 0)
 		return log_error_errno(lock, "Cannot lock %s: %m", b->rootfs_tree);
 	if (cache_exists(b->rootfs_tree)) {
-		log_debug("Root file system: cached (%s)", b->rootfs_tree);
+		log_info("Root file system: cached (%s)", b->rootfs_tree);
 		return tools_finish(b);
 	}
 

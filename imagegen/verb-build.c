@@ -58,6 +58,7 @@ Build *build_free(Build *b) {
 	if (b->tools_job_tar)
 		(void) unlink(b->tools_job_tar);
 	safe_close(b->log_fd);
+	safe_close(b->tools_lock);
 	profile_free(b->profile);
 	free(b->profile_text);
 	free(b->mirror);
@@ -289,7 +290,7 @@ int verb_build(int argc, char **argv) {
 
 	if (!b)
 		return log_oom();
-	b->log_fd = -EBADF;
+	b->log_fd = b->tools_lock = -EBADF;
 	r = parse_build_argv(argc, argv, &b->opts);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;

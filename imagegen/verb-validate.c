@@ -22,14 +22,8 @@ static int validate_one(const char *arg) {
 	else
 		r = profile_load_file(arg, &p, &diags);
 	if (r == -EBADMSG) {
-		/* The exact "file:line:column: problem (expectation)" lines, without the program
-		 * name log_error() would add, so that editors can jump to them. */
-		for (size_t i = 0; i < diags.n; i++) {
-			_cleanup_free_ char *line = NULL;
-			if (diag_format(&diags.items[i], &line) < 0)
-				return log_error_errno(-ENOMEM, "Out of memory.");
-			fprintf(stderr, "%s\n", line);
-		}
+		if (print_diagnostics(&diags) < 0)
+			return -ENOMEM;
 		return EXIT_USAGE;
 	}
 	if (r == -ENOMEM)

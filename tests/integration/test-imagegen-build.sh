@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Integration: kiln-imagegen build against the real mmdebstrap, Debian mirror (from the
+# host's apt configuration), tools tree and file system tools.
+#   - two independent builds, each with its own empty cache, are bit-identical
+#   - a rebuild after a hostname change reuses the cached root file system
+#   - manifest.json agrees with the disk's partition table and the installed programs
+#   - bad input (missing package, too little disk, too small partition, missing
+#     Kubernetes binaries, an occupied OUTDIR) and SIGINT leave no partial output
+source "$KILN_SRCDIR/tests/lib/tap.sh"
+
+[[ $(id -u) -eq 0 ]] || skip_all "building images needs root"
+for t in mmdebstrap unshare sfdisk python3; do
+	command -v "$t" >/dev/null || skip_all "$t is not installed (tools/install-deps)"
+done
+
+imagegen=$KILN_BUILDDIR/imagegen/kiln-imagegen
+work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-build-it-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+
+profile() {	# profile NAME HOSTNAME: the boot test profile renamed, with a hostname
+	sed -e "s/^name: .*/name: $1/" "$KILN_SRCDIR/tests/boot/boot.yaml" > "$work/$1-$2.yaml"
+	python3 - "$work/$1-$2.yaml" "$2" <<'PY'
+import sys
+p, host = sys.argv[1], sys.argv[2]
+s = open(p).read().replace("  role: single\n", "  role: single\n  hostname: %s\n" % host)
+open(p, "w").write(s)
+PY
+	echo "$work/$1-$2.yaml"
+}
+
+no_partial() {	# no_partial OUTDIR: nothing named OUTDIR or OUTDIR.partial-* exists
+	! compgen -G "$1*" >/dev/null
+}
+
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+# --- Reproducibility: two cold builds from separate empty caches, side by side.
+p=$(profile repro node-a)
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
+pid1=$!
+"$imagegen" build --without-kubernetes --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
+pid2=$!
+wait $pid1; s1=$?
+wait $pid2; s2=$?
+ok $((s1 | s2)) "two cold builds succeed (exit $s1 and $s2)" || { tail -n 30 "$work/b1.log" "$work/b2.log" | sed 's/^/# /'; }
+h1=$(sha256sum < "$work/out-1/disk.raw" | cut -c1-64)
+h2=$(sha256sum < "$work/out-2/disk.raw" | cut -c1-64)
+is "$h1" "$h2" "disk.raw is bit-identical across two independent builds ($h1)"
+check "manifest.json is identical too" -- cmp -s "$work/out-1/manifest.json" "$work/out-2/manifest.json"
+rm -rf "$work/cache-2" "$work/out-2"
+
+# --- The manifest tells the truth about the disk.
+m=$work/out-1/manifest.json
+is "$(json "$m" 'len(d["partitions"])')" 4 "manifest lists four partitions"
+gpt=$(sfdisk -J "$work/out-1/disk.raw" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["partitiontable"]
+print(" ".join("%s:%d:%d" % (p["uuid"].lower(), p["start"] * 512, p["size"] * 512) for p in t["partitions"]))')
+man=$(json "$m" '" ".join("%s:%d:%d" % (p["uuid"], p["start"], p["size"]) for p in d["partitions"])')
+is "$gpt" "$man" "the GPT on disk.raw matches the manifest's partition table"
+is "$(json "$m" '"systemd" in d["packages"] and "containerd" in d["packages"]')" True \
+	"manifest lists installed packages with versions (systemd $(json "$m" 'd["packages"].get("systemd")'))"
+is "$(json "$m" 'd["files"]["/usr/bin/kilnctl"]["sha256"]')" "$(sha256sum < "$KILN_BUILDDIR/supervisor/kilnctl" | cut -c1-64)" \
+	"manifest records kilnctl with the digest of the binary that was installed"
+is "$(json "$m" 'd["kubernetes"]["present"]')" False "manifest records that Kubernetes is absent"
+is "$(json "$m" 'd["files"]["/etc/hostname"]["sha256"]')" "$(printf 'node-a\n' | sha256sum | cut -c1-64)" \
+	"the profile's hostname is in the image"
+
+# --- Rebuild after changing only the hostname: the root file system comes from the cache.
+p2=$(profile repro node-b)
+start=$SECONDS
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-3" "$p2" >"$work/b3.log" 2>&1
+ok $? "rebuild with another hostname succeeds in $((SECONDS - start)) s"
+grep -q "Root file system: cached" "$work/b3.log"
+ok $? "the rebuild reused the cached root file system"
+isnt_same=$(cmp -s "$work/out-1/disk.raw" "$work/out-3/disk.raw" && echo same || echo differs)
+is "$isnt_same" differs "a different hostname gives a different image"
+
+# --- A package that does not exist: the error names it, nothing is written.
+sed 's/^  packages: \[\]/  packages: [kiln-no-such-package]/' "$p" > "$work/badpkg.yaml"
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-bad" "$work/badpkg.yaml" >"$work/bad.log" 2>&1
+status=$?
+ok $((status == 1 ? 0 : 1)) "a missing package fails the build (exit $status)"
+grep -q 'Package "kiln-no-such-package" does not exist' "$work/bad.log"
+ok $? "the error names the missing package" || sed 's/^/# /' "$work/bad.log" | tail -n 5
+no_partial "$work/out-bad"
+ok $? "no partial output"
+
+# --- A partition smaller than its content: refused with the sizes.
+sed 's/rootSize: 1GiB/rootSize: 256MiB/' "$p" > "$work/small.yaml"
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-small" "$work/small.yaml" >"$work/small.log" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "a root partition smaller than the root file system fails the build"
+grep -qE 'root file system needs [0-9]+ MiB, but outputs.disk.rootSize is 256 MiB' "$work/small.log"
+ok $? "the error gives both sizes" || tail -n 3 "$work/small.log" | sed 's/^/# /'
+no_partial "$work/out-small"
+ok $? "no partial output"
+
+# --- Not enough free disk: refused before any work, with the numbers.
+if unshare -m true 2>/dev/null; then
+	mkdir "$work/tiny"
+	out=$(unshare -m bash -c "mount -t tmpfs -o size=64m tmpfs '$work/tiny' && \
+		timeout 60 '$imagegen' build --without-kubernetes --cache '$work/tiny/cache' -o '$work/tiny/out' '$p' 2>&1; \
+		echo \"exit=\$?\"; ls -A '$work/tiny/cache' 2>/dev/null | tr '\n' ' '")
+	grep -q "exit=1" <<<"$out"
+	ok $? "a build that cannot fit is refused"
+	grep -qE 'Not enough free disk space for the build: .* has [0-9]+ MiB free, the build needs up to [0-9]+ MiB' <<<"$out"
+	ok $? "the refusal gives free and needed MiB" || sed 's/^/# /' <<<"$out" | tail -n 3
+	grep -q "mmdebstrap" <<<"$out"
+	ok $(( $? == 0 ? 1 : 0 )) "it was refused before any download started"
+else
+	skip 3 "cannot make a mount namespace for a small tmpfs"
+fi
+
+# --- Kubernetes binaries: missing ones are named; --artifacts installs and records them.
+"$imagegen" build --cache "$work/cache-1" -o "$work/out-k8s" "$p" >"$work/k8s.log" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "without --artifacts or --without-kubernetes the build stops"
+for b in kubeadm kubelet kubectl crictl; do
+	grep -q "Kubernetes v1.31.4: $b is missing" "$work/k8s.log"
+	ok $? "the error names $b"
+done
+mkdir "$work/artifacts"
+for b in kubeadm kubelet kubectl crictl; do
+	# Stand-ins for the install path only: any executable file will do here.
+	printf '#!/bin/sh\necho "%s stand-in for the artifact install test"\n' "$b" > "$work/artifacts/$b"
+	chmod 755 "$work/artifacts/$b"
+done
+"$imagegen" build --artifacts "$work/artifacts" --cache "$work/cache-1" -o "$work/out-k8s" "$p" >"$work/k8s2.log" 2>&1
+ok $? "with --artifacts the build succeeds"
+is "$(json "$work/out-k8s/manifest.json" 'd["kubernetes"]["artifacts"]["kubeadm"]["sha256"]')" \
+	"$(sha256sum < "$work/artifacts/kubeadm" | cut -c1-64)" "the manifest records kubeadm's digest"
+is "$(json "$work/out-k8s/manifest.json" 'd["kubernetes"]["present"]')" True "the manifest records Kubernetes as present"
+
+# --- OUTDIR that is not an earlier build's output is left alone.
+mkdir "$work/occupied" && echo precious > "$work/occupied/file"
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/occupied" "$p" >"$work/occ.log" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "an occupied OUTDIR is refused"
+is "$(cat "$work/occupied/file")" precious "and its content is untouched"
+ls -d "$work"/occupied.partial-* >/dev/null 2>&1
+ok $(( $? == 0 ? 1 : 0 )) "no staging directory is left behind"
+# An earlier build's output is replaced.
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-3" "$p" >"$work/re.log" 2>&1
+ok $? "an earlier build's OUTDIR is replaced"
+is "$(sha256sum < "$work/out-3/disk.raw" | cut -c1-64)" "$h1" "with the new image"
+
+# --- SIGINT in the middle: exit 130, nothing left behind.
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-int" "$p2" >"$work/int.log" 2>&1 &
+pid=$!
+wait_for 60 grep -q "Image tree ..." "$work/int.log"
+kill -INT $pid
+wait $pid
+status=$?
+is "$status" 130 "SIGINT stops the build with status 130"
+grep -q 'Interrupted during step' "$work/int.log"
+ok $? "the build says which step was interrupted"
+no_partial "$work/out-int"
+ok $? "no output and no staging directory"
+left=$(find "$work/cache-1/tools" -mindepth 3 -maxdepth 3 -path '*/work/build-*' | wc -l)
+is "$left" 0 "no work directory is left in the cache"
+
+tap_done

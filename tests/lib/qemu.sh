@@ -1,0 +1,237 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# QEMU (TCG) virtual machines for the boot tests: started in the background with the serial
+# console in a log file, waited on by a regular expression in that log, always stopped.
+# Source after tap.sh (bash). Several VMs can run at once, each under a NAME; at most
+# QEMU_MAX_RUNNING (2: TCG is CPU-bound) are allowed at the same time.
+#
+#   qemu_check                       fails with a reason on stdout if QEMU or OVMF is missing
+#   qemu_start NAME IMAGE [OPTIONS...] [-- QEMU-ARGS...]
+#       --firmware=uefi|bios         OVMF (/usr/share/ovmf/OVMF.fd) or SeaBIOS (default: bios)
+#       --mac=MAC                    a virtio NIC with that MAC on a user-mode network with
+#                                    restrict=on (nothing leaves the host); default: no NIC
+#       --grow=SIZE                  boot a sparse copy of IMAGE enlarged by SIZE (truncate(1)
+#                                    sizes: 2G, 512M); the copy is deleted by qemu_stop
+#       --extra-disk=SIZE            a second, empty virtio disk of SIZE (sparse, deleted too)
+#       --persist                    write to IMAGE (default: -snapshot, nothing written back)
+#   qemu_wait NAME REGEX TIMEOUT     wait until a line of the serial log matches (grep -E);
+#                                    sets QEMU_MATCH (the line, without CR) and QEMU_ELAPSED
+#                                    (seconds since the VM started, one decimal); fails at
+#                                    the timeout or when QEMU exits first
+#   qemu_wait_all TIMEOUT REGEX NAME...
+#                                    the same for several VMs at once, each timed when its
+#                                    line appears: sets QEMU_LINE[NAME] and QEMU_AT[NAME]
+#                                    (empty for a VM that did not get there); fails unless
+#                                    every VM got there
+#   qemu_grep NAME REGEX             print the serial log's lines matching REGEX (no CR)
+#   qemu_log NAME                    the serial log's path (kept until qemu_cleanup)
+#   qemu_stop NAME [GRACE]           stop the VM: with GRACE seconds, ask the guest to power
+#                                    off first (ACPI power button) and wait that long; then
+#                                    SIGTERM, then SIGKILL. Fails only if it was given GRACE
+#                                    and did not power off by itself in that time.
+#   qemu_cleanup                     stop every VM and delete the work directory: installed
+#                                    as the EXIT trap by the first qemu_start unless there is
+#                                    one (then that trap must call qemu_cleanup); INT and TERM
+#                                    exit, so that the EXIT trap runs
+#   qemu_keep_logs DIR               copy every VM's serial and QEMU log into DIR
+#
+# Every VM also has a lifetime bound (QEMU_LIFETIME, default 900 s) enforced by timeout(1)
+# in the test's process group, so that nothing outlives a killed test for long.
+
+QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
+QEMU_OVMF=${QEMU_OVMF:-/usr/share/ovmf/OVMF.fd}
+QEMU_MAX_RUNNING=${QEMU_MAX_RUNNING:-2}
+QEMU_LIFETIME=${QEMU_LIFETIME:-900}
+QEMU_MEMORY=${QEMU_MEMORY:-1536}
+QEMU_WORKDIR=
+declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=()
+QEMU_MATCH=
+QEMU_ELAPSED=
+
+qemu_check() {
+	command -v "$QEMU_BIN" >/dev/null || { echo "$QEMU_BIN is not installed"; return 1; }
+	[[ -r $QEMU_OVMF ]] || { echo "OVMF ($QEMU_OVMF) is not installed"; return 1; }
+	command -v timeout >/dev/null || { echo "timeout(1) is missing"; return 1; }
+	return 0
+}
+
+qemu_running() { [[ -n ${QEMU_PID[$1]:-} ]] && kill -0 "${QEMU_PID[$1]}" 2>/dev/null; }
+
+qemu_log() { echo "${QEMU_DIR[$1]}/serial.log"; }
+
+qemu_start() {
+	local name=$1 image=$2; shift 2
+	local firmware=bios mac='' grow='' extra='' persist=0 a n=0
+	local -a args=()
+	while (($#)); do
+		case $1 in
+			--firmware=*) firmware=${1#*=} ;;
+			--mac=*) mac=${1#*=} ;;
+			--grow=*) grow=${1#*=} ;;
+			--extra-disk=*) extra=${1#*=} ;;
+			--persist) persist=1 ;;
+			--) shift; args=("$@"); break ;;
+			*) diag "qemu_start: unknown option $1"; return 2 ;;
+		esac
+		shift
+	done
+	[[ -z ${QEMU_PID[$name]:-} ]] || { diag "qemu_start: a VM named $name exists already"; return 2; }
+	for a in "${!QEMU_PID[@]}"; do
+		qemu_running "$a" && n=$((n + 1))
+	done
+	((n < QEMU_MAX_RUNNING)) || { diag "qemu_start: $n VMs are running already (QEMU_MAX_RUNNING)"; return 2; }
+	[[ -r $image ]] || { diag "qemu_start: no image $image"; return 2; }
+
+	if [[ -z $QEMU_WORKDIR ]]; then
+		QEMU_WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/kiln-qemu-XXXXXX") || return 1
+		# A test with an EXIT trap of its own calls qemu_cleanup from it.
+		[[ -n $(trap -p EXIT) ]] || trap qemu_cleanup EXIT
+		[[ -n $(trap -p INT) ]] || trap 'exit 130' INT
+		[[ -n $(trap -p TERM) ]] || trap 'exit 143' TERM
+	fi
+	local dir=$QEMU_WORKDIR/$name
+	mkdir -p "$dir" || return 1
+	QEMU_DIR[$name]=$dir
+
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	local -a cmd=("$QEMU_BIN" -machine q35 -accel tcg,tb-size=256 -smp 2 -m "$QEMU_MEMORY"
+		-display none -no-reboot -serial "file:$dir/serial.log"
+		-monitor "pipe:$dir/monitor")
+	case $firmware in
+		uefi) cmd+=(-bios "$QEMU_OVMF") ;;
+		bios) ;;
+		*) diag "qemu_start: firmware must be uefi or bios, not $firmware"; return 2 ;;
+	esac
+	if [[ -n $grow ]]; then
+		cp --sparse=always "$image" "$dir/disk.raw" && truncate -s "+$grow" "$dir/disk.raw" || return 1
+		image=$dir/disk.raw
+	fi
+	cmd+=(-drive "file=$image,format=raw,if=virtio")
+	((persist)) || cmd+=(-snapshot)
+	if [[ -n $extra ]]; then
+		truncate -s "$extra" "$dir/extra.raw" || return 1
+		cmd+=(-drive "file=$dir/extra.raw,format=raw,if=virtio")
+	fi
+	if [[ -n $mac ]]; then
+		cmd+=(-nic "user,model=virtio-net-pci,mac=$mac,restrict=on")
+	else
+		cmd+=(-nic none)
+	fi
+	cmd+=("${args[@]}")
+
+	# The monitor's pipes: QEMU opens them read-write, so neither side blocks on open.
+	mkfifo "$dir/monitor.in" "$dir/monitor.out" || return 1
+	: >"$dir/serial.log"
+	printf '%q ' "${cmd[@]}" >"$dir/cmdline"
+	# --foreground keeps QEMU in this process group, so that whoever kills the test's
+	# group kills the VMs too.
+	timeout --foreground -k 10 "$QEMU_LIFETIME" "${cmd[@]}" </dev/null >"$dir/qemu.out" 2>&1 &
+	QEMU_PID[$name]=$!
+	QEMU_T0[$name]=$EPOCHREALTIME
+	# Drain the monitor's output, so that QEMU never blocks writing to it.
+	cat "$dir/monitor.out" >"$dir/monitor.log" 2>/dev/null &
+	echo $! >"$dir/monitor.pid"
+	diag "VM $name: $firmware, pid ${QEMU_PID[$name]}, serial log $dir/serial.log"
+}
+
+qemu_elapsed() {	# seconds since NAME started, one decimal
+	local now=${EPOCHREALTIME/./} t0=${QEMU_T0[$1]/./}
+	local d=$(((now - t0) / 100000))
+	echo "$((d / 10)).$((d % 10))"
+}
+
+qemu_grep() {
+	tr -d '\r' <"$(qemu_log "$1")" | grep -a -E -- "$2"
+}
+
+qemu_wait() {
+	qemu_wait_all "$3" "$2" "$1"
+	local status=$?
+	# shellcheck disable=SC2034 # for the caller
+	QEMU_MATCH=${QEMU_LINE[$1]} QEMU_ELAPSED=${QEMU_AT[$1]}
+	return $status
+}
+
+qemu_wait_all() {
+	local timeout=$1 re=$2 deadline=$((SECONDS + $1)) name line pending
+	local -A gone=()
+	shift 2
+	for name; do QEMU_LINE[$name]='' QEMU_AT[$name]=''; done
+	while :; do
+		pending=0
+		for name; do
+			[[ -n ${QEMU_AT[$name]} || -n ${gone[$name]:-} ]] && continue
+			# Check the log after the process: a line written just before QEMU exited counts.
+			local alive=0
+			qemu_running "$name" && alive=1
+			if line=$(qemu_grep "$name" "$re" | head -n 1) && [[ -n $line ]]; then
+				QEMU_LINE[$name]=$line
+				QEMU_AT[$name]=$(qemu_elapsed "$name")
+			elif ((!alive)); then
+				gone[$name]=1
+				diag "VM $name: QEMU exited after $(qemu_elapsed "$name") s before /$re/ appeared"
+				[[ -s ${QEMU_DIR[$name]}/qemu.out ]] && diag "QEMU: $(tail -n 3 "${QEMU_DIR[$name]}/qemu.out")"
+			else
+				pending=$((pending + 1))
+			fi
+		done
+		if ((pending == 0)); then
+			((${#gone[@]} == 0))
+			return
+		fi
+		if ((SECONDS >= deadline)); then
+			for name; do
+				[[ -n ${QEMU_AT[$name]} || -n ${gone[$name]:-} ]] ||
+					diag "VM $name: /$re/ did not appear within $timeout s"
+			done
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+qemu_stop() {
+	local name=$1 grace=${2:-0} pid=${QEMU_PID[$1]:-} dir=${QEMU_DIR[$1]:-} clean=1 deadline
+	[[ -n $pid ]] || return 0
+	if ((grace > 0)) && qemu_running "$name"; then
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		timeout 5 bash -c 'echo system_powerdown >"$1"' _ "$dir/monitor.in"
+		deadline=$((SECONDS + grace))
+		while qemu_running "$name" && ((SECONDS < deadline)); do sleep 0.2; done
+	fi
+	if qemu_running "$name"; then
+		((grace > 0)) && clean=0
+		kill -TERM "$pid" 2>/dev/null
+		deadline=$((SECONDS + 10))
+		while qemu_running "$name" && ((SECONDS < deadline)); do sleep 0.1; done
+		qemu_running "$name" && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	QEMU_PID[$name]=
+	if [[ -s $dir/monitor.pid ]]; then
+		kill "$(cat "$dir/monitor.pid")" 2>/dev/null
+		wait "$(cat "$dir/monitor.pid")" 2>/dev/null
+		rm -f "$dir/monitor.pid"
+	fi
+	# The VM's disks go at once (they can be large); the logs stay until qemu_cleanup.
+	rm -f "$dir/disk.raw" "$dir/extra.raw"
+	((clean))
+}
+
+qemu_keep_logs() {
+	local dest=$1 name
+	mkdir -p "$dest" || return 1
+	for name in "${!QEMU_DIR[@]}"; do
+		cp "${QEMU_DIR[$name]}/serial.log" "$dest/$name.serial.log" 2>/dev/null
+		cp "${QEMU_DIR[$name]}/qemu.out" "$dest/$name.qemu.log" 2>/dev/null
+		cp "${QEMU_DIR[$name]}/cmdline" "$dest/$name.cmdline" 2>/dev/null
+	done
+}
+
+qemu_cleanup() {
+	local name
+	for name in "${!QEMU_PID[@]}"; do
+		qemu_stop "$name" || :
+	done
+	[[ -n $QEMU_WORKDIR ]] && rm -rf "$QEMU_WORKDIR"
+	QEMU_WORKDIR=
+}
