@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "dir-util.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "hash.h"
@@ -39,26 +40,14 @@ int cache_key_add(CacheKey *k, const char *name, const char *value) {
 
 static int tree_lines(int dir_fd, const char *rel, char ***lines) {
 	_cleanup_close_ int fd = openat(dir_fd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_strv_free_ char **names = NULL;
+	int r;
+
 	if (fd < 0)
 		return -errno;
-	DIR *d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	TAKE_FD(fd);
-
-	_cleanup_strv_free_ char **names = NULL;
-	struct dirent *de;
-	int r = 0;
-	while ((de = readdir(d)))
-		if (!streq(de->d_name, ".") && !streq(de->d_name, "..") && strv_extend(&names, de->d_name) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-	if (r < 0) {
-		closedir(d);
+	r = dir_list_sorted(fd, &names);
+	if (r < 0)
 		return r;
-	}
-	strv_sort_unique(names);
 
 	STRV_FOREACH(name, names) {
 		_cleanup_free_ char *path = NULL, *line = NULL;
@@ -67,7 +56,7 @@ static int tree_lines(int dir_fd, const char *rel, char ***lines) {
 			r = -ENOMEM;
 			break;
 		}
-		if (fstatat(dirfd(d), *name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(fd, *name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = -errno;
 			break;
 		}
@@ -77,7 +66,7 @@ static int tree_lines(int dir_fd, const char *rel, char ***lines) {
 				r = tree_lines(dir_fd, path, lines);
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[4096];
-			ssize_t n = readlinkat(dirfd(d), *name, target, sizeof target - 1);
+			ssize_t n = readlinkat(fd, *name, target, sizeof target - 1);
 			if (n < 0) {
 				r = -errno;
 				break;
@@ -85,7 +74,7 @@ static int tree_lines(int dir_fd, const char *rel, char ***lines) {
 			target[n] = '\0';
 			r = asprintf(&line, "l %s -> %s", path, target) < 0 ? -ENOMEM : strv_consume(lines, TAKE_PTR(line));
 		} else if (S_ISREG(st.st_mode)) {
-			_cleanup_close_ int f = openat(dirfd(d), *name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			_cleanup_close_ int f = openat(fd, *name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 			uint8_t md[HASH_SIZE_MAX];
 			char hex[2 * HASH_SIZE_MAX + 1];
 			size_t len;
@@ -100,7 +89,6 @@ static int tree_lines(int dir_fd, const char *rel, char ***lines) {
 		if (r < 0)
 			break;
 	}
-	closedir(d);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "dir-util.h"
 #include "config.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -28,33 +29,16 @@ static unsigned long long mib_up(uint64_t bytes) {
 }
 
 /* Bytes a tree takes on disk: allocated blocks plus one block per inode for metadata. */
-static int tree_disk_usage(int dir_fd, uint64_t *total) {
-	DIR *d = fdopendir(dir_fd);
-	if (!d) {
-		safe_close(dir_fd);
+static int add_usage(int dir_fd, const char *name, const struct stat *st, void *userdata) {
+	*(uint64_t *) userdata += (uint64_t) st->st_blocks * 512 + 4096;
+	return 0;
+}
+
+static int tree_disk_usage(const char *dir, uint64_t *total) {
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	}
-	struct dirent *de;
-	int r = 0;
-	while ((de = readdir(d))) {
-		struct stat st;
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = -errno;
-			break;
-		}
-		*total += (uint64_t) st.st_blocks * 512 + 4096;
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0 || (r = tree_disk_usage(sub, total)) < 0) {
-				r = sub < 0 ? -errno : r;
-				break;
-			}
-		}
-	}
-	closedir(d);
-	return r;
+	return dir_walk(fd, add_usage, NULL, total);
 }
 
 static int file_size(const char *path, uint64_t *ret) {
@@ -107,9 +91,9 @@ int step_var_image(Build *b) {
 	uint64_t usage = 0;
 	int r;
 
-	int fd = open(b->var_tree_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (r = tree_disk_usage(fd, &usage)) < 0)
-		return log_error_errno(fd < 0 ? -errno : r, "Cannot measure %s: %m", b->var_tree_dir);
+	r = tree_disk_usage(b->var_tree_dir, &usage);
+	if (r < 0)
+		return log_error_errno(r, "Cannot measure %s: %m", b->var_tree_dir);
 	/* ext4 keeps ~5% for its own metadata and journal at these sizes. */
 	if (usage + usage / 10 + 32 * MiB > b->layout.var_size)
 		return log_error_errno(-E2BIG,
@@ -227,9 +211,9 @@ int step_esp(Build *b) {
 	r = esp_fill_tree(b);
 	if (r < 0)
 		return log_error_errno(r, "Cannot prepare the ESP's contents: %m");
-	int fd = open(b->esp_tree_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (r = tree_disk_usage(fd, &usage)) < 0)
-		return log_error_errno(fd < 0 ? -errno : r, "Cannot measure %s: %m", b->esp_tree_dir);
+	r = tree_disk_usage(b->esp_tree_dir, &usage);
+	if (r < 0)
+		return log_error_errno(r, "Cannot measure %s: %m", b->esp_tree_dir);
 	/* FAT32 needs its tables and ~2 MiB of slack; syslinux adds ~120 KiB. */
 	if (usage + 8 * MiB > b->layout.esp_size)
 		return log_error_errno(-E2BIG,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "dir-util.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "hash.h"
@@ -82,26 +83,18 @@ int tree_copy_file(Build *b, const char *src, const char *rel, mode_t mode) {
  * tree, keeping each file's permission bits. */
 int tree_copy_dir(Build *b, const char *src_dir, const char *rel_dir) {
 	_cleanup_close_ int fd = open(src_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_strv_free_ char **names = NULL;
+	int r;
+
 	if (fd < 0)
 		return -errno;
-	DIR *d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	TAKE_FD(fd);
-
-	_cleanup_strv_free_ char **names = NULL;
-	struct dirent *de;
-	int r = 0;
-	while ((de = readdir(d)))
-		if (!streq(de->d_name, ".") && !streq(de->d_name, "..") && strv_extend(&names, de->d_name) < 0)
-			r = -ENOMEM;
-	strv_sort_unique(names);
+	r = dir_list_sorted(fd, &names);
+	if (r < 0)
+		return r;
 
 	STRV_FOREACH(name, names) {
 		_cleanup_free_ char *src = NULL, *rel = NULL;
 		struct stat st;
-		if (r < 0)
-			break;
 		if (asprintf(&src, "%s/%s", src_dir, *name) < 0 ||
 		    asprintf(&rel, "%s/%s", rel_dir, *name) < 0) {
 			r = -ENOMEM;
@@ -132,46 +125,20 @@ int tree_copy_dir(Build *b, const char *src_dir, const char *rel_dir) {
 		} else
 			r = -EBADFD;
 	}
-	closedir(d);
 	return r;
 }
 
 /* Walk the tree and bring every mtime later than the epoch back to it: directories kiln
  * wrote into got the current time. */
-static int clamp_dir(int dir_fd, uint64_t epoch) {
-	DIR *d = fdopendir(dir_fd);
-	if (!d) {
-		safe_close(dir_fd);
-		return -errno;
-	}
-	struct dirent *de;
-	int r = 0;
-	while ((de = readdir(d))) {
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		if (de->d_type == DT_DIR) {
-			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0) {
-				r = -errno;
-				break;
-			}
-			r = clamp_dir(sub, epoch);
-			if (r < 0)
-				break;
-		}
-		r = clamp_one(dirfd(d), de->d_name, epoch);
-		if (r < 0)
-			break;
-	}
-	closedir(d);
-	return r;
+static int clamp_entry(int dir_fd, const char *name, const struct stat *st, void *userdata) {
+	return clamp_one(dir_fd, name, *(const uint64_t *) userdata);
 }
 
 int tree_clamp_mtimes(const char *dir, uint64_t epoch) {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int r = clamp_dir(fd, epoch);
+	int r = dir_walk(fd, clamp_entry, NULL, &epoch);
 	if (r < 0)
 		return r;
 	return clamp_one(AT_FDCWD, dir, epoch);
