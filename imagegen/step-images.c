@@ -225,7 +225,8 @@ int step_esp(Build *b) {
 	    asprintf(&kib, "%llu", (unsigned long long) (b->layout.esp_size / 1024)) < 0)
 		return log_oom();
 
-	const char *mkfs[] = { "mkfs.vfat", "-C", "-F", "32", "-i", serial, "--invariant", "-n", "KILN-ESP", img, kib, NULL };
+	/* --invariant first: it resets the volume ID, which -i then sets. */
+	const char *mkfs[] = { "mkfs.vfat", "--invariant", "-C", "-F", "32", "-i", serial, "-n", "KILN-ESP", img, kib, NULL };
 	r = build_exec_tools(b, "mkfs.vfat (ESP)", mkfs);
 	if (r < 0)
 		return r;

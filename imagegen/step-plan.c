@@ -25,7 +25,8 @@
  * the kiln programs link. Policy as data: one list, plus per-suite names where Debian
  * renamed packages (the 64-bit time_t transition in trixie). */
 static const char *const node_packages[] = {
-	"systemd", "systemd-sysv", "dbus", "udev", "kmod", "initramfs-tools", "systemd-boot-efi",
+	/* systemd-boot (not only -efi): systemd-bless-boot marks a counted boot good. */
+	"systemd", "systemd-sysv", "dbus", "udev", "kmod", "initramfs-tools", "systemd-boot", "systemd-boot-efi",
 	"iproute2", "iptables", "conntrack", "ethtool", "socat", "ebtables", "ca-certificates",
 	"containerd", "runc", "containernetworking-plugins",
 	"libyaml-0-2", "libjansson4", "libseccomp2", "libcap2", "libsystemd0",

@@ -209,8 +209,12 @@ static int tree_install_kubernetes(Build *b) {
 	return 0;
 }
 
-/* First boot: an empty machine-id makes systemd treat the boot as the first one (and
- * generate one); the hostname is the profile's, or kiln-firstboot derives it. */
+/* Identity: an empty /etc/machine-id has systemd generate and save one at the first
+ * boot (the /etc overlay is writable by then). Deliberately not "uninitialized": that
+ * would make it a "first boot" in machine-id(5)'s sense and apply every unit preset
+ * (Debian's enable everything, systemd-networkd and systemd-firstboot among them),
+ * which an appliance with a fixed set of units does not want. The hostname is the
+ * profile's, or kiln-firstboot derives it. */
 static int tree_identity(Build *b) {
 	_cleanup_free_ char *machine_id = NULL, *dbus_id = NULL, *hostname = NULL;
 	const Profile *p = b->profile;
@@ -265,13 +269,21 @@ static int tree_kiln_files(Build *b) {
 	if (!image || asprintf(&efi, "%s/efi", b->tree_dir) < 0)
 		return log_oom();
 
+	/* The image's /usr is not newer than its /etc and /var: ldconfig and the journal
+	 * catalog are current (dpkg ran them), so ConditionNeedsUpdate= units need not run
+	 * at the first boot (about 20 s under emulation). */
+	_cleanup_free_ char *updated = NULL;
+	if (asprintf(&updated, "TIMESTAMP_NSEC=%llu000000000\n", (unsigned long long) b->epoch) < 0)
+		return log_oom();
 	static const char repart[] =
 		"# kiln: grow the var partition into the rest of the disk at first boot.\n"
 		"[Partition]\nType=var\n";
 	if ((r = tree_add_file(b, "/etc/fstab", fstab, strlen(fstab), 0644)) < 0 ||
 	    (r = tree_add_file(b, "/usr/lib/kiln/profile.yaml", b->profile_text, b->profile_size, 0644)) < 0 ||
 	    (r = tree_add_file(b, "/usr/lib/kiln/image.json", image, strlen(image), 0644)) < 0 ||
-	    (r = tree_add_file(b, "/usr/lib/repart.d/50-kiln-var.conf", repart, strlen(repart), 0644)) < 0)
+	    (r = tree_add_file(b, "/usr/lib/repart.d/50-kiln-var.conf", repart, strlen(repart), 0644)) < 0 ||
+	    (r = tree_add_file(b, "/etc/.updated", updated, strlen(updated), 0644)) < 0 ||
+	    (r = tree_add_file(b, "/var/.updated", updated, strlen(updated), 0644)) < 0)
 		return log_error_errno(r, "Cannot write kiln's files into the tree: %m");
 	/* systemd-gpt-auto-generator mounts the ESP on /efi; the read-only root must have it. */
 	if (mkdir(efi, 0755) < 0 && errno != EEXIST)

@@ -31,6 +31,7 @@ rm -rf "$logs"
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-boot-XXXXXX") || bail "cannot create a work directory"
 finish() {
 	local status=$?
+	trap '' INT TERM	# a second signal must not cut the cleanup short
 	if ((status != 0 || tap_failed > 0)); then
 		qemu_keep_logs "$logs" && diag "serial logs kept in $logs"
 	fi
@@ -121,11 +122,6 @@ if report uefi; then
 	ok $? "a machine-id was generated at first boot ($id)"
 	is "$(field "$r" hostname)" "$(mac_hostname "$MAC_UEFI")" \
 		"hostname is kiln- and the last three bytes of the NIC's MAC ($MAC_UEFI)"
-	# machine-id(5), "First Boot Semantics": an *empty* /etc/machine-id is not a first
-	# boot; "uninitialized" is. The image ships an empty one (imagegen/step-tree.c).
-	[[ $(field "$r" firstboot) == yes ]]
-	todo $? "a fresh image boots with ConditionFirstBoot=yes" \
-		"imagegen writes an empty /etc/machine-id, which systemd does not treat as a first boot"
 fi
 if report bios; then
 	is "$(field "${REPORT[bios]}" hostname)" "$(mac_hostname "$MAC_BIOS")" \
@@ -143,6 +139,11 @@ qemu_start persist1 "$work/persist.raw" --firmware=uefi --persist --mac="$MAC_PE
 if report persist1; then
 	qemu_stop persist1 90
 	ok $? "persist1: the node powers off cleanly on the ACPI power button"
+	# Boot counting: systemd-boot renamed kiln-a+3.conf to kiln-a+2-1.conf when it booted
+	# it; systemd-bless-boot drops the counter once boot-complete.target is reached.
+	entries=$(MTOOLS_SKIP_CHECK=1 mdir -b -i "$work/persist.raw@@1M" ::/loader/entries 2>&1 | sed 's|.*/||' | tr '\n' ' ')
+	[[ $entries == "kiln-a.conf " ]]
+	ok $? "persist1: the boot was counted and then marked good (ESP entries: $entries)"
 else
 	qemu_stop persist1
 fi
@@ -168,7 +169,6 @@ if report persist2 && [[ -n ${REPORT[persist1]:-} ]]; then
 	is "$(field "$r1" hostname)" "$(mac_hostname "$MAC_PERSIST1")" "persist1: hostname from the NIC's MAC"
 	is "$(field "$r2" hostname)" "$(field "$r1" hostname)" \
 		"persist2: the first boot's hostname is kept, even with another MAC ($MAC_PERSIST2)"
-	is "$(field "$r2" firstboot)" no "persist2: not a first boot (ConditionFirstBoot=no)"
 fi
 qemu_stop persist2
 rm -f "$work/persist.raw"
@@ -185,7 +185,7 @@ for vm in uefi bios grow persist1 persist2; do
 	[[ -n $u && $u != none ]] && failed_units+=" $vm:$u"
 done
 ok $((failed_lines > 0)) "no [FAILED] lines in the serial logs of the boots"
-[[ -z $failed_units ]]
+[[ -z $failed_units && -n ${REPORT[*]// /} ]]
 ok $? "systemctl --failed is empty when the node reports${failed_units:+ (failed:$failed_units)}"
 
 diag "time from QEMU start to KILN-BOOTED: uefi ${BOOT_TIME[uefi]:-?} s, bios ${BOOT_TIME[bios]:-?} s" \

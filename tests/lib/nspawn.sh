@@ -21,10 +21,20 @@ machine_boot() {
 		sleep 0.1
 	done
 	[[ -n $MACHINE_LEADER ]] || return 1
-	# Bounded wait for the boot to settle (degraded is fine: it is still booted).
-	timeout 60 nsenter -t "$MACHINE_LEADER" -a systemctl is-system-running --wait >/dev/null 2>&1
-	local state; state=$(machine_exec systemctl is-system-running 2>/dev/null)
-	[[ $state == running || $state == degraded ]]
+	# Bounded wait for the boot to settle (degraded is fine: it is still booted). Poll:
+	# "is-system-running --wait" gives up at once while PID 1's bus is not up yet.
+	local state
+	deadline=$((SECONDS + ${MACHINE_BOOT_TIMEOUT:-180}))
+	while ((SECONDS < deadline)); do
+		state=$(timeout 10 nsenter -t "$MACHINE_LEADER" -a systemctl is-system-running 2>/dev/null)
+		case $state in
+		running|degraded) return 0 ;;
+		maintenance|stopping|offline) break ;;
+		esac
+		sleep 0.2
+	done
+	echo "# the machine did not finish booting: $state" >&2
+	return 1
 }
 
 machine_exec() {
