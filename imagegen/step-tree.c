@@ -256,8 +256,10 @@ static int tree_kiln_files(Build *b) {
 			     "PARTUUID=%s /var ext4 rw,noatime,x-systemd.growfs 0 0\n", var_uuid) < 0)
 		return log_oom();
 
-	json_t *img = json_pack("{s:s, s:s, s:s, s:{s:b, s:s}}",
+	/* sourceDateEpoch: the node's clock must not be earlier than this (preflight). */
+	json_t *img = json_pack("{s:s, s:I, s:s, s:s, s:{s:b, s:s}}",
 				"kilnVersion", KILN_VERSION,
+				"sourceDateEpoch", (json_int_t) b->epoch,
 				"profile", b->profile->name,
 				"profileSha256", b->profile_sha256,
 				"kubernetes", "present", b->kubernetes_present,
