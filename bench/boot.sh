@@ -18,8 +18,10 @@
 #
 #   sudo bench/boot.sh               KILN_BUILDDIR (default ./build) has kiln-imagegen
 # Environment: KILN_BUILDDIR, KILN_BENCH_RUNS (N, default 3), KILN_BENCH_BOOT_TIMEOUT
-# (seconds per boot, default 300), KILN_BENCH_MIRROR, KILN_BENCH_TMPDIR (default /var/tmp;
-# everything made there is removed at the end).
+# (seconds per boot, default 300), KILN_BENCH_QUIET_WAIT (seconds to wait before a boot
+# for other QEMU processes to end, default 180), KILN_BENCH_MIRROR, KILN_BENCH_TMPDIR
+# (default /var/tmp; everything made there is removed at the end), KILN_BENCH_KEEP_LOGS=DIR
+# (copy the serial logs and the build log there first).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_init boot
@@ -27,6 +29,8 @@ bench_init boot
 EPOCH=1700000000
 RUNS=${KILN_BENCH_RUNS:-3}
 BOOT_TIMEOUT=${KILN_BENCH_BOOT_TIMEOUT:-300}
+QUIET_WAIT=${KILN_BENCH_QUIET_WAIT:-180}
+KEEP_LOGS=${KILN_BENCH_KEEP_LOGS:-}
 OVMF=${QEMU_OVMF:-/usr/share/ovmf/OVMF.fd}
 IMAGEGEN=$BENCH_BUILDDIR/imagegen/kiln-imagegen
 W=$BENCH_WORK
@@ -46,7 +50,12 @@ vm_stop() {
 	wait "$VM" 2>/dev/null
 	VM=
 }
-bench_cleanup_extra() { vm_stop; }
+bench_cleanup_extra() {
+	vm_stop
+	if [[ -n $KEEP_LOGS ]]; then
+		mkdir -p "$KEEP_LOGS" && cp "$W"/serial-*.log "$W"/kiln-build.log "$KEEP_LOGS/" 2>/dev/null
+	fi
+}
 
 echo "kiln boot benchmark: QEMU start to KILN-BOOTED, kiln disk (UEFI, BIOS) vs plain ext4 + direct kernel boot"
 echo "  $(bench_host_note)"
@@ -90,6 +99,20 @@ rm -rf --one-file-system "$B"
 BASE_CMDLINE="root=/dev/vda rootfstype=ext4 rw console=tty0 console=ttyS0,115200 kiln.image=baseline"
 echo "  baseline: $W/base.ext4 (${size} MiB ext4), kernel $kver, cmdline: $BASE_CMDLINE"
 
+boot_failure_lines() {	# what the console said: the first oops lines, then its end
+	tr -d '\r' <"$1" | grep -a -m 6 -E 'BUG:|Oops|general protection|RIP:|Call Trace|Kernel panic' | sed 's/^/      | /'
+	echo "      | ..."
+	tr -d '\r' <"$1" | tail -n 5 | sed 's/^/      | /'
+}
+
+# Other VMs (another benchmark, the boot tests) make TCG timings meaningless: wait a
+# bounded time for them to end, and say when a run had company anyway.
+others_running() { pgrep -c -x qemu-system-x86 2>/dev/null || true; }
+wait_for_quiet() {
+	local deadline=$((SECONDS + QUIET_WAIT))
+	while (($(others_running) > 0)) && ((SECONDS < deadline)); do sleep 1; done
+}
+
 # One boot: sets SECS and LINE, or returns 1 with the reason printed.
 boot_once() {
 	local kind=$1 log=$2 t0 now line
@@ -118,13 +141,20 @@ boot_once() {
 		if ! kill -0 "$VM" 2>/dev/null; then
 			VM=
 			echo "    $kind: QEMU exited after $(bench_secs "$t0") s without KILN-BOOTED; $(tail -n 2 "$log.qemu" | tr '\n' ' ')"
-			tr -d '\r' <"$log" | tail -n 5 | sed 's/^/      | /'
+			boot_failure_lines "$log"
+			return 1
+		fi
+		# With -no-reboot a panicking kernel just stops: no need to wait for the timeout.
+		if grep -aq 'end Kernel panic' "$log"; then
+			echo "    $kind: kernel panic after $(bench_secs "$t0") s:"
+			vm_stop
+			boot_failure_lines "$log"
 			return 1
 		fi
 		if (($(bench_secs "$t0" | cut -d. -f1) >= BOOT_TIMEOUT)); then
 			vm_stop
 			echo "    $kind: no KILN-BOOTED within $BOOT_TIMEOUT s; the serial console ended with:"
-			tr -d '\r' <"$log" | tail -n 5 | sed 's/^/      | /'
+			boot_failure_lines "$log"
 			return 1
 		fi
 		sleep 0.1
@@ -132,17 +162,23 @@ boot_once() {
 }
 
 KINDS=(kiln-uefi kiln-bios baseline)
-declare -A TIMES=() MARKER=()
+declare -A TIMES=() RAW=() MARKER=()
 echo
 echo "boots: $RUNS runs of each, one VM at a time, in turn (seconds from QEMU start to KILN-BOOTED)"
 for ((i = 1; i <= RUNS; i++)); do
 	for kind in "${KINDS[@]}"; do
+		wait_for_quiet
+		note="load $(cut -d' ' -f1 /proc/loadavg)"
+		n=$(others_running)
+		((n > 0)) && note+=", $n other VMs running: not comparable"
 		if boot_once "$kind" "$W/serial-$kind-$i.log"; then
 			TIMES[$kind]+="$SECS "
+			RAW[$kind]+="$SECS "
 			MARKER[$kind]=$LINE
-			echo "  run $i  $kind  $SECS s"
+			printf '  run %d  %-10s %6s s   (%s)\n' "$i" "$kind" "$SECS" "$note"
 		else
-			echo "  run $i  $kind  failed"
+			RAW[$kind]+="failed "
+			printf '  run %d  %-10s failed   (%s)\n' "$i" "$kind" "$note"
 		fi
 	done
 done
@@ -158,7 +194,7 @@ declare -A MED=()
 for kind in "${KINDS[@]}"; do
 	# shellcheck disable=SC2086
 	MED[$kind]=$(bench_median ${TIMES[$kind]:-})
-	printf '  %-10s %6s s   [%s]\n' "$kind" "${MED[$kind]}" "${TIMES[$kind]% }"
+	printf '  %-10s %6s s   [%s]\n' "$kind" "${MED[$kind]}" "${RAW[$kind]% }"
 done
 for kind in kiln-uefi kiln-bios; do
 	r=n/a

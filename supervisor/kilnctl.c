@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kilnctl: the operator's window into what the node is doing and why. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
+#include "kilnctl-verbs.h"
 #include "log.h"
+#include "status-client.h"
 #include "verbs.h"
 
 static int help(void) {
@@ -15,10 +18,15 @@ static int help(void) {
 	       "\n"
 	       "Commands:\n"
 	       "  status                Show each phase, its timing and the last error\n"
+	       "  preflight             Run the host checks without fixing anything\n"
 	       "\n"
 	       "Options:\n"
 	       "  -h --help             Show this help\n"
 	       "     --version          Show the version\n"
+	       "\n"
+	       "Command options (see kilnctl COMMAND --help):\n"
+	       "  status    --json      Print the supervisor's JSON document as it is\n"
+	       "  preflight --json --tap --root=DIR\n"
 	       "\n"
 	       "See kilnctl(1).\n",
 	       program_invocation_short_name);
@@ -29,14 +37,84 @@ static int verb_help(int argc, char **argv) {
 	return help();
 }
 
+static void status_help(void) {
+	printf("%s status [--json]\n"
+	       "\n"
+	       "Show each phase of the node's supervisor with its timing, attempts, detail and\n"
+	       "last error, as the supervisor reports them on its status socket.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h --help             Show this help\n"
+	       "     --json             Print the supervisor's JSON document as it is\n"
+	       "\n"
+	       "Exit status: 0 when the supervisor answered, 1 when it did not.\n",
+	       program_invocation_short_name);
+}
+
 static int verb_status(int argc, char **argv) {
-	log_error("status: the supervisor's status socket is not implemented yet.");
-	return EXIT_FAILURE;
+	enum { ARG_JSON = 0x100 };
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h'      },
+		{ "json", no_argument, NULL, ARG_JSON },
+		{}
+	};
+	_cleanup_free_ char *doc = NULL, *table = NULL;
+	bool json = false;
+	int c, r;
+
+	/* main() ran getopt over the global options already: start over for ours. */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+		switch (c) {
+		case 'h':
+			status_help();
+			return EXIT_SUCCESS;
+		case ARG_JSON:
+			json = true;
+			break;
+		case '?':
+			return EXIT_USAGE;
+		default:
+			abort();
+		}
+	if (optind < argc) {
+		log_error("status takes no arguments.");
+		return EXIT_USAGE;
+	}
+
+	const char *path = status_socket_path();
+	r = status_fetch(path, STATUS_FETCH_TIMEOUT_USEC, &doc);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		log_error_errno(r, "status: no supervisor answers on its status socket %s "
+				"(is kiln-supervisor.service running?): %m", path);
+		return EXIT_FAILURE;
+	}
+	if (r < 0) {
+		log_error_errno(r, "status: cannot read the status socket %s: %m", path);
+		return EXIT_FAILURE;
+	}
+	if (json) {
+		fputs(doc, stdout);
+		if (doc[0] && doc[strlen(doc) - 1] != '\n')
+			putchar('\n');
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+	r = status_format_table(doc, &table);
+	if (r < 0) {
+		if (r == -EPROTO)
+			log_error("status: the supervisor could not report its status: %s", doc);
+		else
+			log_error_errno(r, "status: the answer on %s is not a status document: %m", path);
+		return EXIT_FAILURE;
+	}
+	fputs(table, stdout);
+	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 static const Verb verbs[] = {
-	{ "help",   VERB_ANY, VERB_ANY, verb_help   },
-	{ "status", VERB_ANY, 1,        verb_status },
+	{ "help",      VERB_ANY, VERB_ANY, verb_help      },
+	{ "status",    VERB_ANY, VERB_ANY, verb_status    },
+	{ "preflight", VERB_ANY, VERB_ANY, verb_preflight },
 };
 
 static int parse_argv(int argc, char **argv) {

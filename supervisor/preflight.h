@@ -8,12 +8,16 @@
  * mask its sources) do so when allowed and say so.
  *
  * Everything is read relative to a root directory ("/" on a node, a fake tree in tests),
- * so the checks are testable without the real /proc and /sys. */
+ * so the checks are testable without the real /proc and /sys. Two things cannot be: the
+ * ports are tested with bind(2) in the caller's network namespace, and the clock is the
+ * caller's. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "profile.h"
+#include "time-util.h"
 
 typedef enum PreflightResult {
 	PREFLIGHT_PASS,
@@ -23,25 +27,66 @@ typedef enum PreflightResult {
 	_PREFLIGHT_RESULT_MAX,
 } PreflightResult;
 
+/* In a requirements port list: the profile's kubernetes.apiServerPort (6443 by default). */
+#define PREFLIGHT_PORT_API_SERVER 0
+#define PREFLIGHT_PORTS_MAX 8
+
+/* What a node of one role needs. The defaults per role are a table in preflight-checks.c
+ * (kubeadm's NumCPU and Mem for the control plane); tests pass their own. */
+typedef struct PreflightRequirements {
+	unsigned cpus;                  /* online CPUs, at least */
+	uint64_t memory;                /* bytes of MemTotal, at least */
+	uint64_t disk_fail;             /* bytes free on /var: below is FAIL */
+	uint64_t disk_warn;             /* ... below is WARN */
+	uint16_t ports[PREFLIGHT_PORTS_MAX];   /* TCP ports that must be free */
+	size_t n_ports;
+} PreflightRequirements;
+
 typedef struct PreflightContext {
 	const char *root;           /* "/" on the node */
-	const Profile *profile;     /* the image's profile: role decides the minimums */
-	uint64_t build_epoch;       /* the image's build time: the clock must not be earlier */
+	const Profile *profile;     /* the image's profile: role decides the minimums (NULL: single) */
+	uint64_t build_epoch;       /* the image's build time: the clock must not be earlier (0: unknown) */
 	bool fix;                   /* allowed to change the host (the supervisor: yes; kilnctl: no) */
+
+	bool kubernetes;            /* the image ships Kubernetes: kubeadm and kubelet are required */
+	const ProfileMachine *machine;   /* this machine's nodes[] entry; NULL: node.role applies */
+	const PreflightRequirements *requirements;   /* NULL: the role's defaults */
+
+	/* Fixes that change the host themselves (modprobe, writing /proc/sys, swapoff) run
+	 * only when fix is set and root is "/", or when run_command is given: a test passes
+	 * its own to fix a fake root. NULL: run_command() of process-util.h. Returns the
+	 * command's exit status (0: success) or -errno. */
+	int (*run_command)(const char *const *argv, usec_t timeout, void *userdata);
+	/* Mask a unit (swap.target, dev-sda3.swap), e.g. through systemd's MaskUnitFiles.
+	 * A persistent mask (/etc) keeps swap off from the next boot on; a runtime one (/run)
+	 * only for this boot, and cannot hide a unit file in /etc. Called whenever fix is
+	 * set, whatever the root: the callback knows what it changes. NULL: the supervisor
+	 * cannot mask, the check says how to. Returns 0 or -errno. */
+	int (*mask_unit)(const char *unit, void *userdata);
+	void *userdata;             /* passed to run_command and mask_unit */
 } PreflightContext;
 
 typedef struct PreflightReport {
-	const char *name;           /* stable, e.g. "kernel-modules", "swap", "port-6443" */
+	const char *name;           /* stable, e.g. "kernel-modules", "swap", "port-6443"; owned
+				     * by the report (freed by preflight_reports_free) */
 	PreflightResult result;
 	char *message;              /* what was found, one line */
 	char *hint;                 /* how to fix it (NULL when passing) */
 } PreflightReport;
 
 /* Run every check in table order; *ret_reports gets n entries. Returns the number of
- * FAIL results (0: the node may proceed), or -errno if the checks could not run. */
+ * FAIL results (0: the node may proceed), or -errno if the checks could not run (-EINVAL
+ * without a root, -ENOMEM). A check that cannot read what it needs reports that as its
+ * result; it does not fail the run. */
 int preflight_run(const PreflightContext *ctx, PreflightReport **ret_reports, size_t *ret_n);
 void preflight_reports_free(PreflightReport *r, size_t n);
 const char *preflight_result_to_string(PreflightResult r);
+
+/* The default requirements of a role (_NODE_ROLE_UNSET and out of range: NULL). */
+const PreflightRequirements *preflight_requirements(NodeRole role);
+/* The role the checks apply: the machine's nodes[] entry, else the profile's node.role,
+ * else single (the strictest). */
+NodeRole preflight_role(const PreflightContext *ctx);
 
 /* Render for kilnctl: an aligned table, JSON (array of {name, result, message, hint}), or
  * TAP (one "ok"/"not ok" per check, FIXED and WARN are "ok" with a comment). */

@@ -4,14 +4,27 @@
 /* Talking to systemd over sd-bus (org.freedesktop.systemd1), never by running systemctl:
  * start/stop/restart units and learn when their jobs finish, and watch units' ActiveState
  * so that the supervisor reacts within seconds when containerd or kubelet dies. Every
- * call is asynchronous on the caller's sd-event loop; callbacks run from it. */
+ * call is asynchronous on the caller's sd-event loop; callbacks run from it.
+ *
+ * The bus may be the system bus (sd_bus_open_system()) or a direct connection to PID 1's
+ * private socket (/run/systemd/private), which works without dbus-daemon.
+ *
+ * Callbacks may queue new jobs and watches, but must not free the client. Freeing the
+ * client drops every pending job and watch without calling their callbacks. When the
+ * connection closes (PID 1's private socket does on daemon-reexec), every pending job
+ * and watch is called back with an error, and the client refuses new ones
+ * (-ECONNRESET): make a new client on a new connection. */
 
 #include <systemd/sd-bus.h>
+
+#include "macro.h"
 
 typedef enum UnitAction { UNIT_START, UNIT_STOP, UNIT_RESTART, _UNIT_ACTION_MAX } UnitAction;
 
 /* result: 0 when the job finished with "done", else -errno (e.g. -ETIMEDOUT, -EIO for
- * "failed", -ECANCELED for "canceled"); job_result is systemd's word ("done", "failed",...). */
+ * "failed", -ECANCELED for "canceled"); job_result is systemd's word ("done", "failed",...).
+ * When systemd refused to queue the job at all, job_result is the D-Bus error name instead
+ * (e.g. "org.freedesktop.systemd1.NoSuchUnit", result -ENOENT). */
 typedef void (*UnitJobCallback)(const char *unit, int result, const char *job_result, void *userdata);
 
 typedef struct SystemdClient SystemdClient;
@@ -19,14 +32,27 @@ typedef struct SystemdClient SystemdClient;
 /* Subscribe to the manager's signals on bus (already attached to an event loop). */
 int systemd_client_new(sd_bus *bus, SystemdClient **ret);
 SystemdClient *systemd_client_free(SystemdClient *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(SystemdClient *, systemd_client_free);
 
 /* Queue the job (mode "replace") and call cb when its JobRemoved signal arrives. */
 int systemd_unit_job(SystemdClient *c, const char *unit, UnitAction action, UnitJobCallback cb, void *userdata);
 
 /* Call cb whenever the unit's ActiveState changes (and once at once with the current
- * state): "active", "activating", "deactivating", "inactive", "failed", "reloading". */
+ * state): "active", "activating", "deactivating", "inactive", "failed", "reloading".
+ * A change of SubState alone ("running" -> "auto-restart") is reported too. If the watch
+ * cannot be set up (systemd refuses an invalid unit name, the bus refuses the match), cb
+ * is called once with active_state NULL and sub_state the D-Bus error name, and the watch
+ * ends. A unit that does not exist is watched fine: it is "inactive" until it appears. */
 typedef void (*UnitStateCallback)(const char *unit, const char *active_state, const char *sub_state, void *userdata);
 int systemd_unit_watch(SystemdClient *c, const char *unit, UnitStateCallback cb, void *userdata);
 
-/* Mask a unit at runtime (/run): used to keep swap units off. */
+/* Mask a unit at runtime (/run): used to keep swap units off. Creates
+ * /run/systemd/system/UNIT -> /dev/null, replacing what is there. This one call is
+ * synchronous (PID 1 answers it at once: it only writes a symlink). It does not reload
+ * the manager: a unit already loaded keeps its old definition until then. */
 int systemd_unit_mask_runtime(SystemdClient *c, const char *unit);
+
+/* "start", "stop", "restart"; NULL when out of range. */
+const char *unit_action_to_string(UnitAction a);
+/* Map a JobRemoved result word to 0 or -errno (unknown words: -EIO). */
+int unit_job_result_to_errno(const char *job_result);

@@ -55,7 +55,7 @@ is "$entry" "journal 3 verb_status kilnctl.c" \
 	"the error reached journald natively with PRIORITY, CODE_FUNC and CODE_FILE"
 
 line=$(machine_exec /usr/local/bin/kilnctl status 2>&1 >/dev/null)
-is "$line" "kilnctl: status: the supervisor's status socket is not implemented yet." \
+is "$line" "kilnctl: status: no supervisor answers on its status socket /run/kiln/status.sock (is kiln-supervisor.service running?): No such file or directory" \
 	"outside systemd the same error is one plain stderr line"
 
 tap_done

@@ -24,6 +24,21 @@
 #                                    every VM got there
 #   qemu_grep NAME REGEX             print the serial log's lines matching REGEX (no CR)
 #   qemu_log NAME                    the serial log's path (kept until qemu_cleanup)
+#   qemu_cut NAME REGEX TIMEOUT [DELAY]
+#                                    cut the power: wait (polling every 0.05 s) until a line
+#                                    of the serial log matches, wait DELAY more seconds
+#                                    (default 0), then SIGKILL QEMU itself (no ACPI, no flush
+#                                    of the guest's caches); sets QEMU_MATCH, QEMU_ELAPSED (when
+#                                    the line was seen) and QEMU_CUT_AT (when QEMU was killed).
+#                                    The VM is stopped in any case; fails if the line did not
+#                                    appear within TIMEOUT or QEMU exited before the cut
+#   qemu_cut_all TIMEOUT DELAY NAME REGEX [NAME REGEX...]
+#                                    the same for several VMs at once, each cut when its own
+#                                    line appears (plus DELAY): sets QEMU_LINE[NAME],
+#                                    QEMU_AT[NAME] and QEMU_CUT[NAME] (when it was killed;
+#                                    empty if it was not); fails unless every VM was cut
+#   qemu_power_cut NAME              SIGKILL QEMU now (the same cut, without waiting); sets
+#                                    QEMU_CUT_AT
 #   qemu_stop NAME [GRACE]           stop the VM: with GRACE seconds, ask the guest to power
 #                                    off first (ACPI power button) and wait that long; then
 #                                    SIGTERM, then SIGKILL. Fails only if it was given GRACE
@@ -43,9 +58,10 @@ QEMU_MAX_RUNNING=${QEMU_MAX_RUNNING:-2}
 QEMU_LIFETIME=${QEMU_LIFETIME:-900}
 QEMU_MEMORY=${QEMU_MEMORY:-1536}
 QEMU_WORKDIR=
-declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=()
+declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=() QEMU_CUT=()
 QEMU_MATCH=
 QEMU_ELAPSED=
+QEMU_CUT_AT=
 
 qemu_check() {
 	command -v "$QEMU_BIN" >/dev/null || { echo "$QEMU_BIN is not installed"; return 1; }
@@ -95,7 +111,7 @@ qemu_start() {
 	# shellcheck disable=SC2054 # the commas are QEMU's
 	local -a cmd=("$QEMU_BIN" -machine q35 -accel tcg,tb-size=256 -smp 2 -m "$QEMU_MEMORY"
 		-display none -no-reboot -serial "file:$dir/serial.log"
-		-monitor "pipe:$dir/monitor")
+		-monitor "pipe:$dir/monitor" -pidfile "$dir/qemu.pid")
 	case $firmware in
 		uefi) cmd+=(-bios "$QEMU_OVMF") ;;
 		bios) ;;
@@ -186,6 +202,87 @@ qemu_wait_all() {
 			return 1
 		fi
 		sleep 0.5
+	done
+}
+
+qemu_power_cut() {
+	local name=$1 dir=${QEMU_DIR[$1]:-} pid='' ppid rest deadline=$((SECONDS + 5))
+	qemu_running "$name" || return 1
+	# QEMU_PID is timeout(1)'s; QEMU's own pid is in its pid file (written at start-up).
+	while [[ ! -s $dir/qemu.pid ]] && qemu_running "$name" && ((SECONDS < deadline)); do sleep 0.05; done
+	[[ -s $dir/qemu.pid ]] && read -r pid <"$dir/qemu.pid"
+	# Only that pid if it is still timeout's child (not a recycled number).
+	if [[ $pid =~ ^[0-9]+$ ]] && read -r _ _ _ ppid rest <"/proc/$pid/stat" 2>/dev/null &&
+		[[ $ppid == "${QEMU_PID[$name]}" ]]; then
+		kill -KILL "$pid" 2>/dev/null
+	else
+		diag "VM $name: no QEMU pid file; killing timeout(1) and QEMU with it"
+		kill -KILL "${QEMU_PID[$name]}" 2>/dev/null
+	fi
+	# shellcheck disable=SC2034 # for the caller
+	QEMU_CUT_AT=$(qemu_elapsed "$name")
+	qemu_stop "$name"
+}
+
+qemu_cut() {
+	qemu_cut_all "$3" "${4:-0}" "$1" "$2"
+	local status=$?
+	# shellcheck disable=SC2034 # for the caller
+	QEMU_MATCH=${QEMU_LINE[$1]} QEMU_ELAPSED=${QEMU_AT[$1]} QEMU_CUT_AT=${QEMU_CUT[$1]}
+	return $status
+}
+
+qemu_cut_all() {
+	local timeout=$1 delay=$2 deadline=$((SECONDS + $1)) name line now pending status=0 delay_us
+	local -A re=() due=() over=()
+	shift 2
+	[[ $delay =~ ^([0-9]+)(\.([0-9]))?$ ]] || { diag "qemu_cut: DELAY must be seconds (one decimal at most)"; return 2; }
+	delay_us=$((BASH_REMATCH[1] * 1000000 + ${BASH_REMATCH[3]:-0} * 100000))
+	while (($# >= 2)); do
+		re[$1]=$2 QEMU_LINE[$1]='' QEMU_AT[$1]='' QEMU_CUT[$1]=''
+		shift 2
+	done
+	while :; do
+		pending=0
+		for name in "${!re[@]}"; do
+			[[ -n ${over[$name]:-} ]] && continue
+			if [[ -z ${due[$name]:-} ]]; then
+				# The log after the process, as in qemu_wait_all.
+				local alive=0
+				qemu_running "$name" && alive=1
+				if line=$(grep -a -m 1 -E -- "${re[$name]}" "$(qemu_log "$name")") && [[ -n $line ]]; then
+					QEMU_LINE[$name]=${line//$'\r'/}
+					QEMU_AT[$name]=$(qemu_elapsed "$name")
+					now=${EPOCHREALTIME/./}
+					due[$name]=$((10#$now + delay_us))
+				elif ((!alive)); then
+					diag "VM $name: QEMU exited after $(qemu_elapsed "$name") s before /${re[$name]}/ appeared"
+					qemu_stop "$name"
+					over[$name]=1 status=1
+					continue
+				elif ((SECONDS >= deadline)); then
+					diag "VM $name: /${re[$name]}/ did not appear within $timeout s"
+					qemu_stop "$name"
+					over[$name]=1 status=1
+					continue
+				fi
+			fi
+			now=${EPOCHREALTIME/./}
+			if [[ -n ${due[$name]:-} ]] && ((10#$now >= due[$name])); then
+				if qemu_power_cut "$name"; then
+					QEMU_CUT[$name]=$QEMU_CUT_AT
+				else
+					diag "VM $name: QEMU exited by itself before the power cut"
+					qemu_stop "$name"
+					status=1
+				fi
+				over[$name]=1
+				continue
+			fi
+			pending=$((pending + 1))
+		done
+		((pending == 0)) && return $status
+		sleep 0.05
 	done
 }
 

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* kilnctl's verbs that live in files of their own (registered in kilnctl.c's verb table).
+ * Each parses its own options from argv (argv[0] is the verb) and returns an exit status. */
+
+/* kilnctl preflight [--json|--tap] [--root=DIR]: run the node's preflight checks without
+ * fixing anything. Exit 0 when nothing fails, 1 when a check fails (or the checks cannot
+ * run), 2 for a usage error. */
+int verb_preflight(int argc, char **argv);

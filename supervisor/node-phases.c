@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kiln's phases for the runner: the table, and the phases that do not talk to systemd
+ * (those are in node-watch.c). Part of the phase runner's edge: problems found on the
+ * node are logged here, once, with KILN_PHASE= and KILN_CHECK=. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "identity.h"
+#include "log.h"
+#include "node-phases.h"
+#include "preflight.h"
+#include "process-util.h"
+#include "strv.h"
+
+int node_new(sd_event *e, SystemdClient *systemd, const char *root, Node **ret) {
+	_cleanup_(node_freep) Node *n = NULL;
+
+	if (!e || isempty(root) || !ret)
+		return -EINVAL;
+	n = calloc(1, sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	n->event = sd_event_ref(e);
+	n->systemd = systemd;
+	n->kmsg_path = "/dev/kmsg";
+	n->cmdline_path = "/proc/cmdline";
+	n->root = strdup(root);
+	if (!n->root)
+		return -ENOMEM;
+	*ret = TAKE_PTR(n);
+	return 0;
+}
+
+Node *node_free(Node *n) {
+	if (!n)
+		return NULL;
+	sd_event_source_disable_unref(n->cri_poll);
+	sd_event_source_disable_unref(n->repair_retry);
+	sd_event_unref(n->event);
+	profile_free(n->profile);
+	image_info_free(n->image);
+	strv_free(n->ignore_checks);
+	free(n->root);
+	free(n);
+	return NULL;
+}
+
+static int node_path(Node *n, const char *rel, char **ret) {
+	size_t len = strlen(n->root);
+
+	while (len > 0 && n->root[len - 1] == '/')
+		len--;
+	return asprintf(ret, "%.*s%s", (int) len, n->root, rel) < 0 ? -ENOMEM : 0;
+}
+
+int node_load_image(Node *n) {
+	_cleanup_(image_info_freep) ImageInfo *image = NULL;
+	_cleanup_(profile_freep) Profile *profile = NULL;
+	_cleanup_(diag_list_done) DiagList diags = {};
+	_cleanup_free_ char *ipath = NULL, *ppath = NULL;
+	int r;
+
+	if (n->image && n->profile)
+		return 0;
+	if ((r = node_path(n, IMAGE_INFO_PATH, &ipath)) < 0 || (r = node_path(n, IMAGE_PROFILE_PATH, &ppath)) < 0)
+		return r;
+	r = image_info_load(ipath, &image);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read the image's description %s: %m", ipath);
+	r = profile_load_file(ppath, &profile, &diags);
+	for (size_t i = 0; i < diags.n; i++) {
+		_cleanup_free_ char *line = NULL;
+		if (diag_format(&diags.items[i], &line) >= 0)
+			log_error("%s", line);
+	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot load the image's profile %s: %m", ppath);
+	n->image = TAKE_PTR(image);
+	n->profile = TAKE_PTR(profile);
+	return 0;
+}
+
+/* ---- preflight ---- */
+
+/* "a" -> "a, b": lists of names for one-line messages. */
+static int join_append(char **list, const char *item) {
+	char *j;
+
+	if (asprintf(&j, "%s%s%s", *list ?: "", *list ? ", " : "", item) < 0)
+		return -ENOMEM;
+	free(*list);
+	*list = j;
+	return 0;
+}
+
+/* This machine's nodes[] entry, by the MACs of its network cards; NULL: node.role. */
+static const ProfileMachine *node_machine(Node *n) {
+	_cleanup_free_ MacAddress *macs = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t n_macs = 0;
+
+	if (n->profile->n_nodes == 0)
+		return NULL;
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || identity_read_macs(fd, &macs, &n_macs) < 0)
+		return NULL;
+	for (size_t i = 0; i < n_macs; i++)
+		for (size_t j = 0; j < n->profile->n_nodes; j++)
+			if (memcmp(&macs[i], &n->profile->nodes[j].mac, sizeof macs[i]) == 0)
+				return &n->profile->nodes[j];
+	return NULL;
+}
+
+/* Swap units are masked in /run: the check runs again at every boot anyway. */
+static int preflight_mask_unit(const char *unit, void *userdata) {
+	Node *n = userdata;
+	return n->systemd ? systemd_unit_mask_runtime(n->systemd, unit) : -ENOTCONN;
+}
+
+static int phase_preflight(PhaseRunner *r, void *userdata) {
+	Node *n = userdata;
+	PreflightReport *reports = NULL;
+	_cleanup_free_ char *failed = NULL, *detail = NULL;
+	size_t n_reports = 0, count[_PREFLIGHT_RESULT_MAX] = {}, ignored = 0;
+	int k;
+
+	k = node_load_image(n);
+	if (k < 0)
+		return phase_failed(r, k, "cannot read the image's profile or image.json: %s", strerror(-k));
+
+	PreflightContext ctx = {
+		.root = "/",
+		.profile = n->profile,
+		.build_epoch = n->image->build_epoch,
+		.fix = true,
+		.kubernetes = n->image->kubernetes_present,
+		.machine = node_machine(n),
+		.mask_unit = preflight_mask_unit,
+		.userdata = n,
+	};
+	k = preflight_run(&ctx, &reports, &n_reports);
+	if (k < 0)
+		return phase_failed(r, k, "the checks could not run: %s", strerror(-k));
+
+	for (size_t i = 0; i < n_reports; i++) {
+		PreflightReport *p = &reports[i];
+		static const int level[_PREFLIGHT_RESULT_MAX] = {
+			[PREFLIGHT_PASS] = LOG_DEBUG, [PREFLIGHT_FIXED] = LOG_NOTICE,
+			[PREFLIGHT_WARN] = LOG_WARNING, [PREFLIGHT_FAIL] = LOG_ERR,
+		};
+		/* The operator's escape hatch (kubeadm's --ignore-preflight-errors): still
+		 * logged, as a warning, and counted. */
+		if (p->result == PREFLIGHT_FAIL && strv_contains(n->ignore_checks, p->name)) {
+			p->result = PREFLIGHT_WARN;
+			ignored++;
+			k--;
+			log_struct(LOG_WARNING, 0, LOG_FIELDS({ "KILN_PHASE", "preflight" }, { "KILN_CHECK", p->name }),
+				   "Check %s failed, ignored as asked (--ignore-preflight).", p->name);
+		}
+		count[p->result]++;
+		log_struct(level[p->result], 0,
+			   LOG_FIELDS({ "KILN_PHASE", "preflight" }, { "KILN_CHECK", p->name },
+				      { "KILN_CHECK_RESULT", preflight_result_to_string(p->result) },
+				      { "KILN_HINT", p->hint }),
+			   "Check %s: %s: %s%s%s", p->name, preflight_result_to_string(p->result),
+			   p->message ?: "", p->hint && p->result == PREFLIGHT_FAIL ? " Hint: " : "",
+			   p->hint && p->result == PREFLIGHT_FAIL ? p->hint : "");
+		if (p->result == PREFLIGHT_FAIL)
+			(void) join_append(&failed, p->name);
+	}
+	preflight_reports_free(reports, n_reports);
+
+	if (k > 0)
+		return phase_failed(r, 0, "failed checks: %s", failed ?: "?");
+	if (asprintf(&detail, "%zu passed, %zu fixed, %zu warnings, %zu ignored", count[PREFLIGHT_PASS],
+		     count[PREFLIGHT_FIXED], count[PREFLIGHT_WARN] - ignored, ignored) < 0)
+		detail = NULL;   /* asprintf() leaves it undefined; the detail is optional */
+	return phase_done(r, detail);
+}
+
+/* ---- images ---- */
+
+/* > 0 with a detail when every image image.json lists is in containerd's store. */
+static int images_present(Node *n, char **ret_detail, char **ret_missing) {
+	static const char *const argv[] = { "ctr", "-n", "k8s.io", "images", "ls", "-q", NULL };
+	_cleanup_free_ char *listing = NULL, *joined = NULL;
+	_cleanup_strv_free_ char **missing = NULL;
+	size_t expected;
+	int k, status;
+
+	k = node_load_image(n);
+	if (k < 0)
+		return k;
+	expected = strv_length(n->image->images);
+	if (expected == 0)
+		return asprintf(ret_detail, "0 expected") < 0 ? -ENOMEM : 1;
+
+	k = capture_command(argv, NODE_CTR_TIMEOUT_USEC, &listing, NULL, &status);
+	if (k < 0)
+		return k;
+	if (status != 0)
+		return -EIO;
+	k = image_info_missing(n->image->images, listing, &missing);
+	if (k < 0)
+		return k;
+	size_t n_missing = strv_length(missing);
+	if (n_missing == 0)
+		return asprintf(ret_detail, "%zu expected, all present", expected) < 0 ? -ENOMEM : 1;
+
+	STRV_FOREACH(m, missing)
+		if (join_append(&joined, *m) < 0)
+			return -ENOMEM;
+	if (asprintf(ret_missing, "%zu of %zu images missing from containerd: %s", n_missing, expected, joined) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int check_images(PhaseRunner *r, void *userdata, char **ret_detail) {
+	_cleanup_free_ char *missing = NULL;
+	return images_present(userdata, ret_detail, &missing);
+}
+
+static int phase_images(PhaseRunner *r, void *userdata) {
+	_cleanup_free_ char *detail = NULL, *missing = NULL;
+	int k = images_present(userdata, &detail, &missing);
+
+	if (k > 0)
+		return phase_done(r, detail);
+	if (k == 0)
+		return phase_failed(r, 0, "%s", missing);
+	if (k == -EIO)
+		return phase_failed(r, k, "\"ctr -n k8s.io images ls -q\" failed");
+	return phase_failed(r, k, "cannot list the images in containerd: %s", strerror(-k));
+}
+
+/* ---- cluster and addons ---- */
+
+static int phase_cluster(PhaseRunner *r, void *userdata) {
+	Node *n = userdata;
+	int k = node_load_image(n);
+
+	if (k < 0)
+		return phase_failed(r, k, "cannot read the image's profile or image.json: %s", strerror(-k));
+	if (!n->image->kubernetes_present)
+		return phase_skipped(r, "not installed");
+	return phase_failed(r, -EOPNOTSUPP, "cluster formation is not implemented in this version");
+}
+
+static int phase_addons(PhaseRunner *r, void *userdata) {
+	const PhaseState *cluster = node_state_find(phase_runner_state(r), "cluster");
+
+	if (cluster && cluster->status == PHASE_SKIPPED)
+		return phase_skipped(r, "no cluster");
+	return phase_failed(r, -EOPNOTSUPP, "addons are not implemented in this version");
+}
+
+/* ---- ready ---- */
+
+int node_announce_booted(const char *kmsg_path, const char *cmdline_path) {
+	_cleanup_free_ char *cmdline = NULL, *image = NULL, *line = NULL;
+	_cleanup_close_ int fd = -EBADF;
+
+	/* No kiln.image= (a test machine, an old boot entry): the line still says we booted. */
+	if (read_full_file(cmdline_path, &cmdline, NULL) < 0 || cmdline_get_value(cmdline, "kiln.image", &image) < 0)
+		image = NULL;
+	if (asprintf(&line, "<2>KILN-BOOTED %s %s\n", KILN_VERSION, image ?: "unknown") < 0)
+		return -ENOMEM;
+	fd = open(kmsg_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* One write(2) is one kernel log record. */
+	ssize_t w = write(fd, line, strlen(line));
+	if (w < 0)
+		return -errno;
+	return (size_t) w == strlen(line) ? 0 : -EIO;
+}
+
+static int phase_ready(PhaseRunner *r, void *userdata) {
+	Node *n = userdata;
+	const PhaseState *cluster = node_state_find(phase_runner_state(r), "cluster");
+	const PhaseState *self = phase_runner_running(r);
+	const char *detail = cluster && cluster->status == PHASE_SKIPPED ? "Kubernetes not installed" : "cluster up";
+	int k;
+
+	/* Everything before this phase has just been re-checked by the runner. */
+	k = sd_notifyf(false, "READY=1\nSTATUS=Ready (%s)", detail);
+	if (k < 0)
+		log_warning_errno(k, "Failed to notify systemd of readiness, ignoring: %m");
+
+	/* Once per boot, not at every restart of the supervisor in it. */
+	if (self && !sd_id128_equal(self->boot_id, phase_runner_boot_id(r))) {
+		k = node_announce_booted(n->kmsg_path, n->cmdline_path);
+		if (k < 0)
+			log_struct(LOG_WARNING, k, LOG_FIELDS({ "KILN_PHASE", "ready" }),
+				   "Failed to write KILN-BOOTED to %s, ignoring: %m", n->kmsg_path);
+	}
+	return phase_done(r, detail);
+}
+
+const Phase node_phases[] = {
+	{ "preflight", PHASE_SCOPE_BOOT,    false, phase_preflight,    NULL              },
+	{ "runtime",   PHASE_SCOPE_BOOT,    false, node_phase_runtime, node_check_runtime },
+	{ "images",    PHASE_SCOPE_NODE,    false, phase_images,       check_images      },
+	{ "cluster",   PHASE_SCOPE_NODE,    false, phase_cluster,      NULL              },
+	{ "addons",    PHASE_SCOPE_NODE,    false, phase_addons,       NULL              },
+	{ "ready",     PHASE_SCOPE_PROCESS, true,  phase_ready,        NULL              },
+	{ "watch",     PHASE_SCOPE_PROCESS, false, node_phase_watch,   NULL              },
+};
+const size_t node_phases_n = ELEMENTSOF(node_phases);

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Preflight checks of the kernel: modules loaded and listed for the next boot, sysctls,
+ * the cgroup v2 controllers. The lists they check are data in preflight-checks.c. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "preflight-internal.h"
+#include "strv.h"
+
+#define MODPROBE_TIMEOUT (30 * USEC_PER_SEC)
+
+/* /proc/modules: "name size refcount users state address", one module a line. */
+static bool proc_modules_lists(const char *data, const char *name) {
+	size_t n = strlen(name);
+
+	for (const char *p = data; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strneq(p, name, n) && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static bool module_loaded(const PreflightContext *ctx, const PreflightModule *m) {
+	_cleanup_free_ char *modules = NULL, *sys = NULL;
+
+	/* A module built into the kernel is not in /proc/modules; /sys/module has it when
+	 * it has parameters (overlay does), the probe path otherwise (br_netfilter's sysctls). */
+	if (preflight_read(ctx, "/proc/modules", &modules) >= 0 && proc_modules_lists(modules, m->name))
+		return true;
+	if (asprintf(&sys, "/sys/module/%s", m->name) >= 0 && preflight_exists(ctx, sys))
+		return true;
+	return m->probe && preflight_exists(ctx, m->probe);
+}
+
+static int missing_modules(const PreflightContext *ctx, const PreflightModule *table, char ***ret) {
+	_cleanup_strv_free_ char **missing = NULL;
+	int r;
+
+	for (const PreflightModule *m = table; m->name; m++)
+		if (!module_loaded(ctx, m) && (r = strv_extend(&missing, m->name)) < 0)
+			return r;
+	*ret = TAKE_PTR(missing);
+	return 0;
+}
+
+/* modprobe each module; the failures, for the message, in *failed. */
+static int load_modules(const PreflightContext *ctx, char *const *modules, char **failed) {
+	int r;
+
+	STRV_FOREACH(m, modules) {
+		const char *argv[] = { "modprobe", *m, NULL };
+		_cleanup_free_ char *s = NULL;
+		int k = preflight_run_command(ctx, argv, MODPROBE_TIMEOUT);
+
+		if (k == 0)
+			continue;
+		s = k > 0 ? preflight_printf("modprobe %s: exit status %d", *m, k)
+			  : preflight_printf("modprobe %s: %s", *m, strerror(-k));
+		if (!s || (r = strextend_list(failed, s)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int check_kernel_modules(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
+	_cleanup_strv_free_ char **all = NULL, **missing = NULL;
+	_cleanup_free_ char *list = NULL, *words = NULL, *failed = NULL;
+	const PreflightModule *table = c->data;
+	int r;
+
+	for (const PreflightModule *m = table; m->name; m++)
+		if ((r = strv_extend(&all, m->name)) < 0)
+			return r;
+	if ((r = missing_modules(ctx, table, &missing)) < 0)
+		return r;
+	if (!missing) {
+		if ((r = preflight_join(all, ", ", &list)) < 0)
+			return r;
+		return report_add(out, c->name, PREFLIGHT_PASS, NULL, "%s loaded", list);
+	}
+	if ((r = preflight_join(missing, ", ", &list)) < 0)
+		return r;
+
+	if (preflight_can_fix_host(ctx)) {
+		_cleanup_strv_free_ char **still = NULL;
+
+		if ((r = load_modules(ctx, missing, &failed)) < 0 ||
+		    (r = missing_modules(ctx, table, &still)) < 0)
+			return r;
+		if (!still)
+			return report_add(out, c->name, PREFLIGHT_FIXED, NULL,
+					  "%s %s not loaded: loaded with modprobe", list,
+					  strv_length(missing) > 1 ? "were" : "was");
+		strv_free(missing);
+		missing = TAKE_PTR(still);
+		list = mfree_str(list);
+		if ((r = preflight_join(missing, ", ", &list)) < 0)
+			return r;
+	}
+
+	if ((r = preflight_join(missing, " ", &words)) < 0)
+		return r;
+	return report_add_take(out, c->name, PREFLIGHT_FAIL,
+			       failed ? preflight_printf("not loaded: %s (%s)", list, failed)
+				      : preflight_printf("not loaded: %s", list),
+			       preflight_printf("run 'modprobe -a %s'; if that fails, the kernel lacks %s "
+						"(check 'modinfo %s')", words,
+						strv_length(missing) > 1 ? "them" : "it", missing[0]));
+}
+
+/* Where systemd-modules-load reads its lists, most important first: a file in an earlier
+ * directory hides the file of the same name in the later ones. */
+static const char *const modules_load_dirs[] = {
+	"/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",
+};
+
+static int modules_load_read_file(int dir_fd, const char *name, char ***modules) {
+	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[LINE_MAX];
+	int r;
+
+	if (fd < 0)
+		return 0;   /* unreadable or masked (a link to /dev/null reads as empty anyway) */
+	f = fdopen(fd, "re");
+	if (!f)
+		return -ENOMEM;
+	(void) TAKE_FD(fd);   /* f owns it now */
+	while (fgets(line, sizeof line, f)) {
+		char *w = line + strspn(line, " \t");
+		w[strcspn(w, " \t\r\n")] = '\0';
+		if (isempty(w) || strchr("#;", *w))
+			continue;
+		if ((r = strv_extend(modules, w)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Every module named in a *.conf of modules_load_dirs, honouring the overrides. */
+static int modules_load_list(const PreflightContext *ctx, char ***ret) {
+	_cleanup_strv_free_ char **seen = NULL, **modules = NULL;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(modules_load_dirs); i++) {
+		_cleanup_free_ char *path = NULL;
+		DIR *d;
+
+		if ((r = preflight_path(ctx, modules_load_dirs[i], &path)) < 0)
+			return r;
+		d = opendir(path);
+		if (!d)
+			continue;
+		for (struct dirent *de; (de = readdir(d));) {
+			size_t n = strlen(de->d_name);
+			if (n <= STRLEN(".conf") || !streq(de->d_name + n - STRLEN(".conf"), ".conf") ||
+			    strv_contains(seen, de->d_name))
+				continue;
+			if ((r = strv_extend(&seen, de->d_name)) < 0 ||
+			    (r = modules_load_read_file(dirfd(d), de->d_name, &modules)) < 0) {
+				closedir(d);
+				return r;
+			}
+		}
+		closedir(d);
+	}
+	*ret = TAKE_PTR(modules);
+	return 0;
+}
+
+int check_modules_load(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
+	_cleanup_strv_free_ char **listed = NULL, **missing = NULL;
+	_cleanup_free_ char *list = NULL;
+	const PreflightModule *table = c->data;
+	int r;
+
+	if ((r = modules_load_list(ctx, &listed)) < 0)
+		return r;
+	for (const PreflightModule *m = table; m->name; m++)
+		if (!strv_contains(listed, m->name) && (r = strv_extend(&missing, m->name)) < 0)
+			return r;
+	if (!missing)
+		return report_add(out, c->name, PREFLIGHT_PASS, NULL, "every needed module is in modules-load.d");
+	if ((r = preflight_join(missing, ", ", &list)) < 0)
+		return r;
+	return report_add_take(out, c->name, PREFLIGHT_WARN,
+			       preflight_printf("%s not listed in any modules-load.d/*.conf: not loaded at the next boot "
+						"until the supervisor loads %s", list,
+						strv_length(missing) > 1 ? "them" : "it"),
+			       preflight_printf("list %s in /etc/modules-load.d/kiln.conf (the image ships that file; "
+						"was it removed or masked?)", list));
+}
+
+static bool cluster_uses_ipv6(const PreflightContext *ctx) {
+	return ctx->profile && (ctx->profile->kubernetes.pod_subnet.address.family == AF_INET6 ||
+				ctx->profile->kubernetes.service_subnet.address.family == AF_INET6);
+}
+
+/* Write to /proc/sys in place: a sysctl is not a file to replace atomically. */
+static int write_sysctl(const PreflightContext *ctx, const char *rel, const char *value) {
+	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t n = strlen(value);
+	int r;
+
+	if ((r = preflight_path(ctx, rel, &p)) < 0)
+		return r;
+	fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_TRUNC);
+	if (fd < 0)
+		return negative_errno();
+	ssize_t k = write(fd, value, n);
+	if (k < 0)
+		return negative_errno();
+	return (size_t) k == n ? 0 : -EIO;
+}
+
+int check_sysctl(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
+	const PreflightSysctl *s = c->data;
+	_cleanup_free_ char *path = NULL, *value = NULL, *hint = NULL;
+	int r;
+
+	if (s->ipv6 && !cluster_uses_ipv6(ctx))
+		return 0;   /* does not apply: no report */
+	if (asprintf(&path, "/proc/sys/%s", s->path) < 0 ||
+	    asprintf(&hint, "set '%s = 1' in /etc/sysctl.d/90-kiln.conf (the image ships it) and run "
+			    "'sysctl --system'", s->key) < 0)
+		return -ENOMEM;
+
+	r = preflight_read_line(ctx, path, &value);
+	if (r == -ENOENT && s->module)
+		return report_add_take(out, c->name, PREFLIGHT_FAIL,
+				       preflight_printf("%s is missing: %s is not loaded", path, s->module),
+				       preflight_printf("run 'modprobe %s' (see kernel-modules)", s->module));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return report_add_take(out, c->name, PREFLIGHT_FAIL,
+				       preflight_printf("cannot read %s: %s", path, strerror(-r)), TAKE_PTR(hint));
+	if (streq(value, "1"))
+		return report_add(out, c->name, PREFLIGHT_PASS, NULL, "%s = 1", s->key);
+
+	if (preflight_can_fix_host(ctx)) {
+		_cleanup_free_ char *fix = NULL, *now = NULL;
+
+		if (asprintf(&fix, "/proc/sys/%s", s->fix_path ?: s->path) < 0)
+			return -ENOMEM;
+		r = write_sysctl(ctx, fix, "1\n");
+		if (r >= 0 && preflight_read_line(ctx, path, &now) >= 0 && streq(now, "1"))
+			return report_add(out, c->name, PREFLIGHT_FIXED, NULL, "%s was %s: set it to 1", s->key, value);
+		if (r < 0)
+			return report_add_take(out, c->name, PREFLIGHT_FAIL,
+					       preflight_printf("%s = %s, and setting it to 1 failed: %s", s->key, value,
+								strerror(-r)), TAKE_PTR(hint));
+	}
+	return report_add_take(out, c->name, PREFLIGHT_FAIL,
+			       preflight_printf("%s = %s, Kubernetes needs 1", s->key, value), TAKE_PTR(hint));
+}
+
+static int missing_controllers(const char *have, const char *const *want, char **ret) {
+	_cleanup_free_ char *list = NULL;
+	int r;
+
+	for (const char *const *w = want; w && *w; w++)
+		if (!preflight_has_word(have, *w) && (r = strextend_list(&list, *w)) < 0)
+			return r;
+	*ret = TAKE_PTR(list);
+	return 0;
+}
+
+int check_cgroup(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
+	const PreflightControllers *want = c->data;
+	_cleanup_free_ char *have = NULL, *required = NULL, *recommended = NULL;
+	int r;
+
+	r = preflight_read(ctx, "/sys/fs/cgroup/cgroup.controllers", &have);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return report_add_take(out, c->name, PREFLIGHT_FAIL,
+				       preflight_printf("no cgroup v2 hierarchy on /sys/fs/cgroup (%s): cgroup v1%s",
+							strerror(-r),
+							preflight_exists(ctx, "/sys/fs/cgroup/unified") ? " in hybrid mode" : ""),
+				       strdup("boot with the unified hierarchy: remove systemd.unified_cgroup_hierarchy=0 "
+					      "from the kernel command line"));
+	if ((r = missing_controllers(have, want->required, &required)) < 0 ||
+	    (r = missing_controllers(have, want->recommended, &recommended)) < 0)
+		return r;
+	if (required)
+		return report_add_take(
+			out, c->name, PREFLIGHT_FAIL,
+			preflight_printf("cgroup v2 lacks the %s controller%s", required, strchr(required, ',') ? "s" : ""),
+			preflight_printf("enable %s on the kernel command line (e.g. cgroup_enable=memory on boards "
+					 "that disable it) or in the kernel configuration", required));
+	if (recommended)
+		return report_add_take(
+			out, c->name, PREFLIGHT_WARN,
+			preflight_printf("cgroup v2 without the %s controller%s: the kubelet cannot pin CPUs or limit "
+					 "disk I/O", recommended, strchr(recommended, ',') ? "s" : ""),
+			preflight_printf("enable %s in the kernel configuration", recommended));
+	return report_add(out, c->name, PREFLIGHT_PASS, NULL, "cgroup v2 with every needed controller");
+}

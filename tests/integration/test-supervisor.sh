@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Integration: kiln-supervisor.service in a Debian trixie machine booted with
+# systemd-nspawn -b (real systemd, D-Bus, journald, containerd), installed as the image
+# has it (/usr/libexec/kiln, /usr/lib/kiln/{profile.yaml,image.json} of a build
+# --without-kubernetes, the unit enabled):
+#   - the boot waits for READY=1; STATUS= and "kilnctl status" say ready, the cluster
+#     phase is skipped as "not installed"; journald has KILN_PHASE= fields
+#   - kill -9 containerd: active again within 5 s, logged, counted as a repair
+#   - kill -9 the supervisor: systemd restarts it, finished phases are not run again
+#   - a truncated state file: moved aside, the state re-derived, ready again
+#   - a failing preflight check (port 10250 held): STATUS= names it, retried with a
+#     backoff, no restart of the service; ready once the port is free
+#   - SIGTERM: a clean stop that removes the status socket
+# The machine's cgroups are the host's v1 (see harness-facts.md): the unit gets a drop-in
+# with --ignore-preflight=cgroup-v2, the one check a container cannot pass here.
+source "$KILN_SRCDIR/tests/lib/tap.sh"
+source "$KILN_SRCDIR/tests/lib/rootfs.sh"
+source "$KILN_SRCDIR/tests/lib/nspawn.sh"
+
+[[ $(id -u) -eq 0 ]] || skip_all "needs root for systemd-nspawn"
+for t in systemd-nspawn mmdebstrap script nsenter python3; do
+	command -v "$t" >/dev/null || skip_all "$t is not installed (tools/install-deps)"
+done
+sup=$KILN_BUILDDIR/supervisor/kiln-supervisor
+ctl=$KILN_BUILDDIR/supervisor/kilnctl
+[[ -x $sup && -x $ctl ]] || bail "kiln-supervisor or kilnctl is not built"
+# A sanitizer build needs libasan, which the machine does not have.
+ldd "$sup" | grep -q 'libasan\|libubsan' && skip_all "built with sanitizers: cannot run inside the machine"
+
+tar=$(test_rootfs_tar trixie containerd runc iproute2 iptables conntrack util-linux mount \
+	libyaml-0-2 libjansson4 libssl3t64 libarchive13t64 libcap2) ||
+	bail "could not build the test rootfs with mmdebstrap"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-sup-XXXXXX")
+cleanup() { machine_stop; rm -rf "$work"; }
+trap cleanup EXIT
+root=$work/root
+mkdir "$root" && tar -C "$root" -xf "$tar" || bail "extracting $tar failed"
+
+# --- Install as the image does (imagegen/step-tree.c), not under /usr/local.
+install -D -m 0755 "$sup" "$root/usr/libexec/kiln/kiln-supervisor"
+install -D -m 0755 "$ctl" "$root/usr/bin/kilnctl"
+install -D -m 0644 "$KILN_SRCDIR/units/kiln-supervisor.service" "$root/usr/lib/systemd/system/kiln-supervisor.service"
+install -D -m 0644 "$KILN_SRCDIR/profiles/single-node.yaml" "$root/usr/lib/kiln/profile.yaml"
+cat >"$root/usr/lib/kiln/image.json" <<'EOF'
+{"kilnVersion": "test", "sourceDateEpoch": 1700000000, "kubernetes": {"present": false, "version": "v1.31.4"}}
+EOF
+cp -r "$KILN_SRCDIR/rootfs/etc/." "$root/etc/"
+ln -s /usr/lib/systemd/system/kiln-supervisor.service "$root/etc/systemd/system/multi-user.target.wants/"
+mkdir -p "$root/etc/systemd/system/kiln-supervisor.service.d"
+cat >"$root/etc/systemd/system/kiln-supervisor.service.d/50-test.conf" <<'EOF'
+[Service]
+ExecStart=
+ExecStart=/usr/libexec/kiln/kiln-supervisor --state-dir=/var/lib/kiln --ignore-preflight=cgroup-v2
+EOF
+# Holds port 10250 when started: the failing preflight check of the last part.
+cat >"$root/etc/systemd/system/kiln-test-port.socket" <<'EOF'
+[Socket]
+ListenStream=10250
+Accept=yes
+EOF
+cat >"$root/etc/systemd/system/kiln-test-port@.service" <<'EOF'
+[Service]
+ExecStart=/bin/true
+StandardInput=socket
+EOF
+
+# The boot itself waits for READY=1: multi-user.target is ordered after the unit.
+# --private-network: the machine's own /proc/sys/net, so preflight's sysctl fixes work.
+MACHINE_BOOT_TIMEOUT=120 machine_boot "$root" --system-call-filter=@keyring --private-network
+ok $? "the machine boots to multi-user with kiln-supervisor.service enabled" || {
+	diag "$(timeout 10 nsenter -t "${MACHINE_LEADER:-1}" -a journalctl -b -u kiln-supervisor --no-pager 2>&1 | tail -n 30)"
+	tap_done; exit 1; }
+
+inside() { machine_exec "$@"; }
+prop() { inside systemctl show -p "$1" --value kiln-supervisor.service; }
+status_json() { inside kilnctl status --json 2>/dev/null; }
+# jq-like: jget EXPR reads the status document from stdin, e.g. jget 'd["ready"]'.
+jget() { python3 -c 'import json, sys
+d = json.load(sys.stdin)
+p = {x["name"]: x for x in d["phases"]}
+v = eval(sys.argv[1])
+print(json.dumps(v) if not isinstance(v, str) else v)' "$1"; }
+is_ready() { [[ $(status_json | jget 'd["ready"]') == true ]]; }
+attempts() { status_json | jget '[p[n]["attempts"] for n in ("preflight", "runtime", "images", "cluster", "addons")]'; }
+
+# --- Ready.
+is "$(inside systemctl is-active kiln-supervisor.service)" active "kiln-supervisor.service is active (READY=1 sent)"
+is "$(prop Type)/$(prop NotifyAccess)/$(prop WatchdogUSec)" "notify/main/30s" "Type=notify, NotifyAccess=main, WatchdogSec=30s"
+status=$(prop StatusText)
+[[ $status == "watch: ready; watching containerd.service, 0 repairs" ]]
+ok $? "STATUS= tells the phase: $status"
+doc=$(status_json)
+ok $? "kilnctl status --json answers"
+is "$(jget 'd["ready"], d["phase"]' <<<"$doc")" '[true, "watch"]' "the document says ready, phase watch"
+is "$(jget '[p[n]["status"] for n in ("preflight", "runtime", "images", "cluster", "addons", "ready", "watch")]' <<<"$doc")" \
+	'["done", "done", "done", "skipped", "skipped", "done", "running"]' "every phase's status"
+is "$(jget 'p["cluster"]["detail"]' <<<"$doc")" "not installed" "the cluster phase is \"not installed\""
+is "$(jget 'p["images"]["detail"]' <<<"$doc")" "0 expected" "the images phase expected none"
+[[ $(jget 'p["runtime"]["detail"]' <<<"$doc") =~ ^containerd\ .+\ answers$ ]]
+ok $? "the runtime phase found containerd answering ($(jget 'p["runtime"]["detail"]' <<<"$doc"))"
+table=$(inside kilnctl status)
+ok $? "kilnctl status prints the table"
+grep -qE '^cluster +skipped +[0-9.]+ m?s +1 +not installed +-$' <<<"$table"
+ok $? "its cluster row: skipped, not installed" || diag "$table"
+is "$(inside stat -c '%a %G' /run/kiln /run/kiln/status.sock | tr '\n' ' ')" "750 root 660 root " \
+	"/run/kiln is 0750, the socket 0660, group root without a kiln group"
+n=$(inside journalctl -b -o json --no-pager -u kiln-supervisor KILN_PHASE=runtime | python3 -c 'import json, sys
+print(sum(1 for l in sys.stdin if json.loads(l).get("KILN_PHASE_STATUS") in ("running", "done")))')
+((n >= 2))
+ok $? "journald has the runtime phase's transitions with KILN_PHASE= and KILN_PHASE_STATUS= ($n)"
+inside journalctl -b -o cat --no-pager -u kiln-supervisor KILN_CHECK=cgroup-v2 | grep -q "ignored as asked"
+ok $? "the ignored check is logged with KILN_CHECK="
+
+# --- kill -9 containerd: repaired within 5 s.
+pid=$(inside systemctl show -p MainPID --value containerd.service)
+inside /bin/sh -c "kill -9 $pid"
+ok $? "SIGKILL to containerd ($pid)"
+back() {
+	local p; p=$(inside systemctl show -p MainPID --value containerd.service)
+	[[ $(inside systemctl is-active containerd.service) == active && $p != 0 && $p != "$pid" ]]
+}
+t0=$(date +%s%N)
+wait_for 5 back
+ok $? "containerd is active again within 5 s ($(( ($(date +%s%N) - t0) / 1000000 )) ms; Debian's RestartSec= is 5 s)"
+wait_for 5 eval '[[ $(status_json | jget "d[\"repairs\"]") == 1 ]]'
+ok $? "the repair is counted in the state"
+inside journalctl -b -o cat --no-pager KILN_PHASE=watch KILN_UNIT=containerd.service | grep -q "restarting it"
+ok $? "the watch logged it with KILN_PHASE=watch KILN_UNIT=containerd.service"
+
+# --- kill -9 the supervisor: restarted, finished phases not run again.
+before=$(attempts)
+ready_before=$(status_json | jget 'p["ready"]["attempts"]')
+spid=$(prop MainPID)
+inside /bin/sh -c "kill -9 $spid"
+wait_for 20 eval '[[ $(prop NRestarts) == 1 && $(prop MainPID) != "$spid" ]] && is_ready'
+ok $? "systemd restarted the supervisor and it is ready again"
+is "$(attempts)" "$before" "preflight..addons were not run again (attempts $before)"
+is "$(status_json | jget 'p["ready"]["attempts"]')" "$((ready_before + 1))" "the ready phase ran once more (READY=1 for the new process)"
+is "$(inside systemctl is-active kiln-supervisor.service)" active "and the unit is active"
+
+# --- A clean stop, then a truncated state file.
+inside systemctl stop kiln-supervisor.service
+is "$(inside systemctl show -p Result --value kiln-supervisor.service)/$(inside systemctl is-active kiln-supervisor.service)" \
+	"success/inactive" "SIGTERM: a clean stop"
+inside test -e /run/kiln/status.sock
+ok $(( $? != 0 ? 0 : 1 )) "the status socket is removed on the way out"
+inside kilnctl status >/dev/null 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "kilnctl status exits 1 while no supervisor answers"
+size=$(inside stat -c %s /var/lib/kiln/state.json)
+inside truncate -s $((size / 2)) /var/lib/kiln/state.json
+inside systemctl start --no-block kiln-supervisor.service
+wait_for 30 is_ready
+ok $? "with a truncated state file the supervisor gets ready again"
+is "$(inside /bin/sh -c 'ls /var/lib/kiln/state.json.corrupt-* | wc -l')" 1 "the truncated file was moved aside"
+inside journalctl -b -o cat --no-pager -u kiln-supervisor | grep -q "empty or corrupt; moved it aside"
+ok $? "and that is logged"
+doc=$(status_json)
+is "$(jget 'p["runtime"]["attempts"], p["runtime"]["detail"][:11]' <<<"$doc")" '[0, "containerd "]' \
+	"runtime was re-derived from the system (found answering), not run"
+
+# --- A failing preflight check: no crash loop.
+inside systemctl stop kiln-supervisor.service
+inside rm -f /var/lib/kiln/state.json
+inside systemctl start kiln-test-port.socket
+restarts=$(prop NRestarts)
+inside systemctl start --no-block kiln-supervisor.service
+wait_for 20 eval '[[ $(prop StatusText) == *port-10250* ]]'
+ok $? "STATUS= names the failing check: $(prop StatusText)"
+doc=$(status_json)
+is "$(jget 'd["ready"], d["phase"], p["preflight"]["status"], p["preflight"]["lastError"]' <<<"$doc")" \
+	'[false, "preflight", "failed", "failed checks: port-10250"]' "kilnctl status shows the failed check, not ready"
+is "$(inside systemctl is-active kiln-supervisor.service)" activating "the unit is still starting (no READY=1)"
+mpid=$(prop MainPID)
+wait_for 20 eval '(( $(status_json | jget "p[\"preflight\"][\"attempts\"]") >= 3 ))'
+ok $? "preflight is retried with a backoff (attempts $(status_json | jget 'p["preflight"]["attempts"]') after 5 s + 10 s)"
+is "$(prop NRestarts)/$(prop MainPID)" "$restarts/$mpid" "no restart of the service: same process, NRestarts unchanged"
+inside journalctl -b -o cat --no-pager -u kiln-supervisor KILN_CHECK=port-10250 | grep -q "port 10250"
+ok $? "the check's failure is logged with KILN_CHECK=port-10250"
+inside systemctl stop kiln-test-port.socket
+wait_for 40 is_ready
+ok $? "once the port is free, the next retry passes and the node is ready"
+is "$(inside systemctl is-active kiln-supervisor.service)" active "the unit is active"
+
+tap_done
