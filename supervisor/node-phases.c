@@ -75,15 +75,16 @@ int node_load_image(Node *n) {
 		return r;
 	r = image_info_load(ipath, &image);
 	if (r < 0)
-		return log_error_errno(r, "Cannot read the image's description %s: %m", ipath);
+		return r;
 	r = profile_load_file(ppath, &profile, &diags);
+	/* The only place the profile's problems can be told; the phase says the rest. */
 	for (size_t i = 0; i < diags.n; i++) {
 		_cleanup_free_ char *line = NULL;
 		if (diag_format(&diags.items[i], &line) >= 0)
 			log_error("%s", line);
 	}
 	if (r < 0)
-		return log_error_errno(r, "Cannot load the image's profile %s: %m", ppath);
+		return r;
 	n->image = TAKE_PTR(image);
 	n->profile = TAKE_PTR(profile);
 	return 0;
@@ -135,8 +136,10 @@ static int phase_preflight(PhaseRunner *r, void *userdata) {
 
 	k = node_load_image(n);
 	if (k < 0)
-		return phase_failed(r, k, "cannot read the image's profile or image.json: %s", strerror(-k));
+		return phase_failed(r, k, "cannot load the image's files (%s, %s): %s",
+				    IMAGE_INFO_PATH, IMAGE_PROFILE_PATH, strerror(-k));
 
+	/* The checks look at this machine; --root only moves where the image's files are. */
 	PreflightContext ctx = {
 		.root = "/",
 		.profile = n->profile,
@@ -249,7 +252,8 @@ static int phase_cluster(PhaseRunner *r, void *userdata) {
 	int k = node_load_image(n);
 
 	if (k < 0)
-		return phase_failed(r, k, "cannot read the image's profile or image.json: %s", strerror(-k));
+		return phase_failed(r, k, "cannot load the image's files (%s, %s): %s",
+				    IMAGE_INFO_PATH, IMAGE_PROFILE_PATH, strerror(-k));
 	if (!n->image->kubernetes_present)
 		return phase_skipped(r, "not installed");
 	return phase_failed(r, -EOPNOTSUPP, "cluster formation is not implemented in this version");

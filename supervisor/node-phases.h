@@ -57,7 +57,8 @@ int node_new(sd_event *e, SystemdClient *systemd, const char *root, Node **ret);
 Node *node_free(Node *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free);
 
-/* Read image.json and profile.yaml below n->root if not yet done. */
+/* Read image.json and profile.yaml below n->root if not yet done: -ENOENT, -EBADMSG (the
+ * profile's problems are logged)... */
 int node_load_image(Node *n);
 
 /* Write "KILN-BOOTED <version> <kiln.image= or unknown>" to the kernel log at priority 2

@@ -254,7 +254,8 @@ static void runner_reconcile(PhaseRunner *r) {
 		PhaseState *p = &r->state->phases[i];
 		bool finished = phase_status_finished(p->status);
 
-		if (p->interrupted)
+		/* A per-process phase (the watch) is always "running" when the process ends. */
+		if (p->interrupted && r->table[i].scope != PHASE_SCOPE_PROCESS)
 			log_phase(r, i, LOG_NOTICE, 0,
 				  "Phase %s was interrupted by the end of the last supervisor; running it again.", p->name);
 		if (!finished)
@@ -498,10 +499,6 @@ const PhaseState *phase_runner_running(PhaseRunner *r) {
 
 NodeState *phase_runner_state(PhaseRunner *r) {
 	return r ? r->state : NULL;
-}
-
-sd_event *phase_runner_event(PhaseRunner *r) {
-	return r ? r->event : NULL;
 }
 
 sd_id128_t phase_runner_boot_id(PhaseRunner *r) {

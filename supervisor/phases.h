@@ -84,7 +84,6 @@ const char *phase_runner_current(PhaseRunner *r);
 /* The running phase's name and attempt number, for its own messages; NULL when idle. */
 const PhaseState *phase_runner_running(PhaseRunner *r);
 NodeState *phase_runner_state(PhaseRunner *r);
-sd_event *phase_runner_event(PhaseRunner *r);
 sd_id128_t phase_runner_boot_id(PhaseRunner *r);
 /* When the scheduled retry fires (CLOCK_MONOTONIC), or USEC_INFINITY. */
 usec_t phase_runner_retry_at(PhaseRunner *r);

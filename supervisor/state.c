@@ -29,13 +29,6 @@ PhaseStatus phase_status_from_string(const char *s) {
 	return _PHASE_STATUS_INVALID;
 }
 
-const char *state_origin_to_string(StateOrigin o) {
-	static const char *const table[] = {
-		[STATE_LOADED] = "loaded", [STATE_MISSING] = "missing", [STATE_CORRUPT] = "corrupt",
-	};
-	return o < ELEMENTSOF(table) ? table[o] : NULL;
-}
-
 int phase_state_set_text(char **field, const char *text) {
 	char *copy = NULL;
 

@@ -88,4 +88,3 @@ int phase_state_set_text(char **field, const char *text);
 
 const char *phase_status_to_string(PhaseStatus s);
 PhaseStatus phase_status_from_string(const char *s);
-const char *state_origin_to_string(StateOrigin o);

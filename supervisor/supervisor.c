@@ -245,6 +245,7 @@ static int run(int argc, char **argv) {
 	if (r < 0)
 		return log_error_errno(r, "Failed to listen on %s: %m", socket_path);
 
+	log_info("kiln-supervisor %s: state in %s, image files below %s.", KILN_VERSION, arg_state_dir, arg_root);
 	(void) sd_notify(false, "STATUS=Starting the phases.");
 	r = phase_runner_start(m.runner);
 	if (r < 0)

@@ -23,6 +23,11 @@
 #                                    (empty for a VM that did not get there); fails unless
 #                                    every VM got there
 #   qemu_grep NAME REGEX             print the serial log's lines matching REGEX (no CR)
+#   qemu_panicked NAME               true if the guest kernel panicked (the waits above give
+#                                    up on a VM at once then); prints the Oops and panic
+#                                    lines; sets QEMU_PANIC_EARLY=1 if that was before the
+#                                    kernel ran /init (the guest had written nothing to its
+#                                    disks yet), else 0
 #   qemu_log NAME                    the serial log's path (kept until qemu_cleanup)
 #   qemu_cut NAME REGEX TIMEOUT [DELAY]
 #                                    cut the power: wait (polling every 0.05 s) until a line
@@ -49,6 +54,9 @@
 #                                    exit, so that the EXIT trap runs
 #   qemu_keep_logs DIR               copy every VM's serial and QEMU log into DIR
 #
+# A NAME can be started again once it was stopped; the earlier run's logs are kept next to
+# the new ones (serial.log.1, ...).
+#
 # Every VM also has a lifetime bound (QEMU_LIFETIME, default 900 s) enforced by timeout(1)
 # in the test's process group, so that nothing outlives a killed test for long.
 
@@ -56,12 +64,14 @@ QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
 QEMU_OVMF=${QEMU_OVMF:-/usr/share/ovmf/OVMF.fd}
 QEMU_MAX_RUNNING=${QEMU_MAX_RUNNING:-2}
 QEMU_LIFETIME=${QEMU_LIFETIME:-900}
-QEMU_MEMORY=${QEMU_MEMORY:-1536}
+# 2 GiB: kubeadm (and kiln's preflight) want 1700 MB on a control plane.
+QEMU_MEMORY=${QEMU_MEMORY:-2048}
 QEMU_WORKDIR=
 declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=() QEMU_CUT=()
 QEMU_MATCH=
 QEMU_ELAPSED=
 QEMU_CUT_AT=
+QEMU_PANIC_EARLY=
 
 qemu_check() {
 	command -v "$QEMU_BIN" >/dev/null || { echo "$QEMU_BIN is not installed"; return 1; }
@@ -104,8 +114,15 @@ qemu_start() {
 		[[ -n $(trap -p INT) ]] || trap 'exit 130' INT
 		[[ -n $(trap -p TERM) ]] || trap 'exit 143' TERM
 	fi
-	local dir=$QEMU_WORKDIR/$name
+	local dir=$QEMU_WORKDIR/$name try=1 f
 	mkdir -p "$dir" || return 1
+	if [[ -e $dir/serial.log ]]; then	# an earlier run of this NAME: keep its logs
+		while [[ -e $dir/serial.log.$try ]]; do try=$((try + 1)); done
+		for f in serial.log qemu.out cmdline monitor.log; do
+			[[ -e $dir/$f ]] && mv "$dir/$f" "$dir/$f.$try"
+		done
+		rm -f "$dir/monitor.in" "$dir/monitor.out" "$dir/qemu.pid"
+	fi
 	QEMU_DIR[$name]=$dir
 
 	# shellcheck disable=SC2054 # the commas are QEMU's
@@ -159,6 +176,17 @@ qemu_grep() {
 	tr -d '\r' <"$(qemu_log "$1")" | grep -a -E -- "$2"
 }
 
+# shellcheck disable=SC2034 # QEMU_PANIC_EARLY is for the caller
+qemu_panicked() {
+	local log
+	log=$(qemu_log "$1")
+	grep -a -q 'Kernel panic - not syncing' "$log" || return 1
+	QEMU_PANIC_EARLY=1
+	grep -a -q 'Run /init as init process' "$log" && QEMU_PANIC_EARLY=0
+	qemu_grep "$1" 'Oops|BUG:|RIP: |Kernel panic - not syncing' | head -n 4
+	return 0
+}
+
 qemu_wait() {
 	qemu_wait_all "$3" "$2" "$1"
 	local status=$?
@@ -168,7 +196,7 @@ qemu_wait() {
 }
 
 qemu_wait_all() {
-	local timeout=$1 re=$2 deadline=$((SECONDS + $1)) name line pending
+	local timeout=$1 re=$2 deadline=$((SECONDS + $1)) name line pending l
 	local -A gone=()
 	shift 2
 	for name; do QEMU_LINE[$name]='' QEMU_AT[$name]=''; done
@@ -182,6 +210,10 @@ qemu_wait_all() {
 			if line=$(qemu_grep "$name" "$re" | head -n 1) && [[ -n $line ]]; then
 				QEMU_LINE[$name]=$line
 				QEMU_AT[$name]=$(qemu_elapsed "$name")
+			elif line=$(qemu_panicked "$name"); then
+				gone[$name]=1
+				diag "VM $name: the guest kernel panicked before /$re/ appeared:"
+				while IFS= read -r l; do diag "  ${l:0:160}"; done <<<"$line"
 			elif ((!alive)); then
 				gone[$name]=1
 				diag "VM $name: QEMU exited after $(qemu_elapsed "$name") s before /$re/ appeared"
@@ -233,7 +265,7 @@ qemu_cut() {
 }
 
 qemu_cut_all() {
-	local timeout=$1 delay=$2 deadline=$((SECONDS + $1)) name line now pending status=0 delay_us
+	local timeout=$1 delay=$2 deadline=$((SECONDS + $1)) name line now pending status=0 delay_us l
 	local -A re=() due=() over=()
 	shift 2
 	[[ $delay =~ ^([0-9]+)(\.([0-9]))?$ ]] || { diag "qemu_cut: DELAY must be seconds (one decimal at most)"; return 2; }
@@ -255,6 +287,12 @@ qemu_cut_all() {
 					QEMU_AT[$name]=$(qemu_elapsed "$name")
 					now=${EPOCHREALTIME/./}
 					due[$name]=$((10#$now + delay_us))
+				elif line=$(qemu_panicked "$name"); then
+					diag "VM $name: the guest kernel panicked before /${re[$name]}/ appeared:"
+					while IFS= read -r l; do diag "  ${l:0:160}"; done <<<"$line"
+					qemu_stop "$name"
+					over[$name]=1 status=1
+					continue
 				elif ((!alive)); then
 					diag "VM $name: QEMU exited after $(qemu_elapsed "$name") s before /${re[$name]}/ appeared"
 					qemu_stop "$name"
@@ -317,10 +355,14 @@ qemu_stop() {
 qemu_keep_logs() {
 	local dest=$1 name
 	mkdir -p "$dest" || return 1
+	local f
 	for name in "${!QEMU_DIR[@]}"; do
 		cp "${QEMU_DIR[$name]}/serial.log" "$dest/$name.serial.log" 2>/dev/null
 		cp "${QEMU_DIR[$name]}/qemu.out" "$dest/$name.qemu.log" 2>/dev/null
 		cp "${QEMU_DIR[$name]}/cmdline" "$dest/$name.cmdline" 2>/dev/null
+		for f in "${QEMU_DIR[$name]}"/serial.log.*; do	# earlier runs of the name
+			[[ -e $f ]] && cp "$f" "$dest/$name.serial.log.${f##*.}"
+		done
 	done
 }
 
