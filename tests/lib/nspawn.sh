@@ -29,7 +29,8 @@ machine_boot() {
 		state=$(timeout 10 nsenter -t "$MACHINE_LEADER" -a systemctl is-system-running 2>/dev/null)
 		case $state in
 		running|degraded) return 0 ;;
-		maintenance|stopping|offline) break ;;
+		# "offline" is also what systemctl says while it cannot reach PID 1 yet: poll on.
+		maintenance|stopping) break ;;
 		esac
 		sleep 0.2
 	done
