@@ -21,7 +21,9 @@
 #
 #   sudo bench/build.sh              KILN_BUILDDIR (default ./build) has kiln-imagegen
 # Environment: KILN_BUILDDIR, KILN_BENCH_MIRROR (default: the host's Debian mirror),
-# KILN_BENCH_TMPDIR (default /var/tmp; everything made there is removed at the end).
+# KILN_BENCH_TMPDIR (default /var/tmp; everything made there is removed at the end),
+# KILN_BENCH_QUIET_WAIT (seconds to wait before each build for other heavy processes to
+# end, default 180).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_init build
@@ -52,7 +54,6 @@ kiln_steps() {	# the build's own per-step times, from its output
 }
 
 echo "kiln build benchmark: cold, rebuild after a hostname change, mkosi 14 cold"
-echo "  $(bench_host_note)"
 echo "  kiln-imagegen: $IMAGEGEN"
 echo "  mirror: $MIRROR, suite trixie, SOURCE_DATE_EPOCH=$EPOCH"
 echo "  packages (kiln's plan): $PACKAGES"
@@ -63,15 +64,20 @@ out=$("$IMAGEGEN" validate "$W/bench-a.yaml" 2>&1) || bench_die "kiln-imagegen r
 
 # a. Cold.
 mkdir -p "$W/kiln-cache"
+bench_wait_quiet
+note_a=$(bench_host_note)
 t0=$EPOCHREALTIME
 kiln_build "$W/bench-a.yaml" "$W/out-a" "$W/kiln-a.log" ||
 	{ tail -n 20 "$W/kiln-a.log"; bench_die "the cold kiln build failed"; }
 kiln_cold=$(bench_secs "$t0")
 echo
 echo "a. kiln cold build (empty cache): $kiln_cold s"
+echo "   before: $note_a; after: $(bench_host_note)"
 kiln_steps "$W/kiln-a.log"
 
 # b. Hostname changed, same cache.
+bench_wait_quiet
+note_b=$(bench_host_note)
 t0=$EPOCHREALTIME
 kiln_build "$W/bench-b.yaml" "$W/out-b" "$W/kiln-b.log" ||
 	{ tail -n 20 "$W/kiln-b.log"; bench_die "the kiln rebuild failed"; }
@@ -80,6 +86,7 @@ cached=no
 grep -q '^kiln-imagegen: Root file system: cached' "$W/kiln-b.log" && cached=yes
 ratio=$(bench_ratio "$kiln_rebuild" "$kiln_cold")
 echo "b. kiln rebuild, hostname bench-a -> bench-b: $kiln_rebuild s (root file system from the cache: $cached)"
+echo "   before: $note_b; after: $(bench_host_note)"
 kiln_steps "$W/kiln-b.log"
 echo "   rebuild / cold = $ratio (goal <= 0.20: $(bench_goal "$ratio" 0.20))"
 [[ $cached == yes ]] || echo "   the rebuild did not say \"Root file system: cached\": it rebuilt the root file system"
@@ -141,8 +148,10 @@ mkosi_measure() {
 	EOF
 	echo "c. mkosi $mkosi_version, configuration ($M/conf/mkosi.conf; run as: mkosi -C DIR --force build):"
 	sed 's/^/      /' "$M/conf/mkosi.conf"
-	echo "   $(bench_host_note)"
-	local t0=$EPOCHREALTIME
+	bench_wait_quiet
+	local note_c t0
+	note_c=$(bench_host_note)
+	t0=$EPOCHREALTIME
 	if ! bench_run "$BUILD_TIMEOUT" "$M/mkosi.log" mkosi -C "$M/conf" --force build; then
 		grep -v '^I: ' "$M/mkosi.log" | tail -n 15 | sed 's/^/      /'
 		echo "c. mkosi: not measured: the build failed (above: the end of its output)"
@@ -150,6 +159,7 @@ mkosi_measure() {
 	fi
 	mkosi_cold=$(bench_secs "$t0")
 	echo "c. mkosi cold build: $mkosi_cold s"
+	echo "   before: $note_c; after: $(bench_host_note)"
 
 	# What each side built, to see that like is compared with like.
 	start=$(sfdisk -J "$M/out/image.raw" | python3 -c 'import json, sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][0]["start"])')

@@ -1,16 +1,19 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
 # Helpers shared by the benchmarks (bash; source it). Nothing here is a test: the
 # benchmarks print figures and ratios against a goal, they do not pass or fail on them.
 #
 #   bench_init NAME          check root, set BENCH_SRCDIR, BENCH_BUILDDIR (KILN_BUILDDIR,
 #                            default ./build), BENCH_WORK (a fresh temporary directory,
-#                            removed on exit with everything mounted or looped under it)
+#                            removed on exit with everything mounted or looped under it;
+#                            TMPDIR points into it)
 #   bench_run TIMEOUT LOG CMD...   run CMD under timeout(1) with its output in LOG;
 #                            interrupting the benchmark stops it
 #   bench_secs T0 [T1]       seconds (one decimal) from T0 to T1 ($EPOCHREALTIME values)
 #   bench_ratio A B          A / B, two decimals
 #   bench_goal RATIO MAX     "met" or "not met"
 #   bench_median VALUES...   the median (mean of the middle two for an even count)
+#   bench_wait_quiet         wait (bounded) until no other heavy process runs
 #   bench_host_note          the load and any other heavy process: figures taken on a busy
 #                            host are not comparable
 #   bench_profile OUT HOSTNAME MIRROR   the benchmark profile: tests/boot/boot.yaml with
@@ -41,6 +44,11 @@ bench_cleanup() {
 		while kill -0 "$BENCH_CHILD" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
 		kill -KILL "$BENCH_CHILD" 2>/dev/null
 		wait "$BENCH_CHILD" 2>/dev/null
+		# What it started may still be cleaning up (mmdebstrap's own mounts): its process
+		# group is timeout's pid.
+		deadline=$((SECONDS + 30))
+		while pgrep -g "$BENCH_CHILD" >/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+		pkill -KILL -g "$BENCH_CHILD" 2>/dev/null
 	fi
 	BENCH_CHILD=
 	[[ $(type -t bench_cleanup_extra) == function ]] && bench_cleanup_extra
@@ -56,6 +64,9 @@ bench_init() {
 	[[ -x $BENCH_BUILDDIR/imagegen/kiln-imagegen ]] ||
 		bench_die "no $BENCH_BUILDDIR/imagegen/kiln-imagegen: build kiln first (meson setup build && ninja -C build) or set KILN_BUILDDIR"
 	BENCH_WORK=$(mktemp -d "${KILN_BENCH_TMPDIR:-/var/tmp}/kiln-bench-$name.XXXXXX") || bench_die "mktemp failed"
+	# Whatever the tools leave in TMPDIR (mmdebstrap's keyrings, QEMU's -snapshot files)
+	# goes with the rest.
+	mkdir -p "$BENCH_WORK/tmp" && export TMPDIR=$BENCH_WORK/tmp
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -63,8 +74,9 @@ bench_init() {
 
 bench_run() {
 	local limit=$1 log=$2 rc; shift 2
-	# timeout(1) puts the command in a process group of its own and signals all of it.
-	timeout -k 15 "$limit" "$@" </dev/null >"$log" 2>&1 &
+	# timeout(1) puts the command in a process group of its own and signals all of it; the
+	# exec makes $! timeout's own pid (bash would otherwise keep a subshell in between).
+	( trap - EXIT INT TERM; exec timeout -k 15 "$limit" "$@" ) </dev/null >"$log" 2>&1 &
 	BENCH_CHILD=$!
 	wait "$BENCH_CHILD"
 	rc=$?
@@ -83,10 +95,20 @@ bench_median() {
 		if (NR % 2) printf "%.1f", v[(NR + 1) / 2]; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# Other heavy work on the host (VMs, Debian bootstraps, compilers): its count.
+BENCH_HEAVY='^(qemu-system-x86|mmdebstrap|debootstrap|mkosi|cc1|dpkg|apt-get|mkfs.erofs|mkfs.ext4)$'
+bench_others() { ps -eo comm= | grep -cE "$BENCH_HEAVY"; }
+
+# Wait, at most KILN_BENCH_QUIET_WAIT seconds (default 180), until none is left; call it
+# while nothing of ours runs.
+bench_wait_quiet() {
+	local deadline=$((SECONDS + ${KILN_BENCH_QUIET_WAIT:-180}))
+	while (($(bench_others) > 0)) && ((SECONDS < deadline)); do sleep 1; done
+}
+
 bench_host_note() {
 	local others
-	others=$(ps -eo pid=,comm= | awk -v me=$$ '$1 != me && $2 ~ /^(qemu-system-x86|mmdebstrap|debootstrap|mkosi|cc1|dpkg|apt-get|mkfs.erofs|mkfs.ext4)$/ { print $2 }' |
-		sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
+	others=$(ps -eo comm= | grep -E "$BENCH_HEAVY" | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
 	echo "host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)${others:+; also running: $others (figures not comparable)}"
 }
 
