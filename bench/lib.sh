@@ -124,5 +124,9 @@ bench_profile() {
 bench_mirror() {
 	# shellcheck source=../tests/lib/apt-mirror.sh
 	source "$BENCH_SRCDIR/tests/lib/apt-mirror.sh"
-	echo "${KILN_BENCH_MIRROR:-$(host_apt_mirror || echo http://deb.debian.org/debian)}"
+	if [[ -n ${KILN_BENCH_MIRROR:-} ]]; then
+		echo "$KILN_BENCH_MIRROR"
+	else
+		host_apt_mirror || bench_die "no Debian archive in this host's apt sources; set KILN_BENCH_MIRROR"
+	fi
 }
