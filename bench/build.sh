@@ -152,9 +152,12 @@ mkosi_measure() {
 	local note_c t0
 	note_c=$(bench_host_note)
 	t0=$EPOCHREALTIME
-	if ! bench_run "$BUILD_TIMEOUT" "$M/mkosi.log" mkosi -C "$M/conf" --force build; then
-		grep -v '^I: ' "$M/mkosi.log" | tail -n 15 | sed 's/^/      /'
-		echo "c. mkosi: not measured: the build failed (above: the end of its output)"
+	# Without TMPDIR: mkosi hands its environment to the maintainer scripts it runs in the
+	# image, where our temporary directory does not exist (ca-certificates' mktemp fails).
+	if ! bench_run "$BUILD_TIMEOUT" "$M/mkosi.log" env -u TMPDIR mkosi -C "$M/conf" --force build; then
+		{ grep -E '^E: |rror|Errors were' "$M/mkosi.log" | grep -v '^Traceback' | head -n 8; echo ...
+		  grep -v '^I: ' "$M/mkosi.log" | tail -n 4; } | sed 's/^/      /'
+		echo "c. mkosi: not measured: the build failed (above: its errors and the end of its output)"
 		return 1
 	fi
 	mkosi_cold=$(bench_secs "$t0")

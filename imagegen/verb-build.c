@@ -166,8 +166,10 @@ static int make_staging(Build *b) {
 	if (chmod(b->staging_dir, 0755) < 0)
 		return log_error_errno(-errno, "Cannot chmod %s: %m", b->staging_dir);
 
+	/* OUTDIR may be a bare name without any slash. */
+	const char *slash = strrchr(b->staging_dir, '/');
 	if (asprintf(&logs, "%s/logs", b->cache_dir) < 0 ||
-	    asprintf(&b->log_path, "%s/%s.log", logs, strrchr(b->staging_dir, '/') + 1) < 0)
+	    asprintf(&b->log_path, "%s/%s.log", logs, slash ? slash + 1 : b->staging_dir) < 0)
 		return log_oom();
 	if ((r = mkdir_p(logs, 0755)) < 0)
 		return log_error_errno(r, "Cannot create %s: %m", logs);
