@@ -26,21 +26,7 @@ MAC_BIOS=52:54:00:12:34:56
 MAC_PERSIST1=52:54:00:0a:0b:0c
 MAC_PERSIST2=52:54:00:0d:0e:0f
 
-logs=$KILN_BUILDDIR/test-logs/boot-disk
-rm -rf "$logs"
-work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-boot-XXXXXX") || bail "cannot create a work directory"
-finish() {
-	local status=$?
-	trap '' INT TERM	# a second signal must not cut the cleanup short
-	if ((status != 0 || tap_failed > 0)); then
-		qemu_keep_logs "$logs" && diag "serial logs kept in $logs"
-	fi
-	qemu_cleanup
-	rm -rf "$work"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+qemu_test_setup boot-disk
 
 # todo STATUS DESCRIPTION REASON: a check for a known product bug (TAP TODO).
 todo() {

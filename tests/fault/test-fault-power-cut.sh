@@ -53,21 +53,7 @@ MAC_A1=52:54:00:fa:01:01 MAC_A2=52:54:00:fa:01:02 MAC_A3=52:54:00:fa:01:03
 MAC_B1=52:54:00:fb:02:01 MAC_B2=52:54:00:fb:02:02 MAC_B3=52:54:00:fb:02:03
 MAC_C1=52:54:00:fc:03:01 MAC_C2=52:54:00:fc:03:02 MAC_C3=52:54:00:fc:03:03
 
-logs=$KILN_BUILDDIR/test-logs/fault-power-cut
-rm -rf "$logs"
-work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-fault-XXXXXX") || bail "cannot create a work directory"
-finish() {
-	local status=$?
-	trap '' INT TERM	# a second signal must not cut the cleanup short
-	if ((status != 0 || tap_failed > 0)); then
-		qemu_keep_logs "$logs" && diag "serial logs kept in $logs"
-	fi
-	qemu_cleanup
-	rm -rf "$work"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+qemu_test_setup fault-power-cut
 t_start=$SECONDS
 
 # field LINE KEY: the value of KEY=VALUE in a KILN-TEST line.

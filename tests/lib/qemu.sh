@@ -374,3 +374,25 @@ qemu_cleanup() {
 	[[ -n $QEMU_WORKDIR ]] && rm -rf "$QEMU_WORKDIR"
 	QEMU_WORKDIR=
 }
+
+# qemu_test_setup NAME: a work directory ($work) and the cleanup every VM test needs:
+# on exit the VMs are stopped and $work removed; on failure the serial logs are kept in
+# $KILN_BUILDDIR/test-logs/NAME. A second signal does not cut the cleanup short.
+qemu_test_setup() {
+	QEMU_TEST_LOGS=$KILN_BUILDDIR/test-logs/$1
+	rm -rf "$QEMU_TEST_LOGS"
+	work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-$1-XXXXXX") || bail "cannot create a work directory"
+	trap _qemu_test_finish EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+_qemu_test_finish() {
+	local status=$?
+	trap '' INT TERM
+	if ((status != 0 || tap_failed > 0)); then
+		qemu_keep_logs "$QEMU_TEST_LOGS" && diag "serial logs kept in $QEMU_TEST_LOGS"
+	fi
+	qemu_cleanup
+	rm -rf "$work"
+}
