@@ -44,13 +44,22 @@ machine_exec systemd-run --wait --quiet -p StandardError=journal -p StandardOutp
 	--unit=kiln-log-probe /usr/local/bin/kilnctl status
 ok $(( $? != 0 ? 0 : 1 )) "kilnctl status fails while there is no supervisor"
 
-entry=$(machine_exec journalctl -o json --no-pager _SYSTEMD_UNIT=kiln-log-probe.service SYSLOG_IDENTIFIER=kilnctl |
-	python3 -c 'import json,sys
+# journald stores the entry asynchronously after the unit ended: poll for it, bounded.
+probe_entry() {
+	machine_exec journalctl -o json --no-pager _SYSTEMD_UNIT=kiln-log-probe.service SYSLOG_IDENTIFIER=kilnctl |
+		python3 -c 'import json,sys
 for l in sys.stdin:
     e = json.loads(l)
     if "status socket" in e.get("MESSAGE", ""):
         print(e.get("_TRANSPORT"), e.get("PRIORITY"), e.get("CODE_FUNC"), e.get("CODE_FILE", "").split("/")[-1])
-        break')
+        break'
+}
+entry=
+for _ in $(seq 1 50); do
+	entry=$(probe_entry)
+	[[ -n $entry ]] && break
+	sleep 0.2
+done
 is "$entry" "journal 3 verb_status kilnctl.c" \
 	"the error reached journald natively with PRIORITY, CODE_FUNC and CODE_FILE"
 

@@ -5,24 +5,44 @@
 #   machine_boot ROOT [nspawn args...]   sets MACHINE_LEADER (PID of the container's init)
 #   machine_exec COMMAND...              runs COMMAND inside (all namespaces), bounded
 #   machine_stop                         poweroff, then kill after 20 s
+
+# descendant_named PID NAME: the first process called NAME below PID, at any depth.
+# script(1) runs its command through $SHELL -c (or /bin/sh when SHELL is unset, as under
+# CI): bash execs the command, dash forks it, so the depth of nspawn below script varies.
+descendant_named() {
+	ps -e -o pid=,ppid=,comm= | awk -v top="$1" -v name="$2" '
+		{ parent[$1] = $2; comm[$1] = $3; order[NR] = $1 }
+		END {
+			for (i = 1; i <= NR; i++) {
+				p = order[i]
+				if (comm[p] != name) continue
+				for (a = parent[p]; a > 1; a = parent[a])
+					if (a == top) { print p; exit }
+			}
+		}'
+}
+
 machine_boot() {
 	local root=$1; shift
 	MACHINE_ROOT=$root
 	MACHINE_LOG=$(mktemp "${TMPDIR:-/tmp}/kiln-nspawn-XXXXXX.log")
-	setsid script -qfec "systemd-nspawn -q -D '$root' --register=no --keep-unit -b $*" \
+	MACHINE_LEADER=
+	MACHINE_NSPAWN=
+	setsid script -qfec "exec systemd-nspawn -q -D '$root' --register=no --keep-unit -b $*" \
 		"$MACHINE_LOG" </dev/null >/dev/null 2>&1 &
 	MACHINE_SCRIPT_PID=$!
-	MACHINE_LEADER=
-	local deadline=$((SECONDS + 30)) nspawn
+	local deadline=$((SECONDS + 30))
 	while ((SECONDS < deadline)); do
-		nspawn=$(pgrep -P "$MACHINE_SCRIPT_PID" -x systemd-nspawn | head -n1)
-		[[ -n $nspawn ]] && MACHINE_LEADER=$(pgrep -P "$nspawn" -x systemd | head -n1)
+		MACHINE_NSPAWN=$(descendant_named "$MACHINE_SCRIPT_PID" systemd-nspawn)
+		[[ -n $MACHINE_NSPAWN ]] && MACHINE_LEADER=$(pgrep -P "$MACHINE_NSPAWN" -x systemd | head -n1)
 		[[ -n $MACHINE_LEADER ]] && break
+		kill -0 "$MACHINE_SCRIPT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	[[ -n $MACHINE_LEADER ]] || return 1
-	# Bounded wait for the boot to settle (degraded is fine: it is still booted). Poll:
-	# "is-system-running --wait" gives up at once while PID 1's bus is not up yet.
+	if [[ -z $MACHINE_LEADER ]]; then
+		machine_boot_failed "systemd-nspawn did not start the container's systemd"
+		return 1
+	fi
 	local state
 	deadline=$((SECONDS + ${MACHINE_BOOT_TIMEOUT:-180}))
 	while ((SECONDS < deadline)); do
@@ -34,8 +54,15 @@ machine_boot() {
 		esac
 		sleep 0.2
 	done
-	echo "# the machine did not finish booting: $state" >&2
+	machine_boot_failed "the machine did not finish booting (state: ${state:-none})"
 	return 1
+}
+
+# Say why as TAP diagnostics (stdout): the reason and the end of the console log.
+machine_boot_failed() {
+	echo "# $1"
+	[[ -s ${MACHINE_LOG:-} ]] &&
+		tail -n 15 "$MACHINE_LOG" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\r//g; s/^/#   /'
 }
 
 machine_exec() {
@@ -50,10 +77,18 @@ machine_stop() {
 	local deadline=$((SECONDS + 20))
 	while kill -0 "$MACHINE_SCRIPT_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
 	if kill -0 "$MACHINE_SCRIPT_PID" 2>/dev/null; then
+		[[ -n ${MACHINE_NSPAWN:-} ]] && kill -KILL "$MACHINE_NSPAWN" 2>/dev/null
 		pkill -KILL -P "$MACHINE_SCRIPT_PID" 2>/dev/null
 		kill -KILL "$MACHINE_SCRIPT_PID" 2>/dev/null
 	fi
+	# The container's init outlives a killed nspawn (it is reparented to our init):
+	# SIGKILL to a PID namespace's init ends every process in it.
+	if [[ -n ${MACHINE_LEADER:-} ]]; then
+		kill -KILL "$MACHINE_LEADER" 2>/dev/null
+		deadline=$((SECONDS + 10))
+		while kill -0 "$MACHINE_LEADER" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+	fi
 	wait "$MACHINE_SCRIPT_PID" 2>/dev/null
-	MACHINE_SCRIPT_PID=
+	MACHINE_SCRIPT_PID= MACHINE_LEADER= MACHINE_NSPAWN=
 	rm -f "$MACHINE_LOG"
 }
