@@ -88,30 +88,18 @@ int image_info_load(const char *path, ImageInfo **ret) {
 	return image_info_parse(text, size, ret);
 }
 
-int image_info_missing(char *const *expected, const char *listing, char ***ret_missing) {
+int image_info_missing(char *const *expected, char *const *present, char ***ret_missing) {
 	_cleanup_strv_free_ char **missing = NULL;
 
-	if (!listing || !ret_missing)
+	if (!ret_missing)
 		return -EINVAL;
 	/* An empty vector, not NULL, so that callers can tell "none missing" from a failure. */
 	missing = calloc(1, sizeof(char *));
 	if (!missing)
 		return -ENOMEM;
-	STRV_FOREACH(e, expected) {
-		size_t len = strlen(*e);
-		bool found = false;
-
-		for (const char *p = listing; *p && !found; ) {
-			size_t n = strcspn(p, "\n");
-			size_t m = n;
-			while (m > 0 && strchr(" \t\r", p[m - 1]))
-				m--;
-			found = m == len && strneq(p, *e, len);
-			p += n + (p[n] == '\n');
-		}
-		if (!found && strv_extend(&missing, *e) < 0)
+	STRV_FOREACH(e, expected)
+		if (!strv_contains(present, *e) && strv_extend(&missing, *e) < 0)
 			return -ENOMEM;
-	}
 	*ret_missing = TAKE_PTR(missing);
 	return 0;
 }

@@ -33,9 +33,9 @@ int image_info_load(const char *path, ImageInfo **ret);
 ImageInfo *image_info_free(ImageInfo *i);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageInfo *, image_info_free);
 
-/* The expected images that the output of "ctr images ls -q" (one reference a line) does
- * not list, as a new NULL-terminated vector (empty when none is missing). */
-int image_info_missing(char *const *expected, const char *listing, char ***ret_missing);
+/* The expected images that are not among present (the references the CRI lists, exact
+ * matches only), as a new NULL-terminated vector (empty when none is missing). */
+int image_info_missing(char *const *expected, char *const *present, char ***ret_missing);
 
 /* The value of the first "key=value" word of a kernel command line (as /proc/cmdline
  * has it): 0 and a copy in *ret; -ENOENT when key is not there. Words in double quotes

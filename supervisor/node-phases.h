@@ -24,9 +24,6 @@
 /* The runtime phase polls the CRI socket this often, for at most this long. */
 #define NODE_CRI_POLL_USEC (200 * USEC_PER_MSEC)
 #define NODE_CRI_TIMEOUT_USEC (60 * USEC_PER_SEC)
-/* ctr lists the images from the store on disk: quick, but bounded, because the loop
- * (and the watchdog pings) wait for it. */
-#define NODE_CTR_TIMEOUT_USEC (10 * USEC_PER_SEC)
 
 typedef struct Node {
 	sd_event *event;
@@ -43,6 +40,13 @@ typedef struct Node {
 
 	sd_event_source *cri_poll;     /* runtime: the next probe of the CRI socket */
 	usec_t cri_deadline;           /* CLOCK_MONOTONIC */
+
+	/* What the ready phase reports of this process (CLOCK_MONOTONIC): when main() began,
+	 * and the time the runtime phase spent waiting for containerd (its start job and the
+	 * probes until the CRI answered). 0: not known. */
+	usec_t process_started;
+	usec_t runtime_started;
+	usec_t containerd_wait;
 
 	bool repairing;                /* watch: a restart job is queued */
 	bool containerd_down;          /* watch: the last state seen was failed/inactive */

@@ -16,14 +16,16 @@
 
 static int on_cri_poll(sd_event_source *s, uint64_t usec, void *userdata) {
 	Node *n = userdata;
-	_cleanup_free_ char *version = NULL, *detail = NULL;
+	_cleanup_(runtime_version_done) RuntimeVersion version = {};
+	_cleanup_free_ char *detail = NULL;
 	int k;
 
-	/* Blocks for at most RUNTIME_CTR_TIMEOUT_USEC, well inside the watchdog's interval. */
-	k = runtime_containerd_version(RUNTIME_CONTAINERD_SOCKET, RUNTIME_CTR_TIMEOUT_USEC, &version);
+	/* Blocks for at most RUNTIME_CRI_TIMEOUT_USEC, well inside the watchdog's interval. */
+	k = runtime_version(RUNTIME_CONTAINERD_SOCKET, RUNTIME_CRI_TIMEOUT_USEC, &version);
 	if (k >= 0) {
-		if (asprintf(&detail, "containerd %s answers", version) < 0)
-			detail = NULL;
+		if (n->runtime_started > 0)
+			n->containerd_wait += now(CLOCK_MONOTONIC) - n->runtime_started;
+		(void) runtime_describe(&version, &detail);
 		(void) phase_done(n->runner, detail ?: "containerd answers");
 		return 0;
 	}
@@ -67,15 +69,16 @@ int node_phase_runtime(PhaseRunner *r, void *userdata) {
 
 	if (!n->systemd)
 		return -ENOTCONN;
+	n->runtime_started = now(CLOCK_MONOTONIC);
 	return systemd_unit_job(n->systemd, NODE_CONTAINERD_UNIT, UNIT_START, on_containerd_started, n);
 }
 
 int node_check_runtime(PhaseRunner *r, void *userdata, char **ret_detail) {
-	_cleanup_free_ char *version = NULL;
+	_cleanup_(runtime_version_done) RuntimeVersion version = {};
 
-	if (runtime_containerd_version(RUNTIME_CONTAINERD_SOCKET, RUNTIME_CTR_TIMEOUT_USEC, &version) < 0)
+	if (runtime_version(RUNTIME_CONTAINERD_SOCKET, RUNTIME_CRI_TIMEOUT_USEC, &version) < 0)
 		return 0;
-	if (asprintf(ret_detail, "containerd %s answers", version) < 0)
+	if (runtime_describe(&version, ret_detail) < 0)
 		*ret_detail = NULL;
 	return 1;
 }

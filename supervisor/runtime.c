@@ -1,124 +1,143 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+#include <stdlib.h>
 
-#include "fd-util.h"
-#include "process-util.h"
+#include "grpc-unix.h"
+#include "macro.h"
+#include "protowire.h"
 #include "runtime.h"
+#include "strv.h"
 
-/* Lines of a "ctr version" section are indented below their header:
- *   Server:
- *     Version:  1.7.24~ds1
- *     Revision: ...        */
-int runtime_parse_ctr_version(const char *output, char **ret_version) {
-	bool in_server = false, seen_server = false;
-	const char *p = output;
+/* k8s.io/cri-api, pkg/apis/runtime/v1/api.proto: the field numbers used here. */
+#define CRI_VERSION_METHOD     "/runtime.v1.RuntimeService/Version"
+#define CRI_LIST_IMAGES_METHOD "/runtime.v1.ImageService/ListImages"
+enum {
+	VERSION_RESPONSE_RUNTIME_NAME = 2,
+	VERSION_RESPONSE_RUNTIME_VERSION = 3,
+	VERSION_RESPONSE_RUNTIME_API_VERSION = 4,
+	LIST_IMAGES_RESPONSE_IMAGES = 1,
+	IMAGE_REPO_TAGS = 2,
+	IMAGE_REPO_DIGESTS = 3,
+};
 
-	if (!output)
-		return -EINVAL;
-
-	while (*p) {
-		size_t len = strcspn(p, "\n");
-		const char *line = p, *value;
-
-		p += len + (p[len] == '\n');
-		/* Trailing blanks (and a "\r") carry no meaning. */
-		while (len > 0 && strchr(" \t\r", line[len - 1]))
-			len--;
-
-		if (len > 0 && !strchr(" \t", line[0])) {
-			/* A new section header. */
-			in_server = len == STRLEN("Server:") && strneq(line, "Server:", len);
-			seen_server = seen_server || in_server;
-			continue;
-		}
-		if (!in_server)
-			continue;
-		value = line + strspn(line, " \t");
-		if ((size_t) (value - line) >= len || !strneq(value, "Version:", STRLEN("Version:")))
-			continue;
-		value += STRLEN("Version:");
-		value += strspn(value, " \t");
-		if (value >= line + len)
-			return -EBADMSG;
-		if (ret_version) {
-			char *v = strndup(value, (size_t) (line + len - value));
-			if (!v)
-				return -ENOMEM;
-			*ret_version = v;
-		}
-		return 0;
-	}
-	return seen_server ? -EBADMSG : -ENODATA;
+void runtime_version_done(RuntimeVersion *v) {
+	if (!v)
+		return;
+	free(v->runtime_name);
+	free(v->runtime_version);
+	free(v->runtime_api_version);
+	*v = (RuntimeVersion) {};
 }
 
-/* connect(2) gives the crisp answers (no socket, nobody listening) that ctr would only
- * report as a timeout after retrying for its whole connect timeout. */
-static int probe_socket(const char *path) {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	_cleanup_close_ int fd = -EBADF;
+int runtime_parse_version_reply(const void *data, size_t size, RuntimeVersion *ret) {
+	_cleanup_(runtime_version_done) RuntimeVersion v = {};
+	ProtoReader r = proto_reader(data, size);
+	ProtoField f;
+	int k;
 
-	if (strlen(path) >= sizeof sa.sun_path)
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (const struct sockaddr *) &sa, sizeof sa) < 0) {
-		/* A full backlog means a listener that is busy, not absent: let ctr decide. */
-		if (errno == EAGAIN)
-			return 0;
-		return -errno;
+	if ((!data && size > 0) || !ret)
+		return -EINVAL;
+	while ((k = proto_next(&r, &f)) > 0) {
+		char **slot = f.number == VERSION_RESPONSE_RUNTIME_NAME ? &v.runtime_name :
+			      f.number == VERSION_RESPONSE_RUNTIME_VERSION ? &v.runtime_version :
+			      f.number == VERSION_RESPONSE_RUNTIME_API_VERSION ? &v.runtime_api_version : NULL;
+		if (!slot)
+			continue;
+		/* A repeated scalar field: the last one wins (protobuf's rule). */
+		free(*slot);
+		*slot = NULL;
+		if ((k = proto_field_strdup(&f, slot)) < 0)
+			return k;
 	}
+	if (k < 0)
+		return k;
+	*ret = v;
+	v = (RuntimeVersion) {};
 	return 0;
 }
 
-int runtime_containerd_version(const char *socket_path, usec_t timeout_usec, char **ret_version) {
-	_cleanup_free_ char *out = NULL;
-	char connect_timeout[32];
-	int r, status;
+static int parse_image(const ProtoField *image, char ***tags, char ***digests) {
+	ProtoReader r = proto_reader(image->data, image->size);
+	ProtoField f;
+	int k;
 
-	if (!socket_path)
-		socket_path = RUNTIME_CONTAINERD_SOCKET;
-	if (timeout_usec == 0 || timeout_usec == USEC_INFINITY)
+	while ((k = proto_next(&r, &f)) > 0) {
+		char ***into = f.number == IMAGE_REPO_TAGS ? tags : f.number == IMAGE_REPO_DIGESTS ? digests : NULL;
+		char *s = NULL;
+		if (!into)
+			continue;
+		if ((k = proto_field_strdup(&f, &s)) < 0 || (k = strv_consume(into, s)) < 0)
+			return k;
+	}
+	return k;
+}
+
+int runtime_parse_images_reply(const void *data, size_t size, char ***ret_refs) {
+	_cleanup_strv_free_ char **tags = NULL, **digests = NULL;
+	ProtoReader r = proto_reader(data, size);
+	ProtoField f;
+	int k;
+
+	if ((!data && size > 0) || !ret_refs)
 		return -EINVAL;
+	while ((k = proto_next(&r, &f)) > 0) {
+		if (f.number != LIST_IMAGES_RESPONSE_IMAGES)
+			continue;
+		if (f.wire_type != PROTO_WIRE_LEN)
+			return -EBADMSG;
+		if ((k = parse_image(&f, &tags, &digests)) < 0)
+			return k;
+	}
+	if (k < 0)
+		return k;
+	/* Always a vector, so that "no images" is not mistaken for a failure. */
+	if (!tags && !(tags = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	STRV_FOREACH(d, digests)
+		if ((k = strv_extend(&tags, *d)) < 0)
+			return k;
+	*ret_refs = TAKE_PTR(tags);
+	return 0;
+}
 
-	r = probe_socket(socket_path);
+int runtime_version(const char *socket_path, usec_t timeout_usec, RuntimeVersion *ret) {
+	_cleanup_free_ void *reply = NULL;
+	size_t size = 0;
+	int r;
+
+	r = grpc_unix_call(socket_path ?: RUNTIME_CONTAINERD_SOCKET, CRI_VERSION_METHOD, NULL, 0, timeout_usec,
+			   &reply, &size);
 	if (r < 0)
 		return r;
+	if (!ret)
+		return 0;
+	return runtime_parse_version_reply(reply, size, ret);
+}
 
-	/* Half the budget for ctr's dialing, the rest for its start and the call, so ctr
-	 * gives up on its own and we rarely have to kill it. */
-	(void) snprintf(connect_timeout, sizeof connect_timeout, "%" PRIu64 "ms",
-			MAX(timeout_usec / 2 / USEC_PER_MSEC, (usec_t) 1));
-	const char *const argv[] = {
-		"ctr", "--address", socket_path, "--connect-timeout", connect_timeout, "version", NULL,
-	};
-	/* ctr's complaints go nowhere: the caller reports the -errno once. */
-	const SpawnOptions opts = {
-		.stdio[STDERR_FILENO] = { .mode = SPAWN_STDIO_NULL },
-		.pdeathsig = true,
-	};
-	r = capture_command_full(argv, &opts, timeout_usec, 64 * 1024, &out, NULL, &status);
-	if (r == -ENOENT)
-		return -ENOPKG;
+int runtime_list_images(const char *socket_path, usec_t timeout_usec, char ***ret_refs) {
+	_cleanup_free_ void *reply = NULL;
+	size_t size = 0;
+	int r;
+
+	if (!ret_refs)
+		return -EINVAL;
+	/* An empty ListImagesRequest: no filter, every image. */
+	r = grpc_unix_call(socket_path ?: RUNTIME_CONTAINERD_SOCKET, CRI_LIST_IMAGES_METHOD, NULL, 0, timeout_usec,
+			   &reply, &size);
 	if (r < 0)
 		return r;
-	/* The socket accepted our connection, so a ctr that did not get an answer met a
-	 * containerd that did not serve in time. */
-	if (status != 0)
-		return -ETIMEDOUT;
-	r = runtime_parse_ctr_version(out, ret_version);
-	return r == -ENODATA ? -ETIMEDOUT : r;
+	return runtime_parse_images_reply(reply, size, ret_refs);
+}
+
+int runtime_describe(const RuntimeVersion *v, char **ret) {
+	if (!v || !ret)
+		return -EINVAL;
+	if (asprintf(ret, "%s %s answers", v->runtime_name ?: "the runtime", v->runtime_version ?: "(no version)") < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 int runtime_cri_ready(const char *socket_path) {
-	return runtime_containerd_version(socket_path, RUNTIME_CTR_TIMEOUT_USEC, NULL);
+	return runtime_version(socket_path, RUNTIME_CRI_TIMEOUT_USEC, NULL);
 }

@@ -200,6 +200,7 @@ static int manager_load(Manager *m) {
 
 static int run(int argc, char **argv) {
 	_cleanup_(manager_done) Manager m = {};
+	usec_t started = now(CLOCK_MONOTONIC);
 	int r;
 
 	log_setup();
@@ -236,6 +237,7 @@ static int run(int argc, char **argv) {
 	if (r < 0)
 		return log_oom();
 	m.node->ignore_checks = TAKE_PTR(arg_ignore_checks);
+	m.node->process_started = started;
 	r = manager_load(&m);
 	if (r < 0)
 		return r;

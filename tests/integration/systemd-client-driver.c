@@ -155,15 +155,15 @@ static int verb_mask(sd_bus *bus, const char *unit) {
 }
 
 static int verb_cri(const char *socket_path) {
-	_cleanup_free_ char *version = NULL;
+	_cleanup_(runtime_version_done) RuntimeVersion version = {};
 	int r;
 
 	r = runtime_cri_ready(socket_path);
 	/* The version separately: runtime_cri_ready() is the API under test, this only
 	 * makes the output say which containerd answered. */
 	if (r == 0)
-		(void) runtime_containerd_version(socket_path, RUNTIME_CTR_TIMEOUT_USEC, &version);
-	printf("cri r=%d (%s) version=%s\n", r, r < 0 ? strerror(-r) : "ok", version ?: "-");
+		(void) runtime_version(socket_path, RUNTIME_CRI_TIMEOUT_USEC, &version);
+	printf("cri r=%d (%s) version=%s\n", r, r < 0 ? strerror(-r) : "ok", version.runtime_version ?: "-");
 	return r;
 }
 

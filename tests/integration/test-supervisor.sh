@@ -12,12 +12,12 @@
 #   - a failing preflight check (port 10250 held): STATUS= names it, retried with a
 #     backoff, no restart of the service; ready once the port is free
 #   - SIGTERM: a clean stop that removes the status socket
-# Two checks a container cannot pass here are ignored through a drop-in: cgroup-v2 (the
-# machine's cgroups are the host's v1, see harness-facts.md) and kernel-modules (nspawn has
-# no /sys/module). /dev/kmsg is a file bound in, to read the KILN-BOOTED line back.
+# The machine (tests/lib/supervisor-machine.sh) ignores the two checks a container cannot
+# pass here. /dev/kmsg is a file bound in, to read the KILN-BOOTED line back.
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 source "$KILN_SRCDIR/tests/lib/rootfs.sh"
 source "$KILN_SRCDIR/tests/lib/nspawn.sh"
+source "$KILN_SRCDIR/tests/lib/supervisor-machine.sh"
 
 [[ $(id -u) -eq 0 ]] || skip_all "needs root for systemd-nspawn"
 for t in systemd-nspawn mmdebstrap script nsenter python3; do
@@ -29,9 +29,7 @@ ctl=$KILN_BUILDDIR/supervisor/kilnctl
 # A sanitizer build needs libasan, which the machine does not have.
 ldd "$sup" | grep -q 'libasan\|libubsan' && skip_all "built with sanitizers: cannot run inside the machine"
 
-tar=$(test_rootfs_tar trixie containerd runc iproute2 iptables conntrack util-linux mount \
-	libyaml-0-2 libjansson4 libssl3t64 libarchive13t64 libcap2) ||
-	bail "could not build the test rootfs with mmdebstrap"
+tar=$(supervisor_machine_tar) || bail "could not build the test rootfs with mmdebstrap"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-sup-XXXXXX")
 cleanup() { machine_stop; rm -rf "$work"; }
@@ -39,22 +37,7 @@ trap cleanup EXIT
 root=$work/root
 mkdir "$root" && tar -C "$root" -xf "$tar" || bail "extracting $tar failed"
 
-# --- Install as the image does (imagegen/step-tree.c), not under /usr/local.
-install -D -m 0755 "$sup" "$root/usr/libexec/kiln/kiln-supervisor"
-install -D -m 0755 "$ctl" "$root/usr/bin/kilnctl"
-install -D -m 0644 "$KILN_SRCDIR/units/kiln-supervisor.service" "$root/usr/lib/systemd/system/kiln-supervisor.service"
-install -D -m 0644 "$KILN_SRCDIR/profiles/single-node.yaml" "$root/usr/lib/kiln/profile.yaml"
-cat >"$root/usr/lib/kiln/image.json" <<'EOF'
-{"kilnVersion": "test", "sourceDateEpoch": 1700000000, "kubernetes": {"present": false, "version": "v1.31.4"}}
-EOF
-cp -r "$KILN_SRCDIR/rootfs/etc/." "$root/etc/"
-ln -s /usr/lib/systemd/system/kiln-supervisor.service "$root/etc/systemd/system/multi-user.target.wants/"
-mkdir -p "$root/etc/systemd/system/kiln-supervisor.service.d"
-cat >"$root/etc/systemd/system/kiln-supervisor.service.d/50-test.conf" <<'EOF'
-[Service]
-ExecStart=
-ExecStart=/usr/libexec/kiln/kiln-supervisor --state-dir=/var/lib/kiln --ignore-preflight=cgroup-v2,kernel-modules
-EOF
+supervisor_machine_prepare "$root" "$SUPERVISOR_MACHINE_IGNORE" || bail "cannot install kiln into the machine"
 # Holds port 10250 when started: the failing preflight check of the last part.
 cat >"$root/etc/systemd/system/kiln-test-port.socket" <<'EOF'
 [Socket]
@@ -68,10 +51,8 @@ StandardInput=socket
 EOF
 
 # The boot itself waits for READY=1: multi-user.target is ordered after the unit.
-# --private-network: the machine's own /proc/sys/net, so preflight's sysctl fixes work.
 : >"$work/kmsg"
-MACHINE_BOOT_TIMEOUT=120 machine_boot "$root" --system-call-filter=@keyring --private-network \
-	--bind="$work/kmsg:/dev/kmsg"
+MACHINE_BOOT_TIMEOUT=120 machine_boot "$root" "${SUPERVISOR_MACHINE_NSPAWN_ARGS[@]}" --bind="$work/kmsg:/dev/kmsg"
 ok $? "the machine boots to multi-user with kiln-supervisor.service enabled" || {
 	diag "$(timeout 10 nsenter -t "${MACHINE_LEADER:-1}" -a journalctl -b -u kiln-supervisor --no-pager 2>&1 | tail -n 30)"
 	tap_done; exit 1; }

@@ -39,7 +39,7 @@ grep -q '^race new-job=-104$' <<<"$block"
 ok $? "and the client refuses new jobs on the dead connection"
 
 # --- runtime_cri_ready() against sockets that are not containerd, on the host.
-if command -v ctr >/dev/null && command -v python3 >/dev/null; then
+if command -v python3 >/dev/null; then
 	sockdir=$(mktemp -d "${TMPDIR:-/tmp}/kiln-sdc-sock-XXXXXX")
 	# Bound, never listened on: what a SIGKILLed server leaves behind.
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sockdir/dead.sock"
@@ -58,14 +58,15 @@ while True: held.append(s.accept()[0])' "$sockdir/mute.sock" &
 	t0=$SECONDS
 	out=$(timeout 30 "$driver" cri "$sockdir/mute.sock")
 	is "$(sed -n 's/^cri r=\([^ ]*\).*/\1/p' <<<"$out")" -110 "a listener that does not answer: -ETIMEDOUT ($out)"
-	((SECONDS - t0 <= 8))
-	ok $? "and within the 5 s budget ($((SECONDS - t0)) s)"
+	((SECONDS - t0 <= 4))
+	ok $? "and within the 2 s budget ($((SECONDS - t0)) s)"
+	# The probe is a gRPC call of our own: it needs no program on PATH.
 	out=$(timeout 30 env PATH=/nonexistent "$driver" cri "$sockdir/mute.sock")
-	is "$(sed -n 's/^cri r=\([^ ]*\).*/\1/p' <<<"$out")" -65 "no ctr on PATH: -ENOPKG ($out)"
+	is "$(sed -n 's/^cri r=\([^ ]*\).*/\1/p' <<<"$out")" -110 "with an empty PATH the answer is the same ($out)"
 	kill "$mute_pid" 2>/dev/null; wait "$mute_pid" 2>/dev/null
 	rm -rf "$sockdir"
 else
-	skip 5 "ctr or python3 is not installed on the host"
+	skip 5 "python3 is not installed on the host"
 fi
 
 [[ $(id -u) -eq 0 ]] || { skip 1 "the machine part needs root for systemd-nspawn"; tap_done; exit; }

@@ -71,23 +71,30 @@ static void test_missing(void) {
 	char *expected[] = { (char *) "registry.k8s.io/pause:3.10", (char *) "docker.io/x/y:1", NULL };
 	char **missing = NULL;
 
-	is_int(image_info_missing(expected, "docker.io/x/y:1\nregistry.k8s.io/pause:3.10\n", &missing), 0,
-	       "image_info_missing");
+	char *all[] = { "docker.io/x/y:1", "registry.k8s.io/pause:3.10", NULL };
+	char *one[] = { "registry.k8s.io/pause:3.10", "sha256:abc", NULL };
+	char *near[] = { "registry.k8s.io/pause:3.100", "docker.io/x/y:1@sha256:00", "registry.k8s.io/pause", NULL };
+	char *none[] = { NULL };
+	is_int(image_info_missing(expected, all, &missing), 0, "image_info_missing");
 	ok(missing && strv_length(missing) == 0, "all listed: nothing missing (an empty vector)");
 	missing = strv_free(missing);
 
-	is_int(image_info_missing(expected, "registry.k8s.io/pause:3.10 \r\nsha256:abc\n", &missing), 0,
-	       "image_info_missing with one absent");
+	is_int(image_info_missing(expected, one, &missing), 0, "image_info_missing with one absent");
 	ok(missing && strv_length(missing) == 1 && streq(missing[0], "docker.io/x/y:1"),
-	   "the absent one is reported; trailing blanks in the listing do not matter");
+	   "the absent one is reported");
 	missing = strv_free(missing);
 
-	is_int(image_info_missing(expected, "registry.k8s.io/pause:3.100\ndocker.io/x/y:1@sha256:00\n", &missing), 0,
-	       "image_info_missing with near misses");
-	is_int(strv_length(missing), 2, "a prefix or a longer reference is not a match");
+	is_int(image_info_missing(expected, near, &missing), 0, "image_info_missing with near misses");
+	is_int(strv_length(missing), 2, "a prefix, a longer reference or a name without its tag is not a match");
 	missing = strv_free(missing);
 
-	is_int(image_info_missing(NULL, "", &missing), 0, "nothing expected");
+	is_int(image_info_missing(expected, none, &missing), 0, "an empty store");
+	is_int(strv_length(missing), 2, "everything is missing from an empty store");
+	missing = strv_free(missing);
+	is_int(image_info_missing(expected, NULL, &missing), 0, "no list at all is an empty store");
+	is_int(strv_length(missing), 2, "everything is missing then too");
+	missing = strv_free(missing);
+	is_int(image_info_missing(NULL, all, &missing), 0, "nothing expected");
 	ok(missing && !missing[0], "nothing missing");
 	missing = strv_free(missing);
 }

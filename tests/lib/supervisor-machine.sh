@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A Debian trixie machine for systemd-nspawn -b with kiln-supervisor.service installed as
+# an image has it (/usr/libexec/kiln, /usr/bin/kilnctl, /usr/lib/kiln/{profile.yaml,
+# image.json} of a build --without-kubernetes, kiln's /etc files, the unit enabled).
+# Shared by the integration test and bench/supervisor.sh. Needs KILN_SRCDIR and
+# KILN_BUILDDIR; source tests/lib/rootfs.sh first.
+#
+#   supervisor_machine_tar                   print the path of the cached rootfs tarball
+#   supervisor_machine_prepare ROOT CHECKS   install into the extracted ROOT; CHECKS are
+#                                            the preflight checks to ignore (comma list)
+#   SUPERVISOR_MACHINE_NSPAWN_ARGS           what machine_boot needs for containerd and
+#                                            the supervisor (append --bind for /dev/kmsg)
+
+# Two checks a container cannot pass here: cgroup-v2 (the machine's cgroups are the
+# host's v1, see harness-facts.md) and kernel-modules (nspawn has no /sys/module).
+SUPERVISOR_MACHINE_IGNORE=cgroup-v2,kernel-modules
+# @keyring: containerd/runc; --private-network: the machine's own /proc/sys/net, so that
+# preflight's sysctl fixes work.
+SUPERVISOR_MACHINE_NSPAWN_ARGS=(--system-call-filter=@keyring --private-network)
+
+supervisor_machine_tar() {
+	test_rootfs_tar trixie containerd runc iproute2 iptables conntrack util-linux mount \
+		libyaml-0-2 libjansson4 libssl3t64 libarchive13t64 libcap2
+}
+
+supervisor_machine_prepare() {
+	local root=$1 ignore=$2
+	local sup=$KILN_BUILDDIR/supervisor/kiln-supervisor ctl=$KILN_BUILDDIR/supervisor/kilnctl
+	[[ -x $sup && -x $ctl ]] || { echo "kiln-supervisor or kilnctl is not built in $KILN_BUILDDIR" >&2; return 1; }
+	# Install as the image does (imagegen/step-tree.c), not under /usr/local.
+	install -D -m 0755 "$sup" "$root/usr/libexec/kiln/kiln-supervisor" &&
+	install -D -m 0755 "$ctl" "$root/usr/bin/kilnctl" &&
+	install -D -m 0644 "$KILN_SRCDIR/units/kiln-supervisor.service" \
+		"$root/usr/lib/systemd/system/kiln-supervisor.service" &&
+	install -D -m 0644 "$KILN_SRCDIR/profiles/single-node.yaml" "$root/usr/lib/kiln/profile.yaml" &&
+	cat >"$root/usr/lib/kiln/image.json" <<-'EOF2' &&
+	{"kilnVersion": "test", "sourceDateEpoch": 1700000000, "kubernetes": {"present": false, "version": "v1.31.4"}}
+	EOF2
+	cp -r "$KILN_SRCDIR/rootfs/etc/." "$root/etc/" &&
+	ln -sf /usr/lib/systemd/system/kiln-supervisor.service "$root/etc/systemd/system/multi-user.target.wants/" &&
+	mkdir -p "$root/etc/systemd/system/kiln-supervisor.service.d" &&
+	cat >"$root/etc/systemd/system/kiln-supervisor.service.d/50-test.conf" <<-EOF2
+	[Service]
+	ExecStart=
+	ExecStart=/usr/libexec/kiln/kiln-supervisor --state-dir=/var/lib/kiln --ignore-preflight=$ignore
+	EOF2
+}
