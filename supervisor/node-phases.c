@@ -127,6 +127,12 @@ static int preflight_mask_unit(const char *unit, void *userdata) {
 	return n->systemd ? systemd_unit_mask_runtime(n->systemd, unit) : -ENOTCONN;
 }
 
+/* Swap goes off through systemd: see PreflightContext.stop_unit. */
+static int preflight_stop_unit(const char *unit, void *userdata) {
+	Node *n = userdata;
+	return n->systemd ? systemd_unit_queue_stop(n->systemd, unit) : -ENOTCONN;
+}
+
 static int phase_preflight(PhaseRunner *r, void *userdata) {
 	Node *n = userdata;
 	PreflightReport *reports = NULL;
@@ -148,6 +154,7 @@ static int phase_preflight(PhaseRunner *r, void *userdata) {
 		.kubernetes = n->image->kubernetes_present,
 		.machine = node_machine(n),
 		.mask_unit = preflight_mask_unit,
+		.stop_unit = preflight_stop_unit,
 		.userdata = n,
 	};
 	k = preflight_run(&ctx, &reports, &n_reports);

@@ -3,7 +3,8 @@
  * nothing that turns it on at the next boot: fstab lines, swap units, and the swap
  * partition systemd-gpt-auto-generator activates by its GPT type.
  *
- * What the fix does and does not do: "swapoff -a" turns swap off now. For the next boot
+ * What the fix does and does not do: stopping each active swap's unit through systemd
+ * (or "swapoff -a" where the caller cannot) turns swap off now. For the next boot
  * it masks swap.target, which every one of those sources hangs off (fstab and gpt-auto
  * units are wanted by it, as are units installed WantedBy=swap.target), and each stable
  * unit name on its own. The fstab lines stay where they are. The gpt-auto unit is named
@@ -24,11 +25,17 @@
 
 /* swapoff has to page everything back in; killing it half way leaves swap on. */
 #define SWAPOFF_TIMEOUT (300 * USEC_PER_SEC)
+/* How long the check waits for systemd's stop jobs to take swap off. Bounded well inside
+ * the supervisor's watchdog interval: a slower swapoff goes on in PID 1, and the phase's
+ * retry finds swap off then. */
+#define SWAP_STOP_WAIT (10 * USEC_PER_SEC)
+#define SWAP_STOP_POLL (50 * USEC_PER_MSEC)
 
-/* The Filename column of /proc/swaps after its header line, with the sizes in KiB. */
-static int read_swaps(const PreflightContext *ctx, char ***ret_list) {
+/* The Filename column of /proc/swaps after its header line: "NAME (SIZE)" entries in
+ * *ret_list, and the bare names in *ret_paths (may be NULL). */
+static int read_swaps_full(const PreflightContext *ctx, char ***ret_list, char ***ret_paths) {
 	_cleanup_free_ char *data = NULL;
-	_cleanup_strv_free_ char **list = NULL;
+	_cleanup_strv_free_ char **list = NULL, **paths = NULL;
 	int r;
 
 	r = preflight_read(ctx, "/proc/swaps", &data);
@@ -46,21 +53,60 @@ static int read_swaps(const PreflightContext *ctx, char ***ret_list) {
 		if (sscanf(line, "%4095s %*s %" SCNu64, name, &kib) < 1)
 			continue;
 		(void) snprintf(entry, sizeof entry, "%s (%s)", name, preflight_format_size(kib * 1024, size));
-		if ((r = strv_extend(&list, entry)) < 0)
+		if ((r = strv_extend(&list, entry)) < 0 || (ret_paths && (r = strv_extend(&paths, name)) < 0))
 			return r;
 	}
 	*ret_list = TAKE_PTR(list);
+	if (ret_paths)
+		*ret_paths = TAKE_PTR(paths);
 	return 0;
 }
 
+static int read_swaps(const PreflightContext *ctx, char ***ret_list) {
+	return read_swaps_full(ctx, ret_list, NULL);
+}
+
+/* Stop the unit systemd keeps for each active swap (it makes one from /proc/swaps even
+ * for swap turned on by hand), then wait, bounded, until /proc/swaps is empty. 0 when it
+ * is, -ETIMEDOUT when not yet, or the first error of a stop; *ret_units: what was
+ * stopped, comma separated. */
+static int stop_swap_units(const PreflightContext *ctx, char *const *paths, char **ret_units) {
+	_cleanup_free_ char *units = NULL;
+	int r = 0;
+
+	STRV_FOREACH(p, paths) {
+		_cleanup_free_ char *unit = NULL;
+		int k = unit_name_from_path(*p, ".swap", &unit);
+		if (k >= 0)
+			k = ctx->stop_unit(unit, ctx->userdata);
+		if (k >= 0 && strextend_list(&units, unit) < 0)
+			return -ENOMEM;
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	*ret_units = TAKE_PTR(units);
+	if (r < 0)
+		return r;
+	for (usec_t deadline = usec_add(now(CLOCK_MONOTONIC), SWAP_STOP_WAIT);;) {
+		_cleanup_strv_free_ char **still = NULL;
+		if ((r = read_swaps(ctx, &still)) < 0)
+			return r;
+		if (!still)
+			return 0;
+		if (now(CLOCK_MONOTONIC) >= deadline)
+			return -ETIMEDOUT;
+		(void) usleep(SWAP_STOP_POLL);
+	}
+}
+
 int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
-	_cleanup_strv_free_ char **on = NULL;
+	_cleanup_strv_free_ char **on = NULL, **paths = NULL;
 	_cleanup_free_ char *list = NULL;
 	const char *hint = "run 'swapoff -a': the kubelet does not start with swap on (failSwapOn); "
 			   "swap-sources says what turns it on at boot";
 	int r;
 
-	r = read_swaps(ctx, &on);
+	r = read_swaps_full(ctx, &on, &paths);
 	if (r == -ENOENT)
 		return report_add(out, c->name, PREFLIGHT_PASS, NULL, "swap is off (the kernel has no swap support)");
 	if (r == -ENOMEM)
@@ -72,6 +118,17 @@ int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightRe
 	if ((r = preflight_join(on, ", ", &list)) < 0)
 		return r;
 
+	if (ctx->fix && ctx->stop_unit) {
+		_cleanup_free_ char *units = NULL;
+		int k = stop_swap_units(ctx, paths, &units);
+		if (k == -ENOMEM)
+			return k;
+		if (k == 0)
+			return report_add(out, c->name, PREFLIGHT_FIXED, NULL,
+					  "swap was on (%s): stopped %s through systemd", list, units);
+		return report_add(out, c->name, PREFLIGHT_FAIL, hint, "swap is on: %s; stopping %s through systemd: %s",
+				  list, units ?: "its units", k == -ETIMEDOUT ? "still on after 10 s" : strerror(-k));
+	}
 	if (preflight_can_fix_host(ctx)) {
 		_cleanup_strv_free_ char **still = NULL;
 		const char *argv[] = { "swapoff", "-a", NULL };

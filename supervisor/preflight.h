@@ -63,7 +63,14 @@ typedef struct PreflightContext {
 	 * set, whatever the root: the callback knows what it changes. NULL: the supervisor
 	 * cannot mask, the check says how to. Returns 0 or -errno. */
 	int (*mask_unit)(const char *unit, void *userdata);
-	void *userdata;             /* passed to run_command and mask_unit */
+	/* Queue a stop job for a unit (dev-sda3.swap, var-swapfile.swap) with systemd and
+	 * return: 0 once it is queued, or -errno. Swap is turned off this way when given:
+	 * PID 1 runs swapoff in its own mount namespace, where a swap file can be opened for
+	 * writing as swapoff(2) requires, while in the supervisor's sandbox
+	 * (ProtectSystem=strict, PrivateTmp=) the same file is read-only or not there at
+	 * all. NULL: "swapoff -a" through run_command. */
+	int (*stop_unit)(const char *unit, void *userdata);
+	void *userdata;             /* passed to run_command, mask_unit and stop_unit */
 } PreflightContext;
 
 typedef struct PreflightReport {

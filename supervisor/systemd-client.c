@@ -414,3 +414,15 @@ int systemd_unit_mask_runtime(SystemdClient *c, const char *unit) {
 	r = sd_bus_call(c->bus, m, 0, &error, &reply);
 	return r < 0 ? r : 0;
 }
+
+int systemd_unit_queue_stop(SystemdClient *c, const char *unit) {
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+	if (!c || isempty(unit))
+		return -EINVAL;
+	/* The job's JobRemoved signal reaches the client later and matches no job of ours:
+	 * it is ignored there. */
+	return sd_bus_call_method(c->bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "StopUnit", &error, &reply,
+				  "ss", unit, "replace") < 0 ? -sd_bus_error_get_errno(&error) ?: -EIO : 0;
+}

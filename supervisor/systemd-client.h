@@ -52,6 +52,11 @@ int systemd_unit_watch(SystemdClient *c, const char *unit, UnitStateCallback cb,
  * the manager: a unit already loaded keeps its old definition until then. */
 int systemd_unit_mask_runtime(SystemdClient *c, const char *unit);
 
+/* Queue a stop job for unit ("replace" mode) and return once PID 1 has queued it, without
+ * waiting for it to finish: for the preflight checks, which run synchronously and watch
+ * the effect (swap off in /proc/swaps) themselves. 0 or -errno. */
+int systemd_unit_queue_stop(SystemdClient *c, const char *unit);
+
 /* "start", "stop", "restart"; NULL when out of range. */
 const char *unit_action_to_string(UnitAction a);
 /* Map a JobRemoved result word to 0 or -errno (unknown words: -EIO). */

@@ -124,6 +124,15 @@ if report uefi; then
 	ok $? "a machine-id was generated at first boot ($id)"
 	is "$(field "$r" hostname)" "$(mac_hostname "$MAC_UEFI")" \
 		"hostname is kiln- and the last three bytes of the NIC's MAC ($MAC_UEFI)"
+	# kiln-test-unprepare turned forwarding and br_netfilter off and a swap file on; the
+	# supervisor's preflight, inside its unit's sandbox, must have put each back.
+	fixed=$(field "$r" fixed)
+	for check in kernel-modules sysctl-ip-forward swap; do
+		[[ ,$fixed, == *,$check,* ]]
+		ok $? "preflight fixed $check from inside the supervisor's sandbox (fixed: $fixed)"
+	done
+	is "$(field "$r" swaps)/$(field "$r" ip_forward)/$(field "$r" br_netfilter)" 0/1/1 \
+		"after preflight: no swap, IPv4 forwarding on, br_netfilter loaded (swaps/ip_forward/br_netfilter)"
 fi
 if report bios; then
 	is "$(field "${REPORT[bios]}" hostname)" "$(mac_hostname "$MAC_BIOS")" \

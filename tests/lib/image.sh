@@ -3,23 +3,50 @@
 #
 #   test_image NAME PROFILE [BUILD-ARGS...]   prints the output directory of the image
 #                                            (disk.raw, manifest.json), building it first
-#                                            unless it is there already
+#                                            unless it is there already and was made
+#                                            from the same inputs
 # All test images share one kiln cache, so the Debian root file system is made once.
 # SOURCE_DATE_EPOCH is fixed: the images are reproducible.
 TEST_EPOCH=1700000000
 
 test_kiln_cache() { echo "$KILN_BUILDDIR/test-cache/kiln"; }
 
+# test_image_inputs PROFILE [BUILD-ARGS...]: a digest of what the image is made from: the
+# arguments, the profile, every --extra-tree (names, modes, link targets, contents), and
+# kiln-imagegen with the programs it installs from this build tree. A cached image made
+# from other inputs (a changed fixture, a rebuilt supervisor) is stale.
+test_image_inputs() {
+	local profile=$1; shift
+	{
+		printf '%s\n' "$@"
+		sha256sum <"$profile"
+		local prev=
+		for a in "$@"; do
+			if [[ $prev == --extra-tree ]]; then
+				(cd "$a" && find . -printf '%p %m %y %l\n' | LC_ALL=C sort &&
+					find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+			fi
+			prev=$a
+		done
+		sha256sum "$KILN_BUILDDIR"/imagegen/kiln-imagegen "$KILN_BUILDDIR"/supervisor/kiln-supervisor \
+			"$KILN_BUILDDIR"/supervisor/kiln-firstboot "$KILN_BUILDDIR"/supervisor/kilnctl
+		(cd "$KILN_SRCDIR" && find units rootfs -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+	} | sha256sum | cut -d' ' -f1
+}
+
 test_image() {
 	local name=$1 profile=$2; shift 2
 	local dir=$KILN_BUILDDIR/test-cache/images
 	local out=$dir/$name
+	local inputs; inputs=$(test_image_inputs "$profile" "$@") || return 1
 	mkdir -p "$dir"
 	(
 		flock -w 1200 9 || exit 1
-		[[ -s $out/disk.raw ]] && exit 0
+		[[ -s $out/disk.raw && $(cat "$out.inputs" 2>/dev/null) == "$inputs" ]] && exit 0
+		rm -rf "$out" "$out.inputs"
 		SOURCE_DATE_EPOCH=$TEST_EPOCH timeout 1200 "$KILN_BUILDDIR/imagegen/kiln-imagegen" build \
 			--cache "$(test_kiln_cache)" -o "$out" "$@" "$profile" >&2 || exit 1
+		echo "$inputs" >"$out.inputs"
 	) 9>"$dir/.lock-$name" || return 1
 	echo "$out"
 }

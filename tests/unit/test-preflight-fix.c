@@ -17,6 +17,8 @@ typedef struct Stub {
 	bool swapoff_works;
 	const char *refuse_mask;  /* a unit the mask callback fails for */
 	char masked[512];
+	int stop_status;          /* what the stop callback returns */
+	char stopped[512];
 } Stub;
 
 static int stub_run(const char *const *argv, usec_t timeout, void *userdata) {
@@ -59,6 +61,18 @@ static int stub_mask(const char *unit, void *userdata) {
 	symlink_in("/dev/null", rel);
 	(void) strncat(s->masked, unit, sizeof s->masked - strlen(s->masked) - 2);
 	(void) strcat(s->masked, " ");
+	return 0;
+}
+
+/* What systemd does for a queued stop of a swap unit: swapoff, in PID 1. */
+static int stub_stop(const char *unit, void *userdata) {
+	Stub *s = userdata;
+
+	if (s->stop_status < 0)
+		return s->stop_status;
+	(void) strncat(s->stopped, unit, sizeof s->stopped - strlen(s->stopped) - 2);
+	(void) strcat(s->stopped, " ");
+	put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
 	return 0;
 }
 
@@ -108,6 +122,39 @@ static void test_fixes(void) {
 	expect("swap-sources", PREFLIGHT_PASS, "every swap source is masked: fstab /dev/sda3 (dev-sda3.swap)",
 	       NULL, "after the fix");
 	ok(s.modprobe == 1 && s.swapoff == 1 && s.masks == masks, "second run: no command, no mask");
+}
+
+/* With a stop callback (the supervisor's: systemd's StopUnit), swap goes off through the
+ * swap units, for a partition and a swap file alike, and no swapoff runs here. */
+static void test_swap_through_systemd(void) {
+	Stub s;
+	PreflightContext ctx = context(&s);
+
+	break_root();
+	put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/dev/sda3 partition 4194300 0 -2\n"
+			  "/var/tmp/kiln-test.swap file 16380 0 -3\n");
+	ctx.stop_unit = stub_stop;
+	(void) run(&ctx);
+	expect("swap", PREFLIGHT_FIXED, "stopped dev-sda3.swap, var-tmp-kiln\\x2dtest.swap.swap through systemd", NULL,
+	       "both swaps stopped through their units");
+	is_str(s.stopped, "dev-sda3.swap var-tmp-kiln\\x2dtest.swap.swap ", "one stop job per active swap, by unit name");
+	is_int(s.swapoff, 0, "no swapoff command ran");
+
+	ctx = context(&s);
+	break_root();
+	ctx.stop_unit = stub_stop;
+	s.stop_status = -EPERM;
+	(void) run(&ctx);
+	expect("swap", PREFLIGHT_FAIL, "swap is on: /dev/sda3 (4.0 GiB); stopping its units through systemd: "
+	       "Operation not permitted", "swapoff -a", "a refused stop job is a failure, with the reason");
+
+	ctx = context(&s);
+	break_root();
+	ctx.stop_unit = stub_stop;
+	ctx.fix = false;
+	(void) run(&ctx);
+	ok(!s.stopped[0] && s.swapoff == 0, "fix off: no stop job either");
+	expect("swap", PREFLIGHT_FAIL, "swap is on: /dev/sda3 (4.0 GiB)", "swapoff -a", "fix off: swap stays a failure");
 }
 
 static void test_fixes_fail(void) {
@@ -254,6 +301,7 @@ int main(void) {
 
 	test_fixes();
 	test_fixes_fail();
+	test_swap_through_systemd();
 	test_unit_names();
 	test_formats();
 	test_formats_of_run();
