@@ -225,18 +225,14 @@ static int connect_unix(const char *path, usec_t deadline, int *ret_fd) {
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (const struct sockaddr *) &sa, sizeof sa) < 0) {
-		/* A unix socket with a full backlog says EAGAIN: wait for it like for TCP. */
-		if (errno != EAGAIN && errno != EINPROGRESS)
+	/* A unix socket completes connect(2) at once or not at all: EAGAIN means a full
+	 * backlog (a busy server), and the socket stays unconnected, so try again. */
+	while (connect(fd, (const struct sockaddr *) &sa, sizeof sa) < 0) {
+		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
-		int r = wait_fd(fd, POLLOUT, deadline), err = 0;
-		socklen_t len = sizeof err;
-		if (r < 0)
-			return r;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			return -errno;
-		if (err != 0)
-			return -err;
+		if (now(CLOCK_MONOTONIC) >= deadline)
+			return -ETIMEDOUT;
+		(void) usleep(10 * 1000);
 	}
 	*ret_fd = TAKE_FD(fd);
 	return 0;

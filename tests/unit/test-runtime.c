@@ -364,6 +364,31 @@ static void test_scripted(void) {
 	   (unsigned long long) (took / USEC_PER_MSEC));
 	server_stop(&s);
 
+	/* A listener whose backlog is full: connect(2) says EAGAIN until the deadline. */
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fds[8], n = 0, l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s/full.sock", dir);
+		ok(l >= 0 && bind(l, (struct sockaddr *) &sa, sizeof sa) == 0 && listen(l, 0) == 0, "a listener with backlog 0");
+		for (; n < (int) ELEMENTSOF(fds); n++) {
+			fds[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+			if (connect(fds[n], (struct sockaddr *) &sa, sizeof sa) < 0) {
+				close(fds[n]);
+				break;
+			}
+		}
+		ok(n < (int) ELEMENTSOF(fds), "its backlog fills after %d connections", n);
+		t0 = now(CLOCK_MONOTONIC);
+		is_int(call(sa.sun_path, 200 * USEC_PER_MSEC, &reply, &size), -ETIMEDOUT, "a full backlog: -ETIMEDOUT");
+		took = now(CLOCK_MONOTONIC) - t0;
+		ok(took >= 190 * USEC_PER_MSEC && took < 2 * USEC_PER_SEC, "after the 200 ms timeout (%llu ms)",
+		   (unsigned long long) (took / USEC_PER_MSEC));
+		while (n > 0)
+			close(fds[--n]);
+		close(l);
+	}
+
 	is_int(grpc_unix_call(path, "no-slash", NULL, 0, USEC_PER_SEC, &reply, &size), -EINVAL, "a method without '/'");
 	is_int(grpc_unix_call(path, "/a/b", NULL, 0, 0, &reply, &size), -EINVAL, "a zero timeout");
 }
