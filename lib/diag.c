@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "diag.h"
 
 static void diagnostic_done(Diagnostic *d) {
@@ -20,14 +21,8 @@ int diag_add(DiagList *l, const char *file, unsigned line, unsigned column,
 	va_list ap;
 	int r;
 
-	if (l->n == l->n_allocated) {
-		size_t n = MAX(l->n_allocated * 2, (size_t) 8);
-		Diagnostic *items = reallocarray(l->items, n, sizeof(Diagnostic));
-		if (!items)
-			return -ENOMEM;
-		l->items = items;
-		l->n_allocated = n;
-	}
+	if (!GREEDY_REALLOC(l->items, l->n_allocated, l->n + 1))
+		return -ENOMEM;
 
 	va_start(ap, fmt);
 	r = vasprintf(&d.message, fmt, ap);

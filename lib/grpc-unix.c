@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "fd-util.h"
 #include "grpc-unix.h"
 #include "macro.h"
@@ -43,22 +44,9 @@ static void buf_done(Buf *b) {
 	b->size = b->allocated = 0;
 }
 
-static int buf_reserve(Buf *b, size_t extra) {
-	if (b->size + extra <= b->allocated)
-		return 0;
-	size_t n = MAX(b->allocated * 2, b->size + extra);
-	uint8_t *p = realloc(b->data, n);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->allocated = n;
-	return 0;
-}
-
 static int buf_put(Buf *b, const void *p, size_t n) {
-	int r = buf_reserve(b, n);
-	if (r < 0)
-		return r;
+	if (!GREEDY_REALLOC(b->data, b->allocated, b->size + n))
+		return -ENOMEM;
 	if (n > 0)
 		memcpy(b->data + b->size, p, n);
 	b->size += n;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "alloc-util.h"
 #include "schema-value.h"
 #include "schema-walk.h"
 #include "schema.h"
@@ -22,14 +23,8 @@ int walker_record(Walker *w, const void *addr, const yaml_node_t *n, bool contai
 
 	if (!p)
 		return 0;
-	if (p->n == p->n_allocated) {
-		size_t m = MAX(p->n_allocated * 2, (size_t) 64);
-		SchemaPosition *items = reallocarray(p->items, m, sizeof(SchemaPosition));
-		if (!items)
-			return -ENOMEM;
-		p->items = items;
-		p->n_allocated = m;
-	}
+	if (!GREEDY_REALLOC(p->items, p->n_allocated, p->n + 1))
+		return -ENOMEM;
 	p->items[p->n++] = (SchemaPosition) {
 		.addr = addr,
 		.line = n->start_mark.line + 1,

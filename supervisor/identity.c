@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc-util.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "identity.h"
@@ -140,14 +141,8 @@ static void nic_list_done(NicList *l) {
 }
 
 static int nic_list_add(NicList *l, const char *name, const MacAddress *mac) {
-	if (l->n == l->n_allocated) {
-		size_t n = l->n_allocated ? l->n_allocated * 2 : 8;
-		Nic *items = reallocarray(l->items, n, sizeof *items);
-		if (!items)
-			return -ENOMEM;
-		l->items = items;
-		l->n_allocated = n;
-	}
+	if (!GREEDY_REALLOC(l->items, l->n_allocated, l->n + 1))
+		return -ENOMEM;
 	char *copy = strdup(name);
 	if (!copy)
 		return -ENOMEM;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "fileio.h"
 #include "preflight-internal.h"
 #include "process-util.h"
@@ -54,14 +55,8 @@ int report_add_take(PreflightReports *out, const char *name, PreflightResult res
 	copy = strdup(name);
 	if (!copy)
 		return -ENOMEM;
-	if (out->n == out->n_allocated) {
-		size_t k = out->n_allocated ? out->n_allocated * 2 : 32;
-		PreflightReport *items = reallocarray(out->items, k, sizeof *items);
-		if (!items)
-			return -ENOMEM;
-		out->items = items;
-		out->n_allocated = k;
-	}
+	if (!GREEDY_REALLOC(out->items, out->n_allocated, out->n + 1))
+		return -ENOMEM;
 	out->items[out->n++] = (PreflightReport) {
 		.name = TAKE_PTR(copy),
 		.result = result,
