@@ -12,16 +12,8 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "identity.h"
-#include "profile.h"
+#include "profile-text.h"
 #include "tap.h"
-
-#define PROFILE_HEAD \
-	"schema: 1\n" \
-	"name: t\n" \
-	"base:\n" \
-	"  suite: trixie\n" \
-	"kubernetes:\n" \
-	"  version: v1.31.4\n"
 
 /* Two machines, the first MAC in upper case as people copy it from a label. */
 #define NODES \
@@ -34,15 +26,8 @@
 #define MACHINE_ID "0123456789abcdef0123456789abcdef"
 
 static Profile *load_text(const char *text) {
-	_cleanup_(diag_list_done) DiagList diags = {};
-	Profile *p = NULL;
-
-	int r = profile_load_buffer("test.yaml", text, strlen(text), &p, &diags);
-	for (size_t i = 0; i < diags.n; i++) {
-		_cleanup_free_ char *line = NULL;
-		if (diag_format(&diags.items[i], &line) == 0)
-			diag("%s", line);
-	}
+	int r;
+	Profile *p = profile_from_text(text, &r);
 	ok(r == 0 && p, "test profile loads (r=%d)", r);
 	return p;
 }

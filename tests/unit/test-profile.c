@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 #include "diag.h"
-#include "profile.h"
+#include "profile-text.h"
 #include "schema.h"
 #include "strv.h"
 #include "tap.h"
@@ -30,15 +30,8 @@ static Profile *load_shipped(const char *name) {
 }
 
 static Profile *load_text(const char *text) {
-	_cleanup_(diag_list_done) DiagList diags = {};
-	Profile *p = NULL;
-
-	int r = profile_load_buffer("test.yaml", text, strlen(text), &p, &diags);
-	for (size_t i = 0; i < diags.n; i++) {
-		_cleanup_free_ char *line = NULL;
-		if (diag_format(&diags.items[i], &line) == 0)
-			diag("%s", line);
-	}
+	int r;
+	Profile *p = profile_from_text(text, &r);
 	return r == 0 ? p : NULL;
 }
 
