@@ -13,10 +13,7 @@ source "$KILN_SRCDIR/tests/lib/image.sh"
 source "$KILN_SRCDIR/tests/lib/qemu.sh"
 
 imagegen=$KILN_BUILDDIR/imagegen/kiln-imagegen
-[[ $EUID -eq 0 ]] || skip_all "not root: kiln-imagegen build needs root"
-reason=$(qemu_check) || skip_all "$reason (tools/install-deps)"
-command -v python3 >/dev/null || skip_all "python3 is not installed (it reads manifest.json)"
-"$imagegen" build --help >/dev/null 2>&1 || skip_all "kiln-imagegen has no 'build' command"
+test_boot_image_require
 
 BOOT_TIMEOUT=300	# QEMU start to KILN-BOOTED; ~40-60 s with two TCG VMs at once
 REPORT_TIMEOUT=120	# KILN-BOOTED to KILN-TEST
@@ -78,8 +75,7 @@ report() {
 	return 1
 }
 
-out=$(test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes \
-	--extra-tree "$KILN_SRCDIR/tests/boot/fixtures") || bail "cannot build the boot test image"
+out=$(test_boot_image) || bail "cannot build the boot test image"
 disk=$out/disk.raw
 version=$("$imagegen" --version) || bail "kiln-imagegen --version failed"
 version=${version#kiln-imagegen }

@@ -33,11 +33,7 @@ source "$KILN_SRCDIR/tests/lib/tap.sh"
 source "$KILN_SRCDIR/tests/lib/image.sh"
 source "$KILN_SRCDIR/tests/lib/qemu.sh"
 
-imagegen=$KILN_BUILDDIR/imagegen/kiln-imagegen
-[[ $EUID -eq 0 ]] || skip_all "not root: kiln-imagegen build needs root"
-reason=$(qemu_check) || skip_all "$reason (tools/install-deps)"
-command -v python3 >/dev/null || skip_all "python3 is not installed (it reads manifest.json)"
-"$imagegen" build --help >/dev/null 2>&1 || skip_all "kiln-imagegen has no 'build' command"
+test_boot_image_require
 
 BOOT_TIMEOUT=300	# QEMU start to KILN-BOOTED: 45-110 s with two TCG VMs on a busy 2-core host
 REPORT_TIMEOUT=120	# KILN-BOOTED to KILN-TEST
@@ -208,10 +204,8 @@ poweroff() {
 	fi
 }
 
-# The boot tier's test image, built exactly as tests/boot/test-boot-disk.sh builds it, so
-# that both tests share one build.
-out=$(test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes \
-	--extra-tree "$KILN_SRCDIR/tests/boot/fixtures") || bail "cannot build the boot test image"
+# The boot tier's test image: both tests share one build.
+out=$(test_boot_image) || bail "cannot build the boot test image"
 disk=$out/disk.raw
 var_size=$(python3 -c 'import json, sys
 print(next(p["size"] for p in json.load(open(sys.argv[1]))["partitions"] if p["name"] == "var"))' \

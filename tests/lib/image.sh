@@ -5,6 +5,9 @@
 #                                            (disk.raw, manifest.json), building it first
 #                                            unless it is there already and was made
 #                                            from the same inputs
+#   test_boot_image_require                  skip_all unless this machine can build and
+#                                            boot the boot tiers' image (source qemu.sh)
+#   test_boot_image                          the boot and fault tiers' shared image
 # All test images share one kiln cache, so the Debian root file system is made once.
 # SOURCE_DATE_EPOCH is fixed: the images are reproducible.
 TEST_EPOCH=1700000000
@@ -49,4 +52,21 @@ test_image() {
 		echo "$inputs" >"$out.inputs"
 	) 9>"$dir/.lock-$name" || return 1
 	echo "$out"
+}
+
+test_boot_image_require() {
+	local reason
+	[[ $EUID -eq 0 ]] || skip_all "not root: kiln-imagegen build needs root"
+	reason=$(qemu_check) || skip_all "$reason (tools/install-deps)"
+	command -v python3 >/dev/null || skip_all "python3 is not installed (it reads manifest.json)"
+	"$KILN_BUILDDIR/imagegen/kiln-imagegen" build --help >/dev/null 2>&1 ||
+		skip_all "kiln-imagegen has no 'build' command"
+}
+
+# tests/boot/boot.yaml built --without-kubernetes with tests/boot/fixtures laid over it
+# (the KILN-TEST report, the preflight sabotage, the supervisor drop-in): one build that
+# the boot and fault tiers share.
+test_boot_image() {
+	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes \
+		--extra-tree "$KILN_SRCDIR/tests/boot/fixtures"
 }
