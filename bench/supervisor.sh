@@ -64,13 +64,12 @@ supervisor_machine_prepare "$R" "$SUPERVISOR_MACHINE_IGNORE" || bench_die "canno
 install -D -m 0755 /dev/stdin "$R/usr/local/libexec/bench-baseline" <<'EOF'
 #!/bin/sh
 # The least a unit does for "containerd is up": start it, poll until it answers, READY=1.
-start=$(date +%s%N)
+# Its wait for containerd is all it does: the two spans share their start.
 t0=$(date +%s%N)
 systemctl start containerd.service || exit 1
 until ctr version >/dev/null 2>&1; do sleep 0.05; done
-t1=$(date +%s%N)
-echo $(( (t1 - t0) / 1000 )) >/run/bench-baseline.wait-usec
-echo $(( ($(date +%s%N) - start) / 1000 )) >/run/bench-baseline.ready-usec
+echo $(( ($(date +%s%N) - t0) / 1000 )) >/run/bench-baseline.wait-usec
+echo $(( ($(date +%s%N) - t0) / 1000 )) >/run/bench-baseline.ready-usec
 systemd-notify --ready
 exec sleep infinity
 EOF
@@ -105,12 +104,18 @@ boot() {
 		--bind="$W/kmsg:/dev/kmsg" >"$W/boot.log" 2>&1 || { cat "$W/boot.log"; return 1; }
 }
 inside() { machine_exec "$@"; }
-# usec_to_ready UNIT: READY=1 (active) minus the main process's start, in µs.
-usec_to_ready() {
-	local start active
-	start=$(inside systemctl show -p ExecMainStartTimestampMonotonic --value "$1")
-	active=$(inside systemctl show -p ActiveEnterTimestampMonotonic --value "$1")
-	((start > 0 && active >= start)) && echo $((active - start))
+# unit_times UNIT: sets fork_usec (the main process's fork) and unit (READY=1, i.e.
+# active, minus that), CLOCK_MONOTONIC µs from one systemctl call.
+unit_times() {
+	local key value active=0
+	fork_usec=0
+	while IFS== read -r key value; do
+		case $key in
+		ExecMainStartTimestampMonotonic) fork_usec=$value ;;
+		ActiveEnterTimestampMonotonic) active=$value ;;
+		esac
+	done < <(inside systemctl show -p ExecMainStartTimestampMonotonic -p ActiveEnterTimestampMonotonic "$1")
+	((fork_usec > 0 && active >= fork_usec)) && unit=$((active - fork_usec))
 }
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
 
@@ -119,7 +124,7 @@ for ((i = 1; i <= RUNS; i++)); do
 	bench_wait_quiet
 	enable kiln
 	boot || bench_die "the machine with kiln-supervisor did not boot"
-	unit=$(usec_to_ready kiln-supervisor.service) || bench_die "kiln-supervisor.service did not become active"
+	unit_times kiln-supervisor.service || bench_die "kiln-supervisor.service did not become active"
 	read -r ready wait < <(inside journalctl -b -o json --no-pager -u kiln-supervisor.service KILN_PHASE=ready |
 		python3 -c 'import json, sys
 for l in sys.stdin:
@@ -131,14 +136,13 @@ for l in sys.stdin:
 	# Where the time went: each phase's start and span (state.json, realtime µs) placed on
 	# the monotonic clock of the unit's timestamps (one kernel: the host's offset between
 	# the two clocks is the machine's), in ms after the fork.
-	start=$(inside systemctl show -p ExecMainStartTimestampMonotonic --value kiln-supervisor.service)
 	phases=$(inside cat /var/lib/kiln/state.json | python3 -c 'import json, sys, time
 start = int(sys.argv[1])
 offset = time.clock_gettime_ns(time.CLOCK_REALTIME) // 1000 - time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
 p = json.load(sys.stdin)["phases"]
 span = lambda n: max(p[n]["finishedUsec"] - p[n]["startedUsec"], 0)
 print(" ".join("%s@%.1f+%.1f" % (n, (p[n]["startedUsec"] - offset - start) / 1000, span(n) / 1000)
-               for n in p if p[n]["startedUsec"] > 0))' "$start")
+               for n in p if p[n]["startedUsec"] > 0))' "$fork_usec")
 	kiln_own+=($((ready - wait))) kiln_unit+=($((unit - wait))) kiln_wait+=("$wait")
 	echo "  run $i kiln:     READY=1 $(ms "$ready") ms after main() ($(ms "$unit") ms after the fork)," \
 		"containerd wait $(ms "$wait") ms: own overhead $(ms $((ready - wait))) ms, with systemd's set-up $(ms $((unit - wait))) ms"
@@ -147,7 +151,7 @@ print(" ".join("%s@%.1f+%.1f" % (n, (p[n]["startedUsec"] - offset - start) / 100
 
 	enable baseline
 	boot || bench_die "the machine with the baseline unit did not boot"
-	unit=$(usec_to_ready bench-baseline.service) || bench_die "bench-baseline.service did not become active"
+	unit_times bench-baseline.service || bench_die "bench-baseline.service did not become active"
 	wait=$(inside cat /run/bench-baseline.wait-usec) && ready=$(inside cat /run/bench-baseline.ready-usec) ||
 		bench_die "the baseline did not record its times"
 	base_own+=($((ready - wait))) base_unit+=($((unit - wait))) base_wait+=("$wait")

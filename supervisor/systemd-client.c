@@ -422,7 +422,8 @@ int systemd_unit_queue_stop(SystemdClient *c, const char *unit) {
 	if (!c || isempty(unit))
 		return -EINVAL;
 	/* The job's JobRemoved signal reaches the client later and matches no job of ours:
-	 * it is ignored there. */
-	return sd_bus_call_method(c->bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "StopUnit", &error, &reply,
-				  "ss", unit, "replace") < 0 ? -sd_bus_error_get_errno(&error) ?: -EIO : 0;
+	 * it is ignored there. sd_bus_call_method() maps a D-Bus error to its -errno. */
+	int r = sd_bus_call_method(c->bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "StopUnit", &error, &reply,
+				   "ss", unit, "replace");
+	return r < 0 ? r : 0;
 }
