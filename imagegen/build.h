@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lockfile.h"
 #include "profile.h"
 #include "uuid-util.h"
 
@@ -21,7 +22,9 @@ typedef struct BuildOptions {
 	const char *data_dir;           /* units/, rootfs/ (NULL: found next to the program) */
 	const char *payload_dir;        /* the node programs (NULL: found next to the program) */
 	char **extra_trees;             /* laid over the root last (test fixtures) */
+	const char *lock_path;          /* NULL: kiln.lock next to the profile */
 	bool without_kubernetes;
+	bool offline;                   /* no network at all: everything from the cache */
 } BuildOptions;
 
 /* Every identifier of the image is derived from the profile's name (uuid_derive()), so
@@ -75,6 +78,13 @@ typedef struct Build {
 	json_t *files;                  /* manifest: files kiln added, path -> {sha256, size, mode} */
 	json_t *artifacts;              /* manifest: Kubernetes binaries */
 	json_t *partitions;             /* manifest: the partition table */
+	json_t *images;                 /* manifest: the seeded images, name -> {digest, ...} */
+
+	/* The bundle (step-bundle.c): what the lock pins and the profile needs. */
+	char *lock_path;
+	LockFile *lock;
+	char **bundle_images;           /* sorted references the store is seeded with */
+	char *kubeadm;                  /* the kubeadm that is shipped, as a runnable copy */
 	/* The tools tree's mmdebstrap runs in the background, next to the root file system's. */
 	pid_t tools_job;
 	char *tools_job_tar;
@@ -103,8 +113,16 @@ void build_show_log_tail(Build *b, unsigned lines);
 char *build_work_path(Build *b, const char *name);
 char *build_tools_path(Build *b, const char *name);
 
+/* verb-build.c: shared by the verbs that run some of the steps (lock, fetch). */
+int build_new(Build **ret);
+int build_load_profile(Build *b);
+/* Run the steps named first..last of the table, in order, with progress. */
+int build_run_steps(Build *b, const char *first, const char *last);
+
 /* The steps. */
 int step_plan(Build *b);
+int step_bundle(Build *b);
+int step_store(Build *b);
 int step_tools(Build *b);
 int step_rootfs(Build *b);
 int step_tree(Build *b);

@@ -8,6 +8,8 @@ int verb_help(int argc, char **argv);
 int verb_validate(int argc, char **argv);
 int verb_show_default(int argc, char **argv);
 int verb_build(int argc, char **argv);
+int verb_lock(int argc, char **argv);
+int verb_fetch(int argc, char **argv);
 
 /* Print each diagnostic as "file:line:column: problem (expectation)" on stderr. */
 int print_diagnostics(const DiagList *diags);

@@ -17,6 +17,8 @@ static int help(void) {
 	       "\n"
 	       "Commands:\n"
 	       "  build [PROFILE] -o DIR  Bake PROFILE (default: the embedded one) into DIR\n"
+	       "  lock [PROFILE]        Pin binaries, manifests and images in kiln.lock\n"
+	       "  fetch [PROFILE]       Download what kiln.lock pins into the cache\n"
 	       "  validate PROFILE...   Check profiles without building anything\n"
 	       "  show-default          Print the embedded default profile\n"
 	       "\n"
@@ -33,6 +35,8 @@ static int help(void) {
 static const Verb verbs[] = {
 	{ "help",         VERB_ANY, VERB_ANY, verb_help     },
 	{ "build",        VERB_ANY, VERB_ANY, verb_build    },
+	{ "lock",         VERB_ANY, VERB_ANY, verb_lock     },
+	{ "fetch",        VERB_ANY, VERB_ANY, verb_fetch    },
 	{ "validate",     2,        VERB_ANY, verb_validate },
 	{ "show-default", 1,        1,        verb_show_default },
 };

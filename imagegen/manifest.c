@@ -76,7 +76,7 @@ int step_manifest(Build *b) {
 	const KubernetesVersion *kv = &b->profile->kubernetes.version;
 	snprintf(version, sizeof version, "v%u.%u.%u", kv->major, kv->minor, kv->patch);
 
-	json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s}, s:I, s:s, s:{s:b, s:s, s:O}, s:o, s:O, s:O, s:{s:s, s:I}}",
+	json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s}, s:I, s:s, s:{s:b, s:s, s:O}, s:o, s:O, s:O, s:O, s:{s:s, s:I}}",
 			      "manifestVersion", 1,
 			      "kilnVersion", KILN_VERSION,
 			      "profile", "name", b->profile->name, "sha256", b->profile_sha256,
@@ -86,6 +86,7 @@ int step_manifest(Build *b) {
 			      "packages", packages,
 			      "files", b->files,
 			      "partitions", b->partitions,
+			      "images", b->images,
 			      "image", "rootSha256", b->root_sha256, "diskSize", (json_int_t) b->layout.disk_size);
 	if (!m)
 		return log_oom();

@@ -166,14 +166,23 @@ static int plan_check_space(Build *b) {
 	uint64_t need_cache = 1024 * MiB + 256 * MiB + 2 * l->root_size + l->var_size + l->esp_size;
 	uint64_t need_out = l->esp_size + l->root_size + l->var_size;
 	uint64_t have_cache = 0, have_out = 0;
-	_cleanup_free_ char *out_parent = strdup(b->opts.output_dir);
+	_cleanup_free_ char *out_parent = b->opts.output_dir ? strdup(b->opts.output_dir) : NULL;
 	int r;
 
-	if (!out_parent)
-		return log_oom();
 	r = free_bytes(b->cache_dir, &have_cache);
 	if (r < 0)
 		return log_error_errno(r, "Cannot tell the free space of %s: %m", b->cache_dir);
+	if (!b->opts.output_dir) {
+		/* fetch: only the cache is written. */
+		need_cache = 1024 * MiB + 256 * MiB;
+		if (have_cache < need_cache)
+			return log_error_errno(-ENOSPC, "Not enough free disk space: %s has %llu MiB free, fetching needs up to %llu MiB.",
+					       b->cache_dir, (unsigned long long) (have_cache / MiB),
+					       (unsigned long long) (need_cache / MiB));
+		return 0;
+	}
+	if (!out_parent)
+		return log_oom();
 	r = mkdir_parents(b->opts.output_dir, 0755);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the parents of %s: %m", b->opts.output_dir);

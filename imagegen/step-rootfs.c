@@ -120,6 +120,9 @@ int step_tools(Build *b) {
 		return 0;
 	}
 
+	if (b->opts.offline)
+		return log_error_errno(-ENETUNREACH, "Offline: the tools tree is not in the cache (%s); run \"kiln-imagegen fetch\" with network access first.",
+				       b->tools_dir);
 	/* Start it and carry on: step_rootfs() waits for it after its own mmdebstrap. */
 	if (asprintf(&b->tools_job_tar, "%s.tar", b->tools_dir) < 0)
 		return log_oom();
@@ -238,6 +241,9 @@ int step_rootfs(Build *b) {
 		return tools_finish(b);
 	}
 
+	if (b->opts.offline)
+		return log_error_errno(-ENETUNREACH, "Offline: the root file system for these packages and this epoch is not in the cache (%s); run \"kiln-imagegen fetch\" with the same profile and SOURCE_DATE_EPOCH, with network access, first.",
+				       b->rootfs_tree);
 	size_t len = 0;
 	STRV_FOREACH(p, b->packages)
 		len += strlen(*p) + 1;

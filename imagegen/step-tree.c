@@ -12,7 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "blob-cache.h"
 #include "build.h"
+#include "bundle.h"
+#include "manifest-images.h"
 #include "config.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -31,8 +37,6 @@ static const struct PayloadFile {
 	{ "supervisor/kiln-firstboot",  KILN_LIBEXEC_DIR "/kiln-firstboot",  "/usr/libexec/kiln/kiln-firstboot" },
 	{ "supervisor/kilnctl",         KILN_BIN_DIR "/kilnctl",             "/usr/bin/kilnctl" },
 };
-
-static const char *const kubernetes_binaries[] = { "kubeadm", "kubelet", "kubectl", "crictl" };
 
 static int tree_unpack(Build *b) {
 	int r = tree_link_copy(b->rootfs_tree, b->tree_dir);
@@ -161,11 +165,45 @@ static void kubernetes_version_string(const Profile *p, char buf[static 32]) {
 	snprintf(buf, 32, "v%u.%u.%u", v->major, v->minor, v->patch);
 }
 
+/* A release tarball (crictl's): take the one member out into the tree. */
+static int tree_extract_member(Build *b, const char *digest, const char *member, const char *rel) {
+	_cleanup_free_ char *blob = NULL, *data = NULL;
+	struct archive_entry *entry;
+	size_t size = 0;
+	int r = blob_cache_path(b->cache_dir, digest, &blob);
+	if (r < 0)
+		return r;
+
+	struct archive *a = archive_read_new();
+	if (!a)
+		return -ENOMEM;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	r = -ENOENT;
+	if (archive_read_open_filename(a, blob, 65536) == ARCHIVE_OK)
+		while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+			const char *name = archive_entry_pathname(entry), *slash = strrchr(name, '/');
+			if (archive_entry_filetype(entry) != AE_IFREG || !streq(slash ? slash + 1 : name, member))
+				continue;
+			int64_t want = archive_entry_size(entry);
+			if (want < 0 || want > (int64_t) 512 << 20 || !(data = malloc(want ?: 1))) {
+				r = want < 0 || want > (int64_t) 512 << 20 ? -EFBIG : -ENOMEM;
+				break;
+			}
+			la_ssize_t got = archive_read_data(a, data, (size_t) want);
+			size = (size_t) want;
+			r = got == want ? 0 : -EIO;
+			break;
+		}
+	archive_read_free(a);
+	if (r < 0)
+		return r;
+	return tree_add_file(b, rel, data, size, 0755);
+}
+
+/* kubeadm, kubelet, kubectl and crictl: from --artifacts, else from the cache, by the
+ * digests the lock file pins (step-bundle.c checked they are there). */
 static int tree_install_kubernetes(Build *b) {
-	char version[32];
-	kubernetes_version_string(b->profile, version);
-	_cleanup_free_ char *cached = NULL;
-	char missing[256] = "";
 	int r;
 
 	if (b->opts.without_kubernetes) {
@@ -173,38 +211,45 @@ static int tree_install_kubernetes(Build *b) {
 		log_info("Kubernetes: not installed (--without-kubernetes); the node will report its cluster phase as \"not installed\".");
 		return 0;
 	}
-	if (asprintf(&cached, "%s/artifacts/kubernetes-%s", b->cache_dir, version) < 0)
-		return log_oom();
-	const char *dir = b->opts.artifacts_dir ?: cached;
 
-	for (size_t i = 0; i < ELEMENTSOF(kubernetes_binaries); i++) {
-		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "%s/%s", dir, kubernetes_binaries[i]) < 0)
-			return log_oom();
-		if (access(p, R_OK) < 0) {
-			log_error("Kubernetes %s: %s is missing (looked in %s).", version, kubernetes_binaries[i], dir);
-			strcat(missing, missing[0] ? ", " : "");
-			strcat(missing, kubernetes_binaries[i]);
-		}
-	}
-	if (missing[0])
-		return log_error_errno(-ENOENT,
-				       "Missing Kubernetes binaries: %s. Put them in a directory and pass --artifacts DIR, "
-				       "or place them in %s, or build the base appliance with --without-kubernetes.",
-				       missing, cached);
-
-	for (size_t i = 0; i < ELEMENTSOF(kubernetes_binaries); i++) {
+	BundleFile files[BUNDLE_N_FILES] = {};
+	if ((r = bundle_kubernetes_files(b->profile, files)) < 0)
+		return log_error_errno(r, "Cannot list the Kubernetes binaries: %m");
+	for (size_t i = 0; i < BUNDLE_N_FILES && r >= 0; i++) {
 		_cleanup_free_ char *src = NULL, *rel = NULL;
-		if (asprintf(&src, "%s/%s", dir, kubernetes_binaries[i]) < 0 ||
-		    asprintf(&rel, "/usr/bin/%s", kubernetes_binaries[i]) < 0)
-			return log_oom();
-		r = tree_copy_file(b, src, rel, 0755);
-		if (r < 0)
-			return log_error_errno(r, "Cannot install %s: %m", src);
+		const char *name = files[i].name;
+
+		if (asprintf(&rel, "/usr/bin/%s", name) < 0) {
+			r = log_oom();
+			break;
+		}
+		if (b->opts.artifacts_dir) {
+			if (asprintf(&src, "%s/%s", b->opts.artifacts_dir, name) < 0)
+				r = log_oom();
+			else if (access(src, R_OK) < 0)
+				r = log_error_errno(-errno, "Kubernetes %s: %s is missing from --artifacts: %m", name, src);
+			else
+				r = tree_copy_file(b, src, rel, 0755);
+		} else {
+			const LockEntry *e = lock_file_find(b->lock, LOCK_FILE, name);
+			if (!e)
+				r = log_error_errno(-ENOENT, "Kubernetes %s is not in the lock file.", name);
+			else if (files[i].member)
+				r = tree_extract_member(b, e->digest, files[i].member, rel);
+			else if ((r = blob_cache_path(b->cache_dir, e->digest, &src)) >= 0)
+				r = tree_copy_file(b, src, rel, 0755);
+		}
+		if (r < 0) {
+			log_error_errno(r, "Cannot install %s: %m", name);
+			break;
+		}
 		json_t *f = json_object_get(b->files, rel);
-		if (json_object_set(b->artifacts, kubernetes_binaries[i], f) < 0)
-			return log_oom();
+		if (json_object_set(b->artifacts, name, f) < 0)
+			r = log_oom();
 	}
+	bundle_files_done(files);
+	if (r < 0)
+		return r;
 	b->kubernetes_present = true;
 	return 0;
 }
@@ -266,6 +311,32 @@ static int tree_kiln_files(Build *b) {
 				"version", version);
 	if (!img)
 		return log_oom();
+	if (b->bundle_images) {
+		json_t *list = json_array();
+		if (!list || json_object_set_new(img, "images", list) < 0) {
+			json_decref(img);
+			return log_oom();
+		}
+		/* Sorted by the name containerd lists: the order kilnctl and the checks show. */
+		_cleanup_strv_free_ char **pairs = NULL;
+		STRV_FOREACH(i, b->bundle_images) {
+			_cleanup_free_ char *name = NULL;
+			const LockEntry *e = lock_file_find(b->lock, LOCK_IMAGE, *i);
+			if (!e || bundle_seed_name(*i, &name) < 0 || strv_extendf(&pairs, "%s %s", name, e->digest) < 0) {
+				json_decref(img);
+				return log_error_errno(-EINVAL, "Cannot record the image %s in image.json.", *i);
+			}
+		}
+		strv_sort_unique(pairs);
+		STRV_FOREACH(pr, pairs) {
+			char *space = strchr(*pr, ' ');
+			*space = '\0';
+			if (json_array_append_new(list, json_pack("{s:s, s:s}", "name", *pr, "digest", space + 1)) < 0) {
+				json_decref(img);
+				return log_oom();
+			}
+		}
+	}
 	image = json_dumps(img, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(img);
 	if (!image || asprintf(&efi, "%s/efi", b->tree_dir) < 0)
@@ -290,6 +361,37 @@ static int tree_kiln_files(Build *b) {
 	/* systemd-gpt-auto-generator mounts the ESP on /efi; the read-only root must have it. */
 	if (mkdir(efi, 0755) < 0 && errno != EEXIST)
 		return log_error_errno(-errno, "Cannot create /efi: %m");
+	return 0;
+}
+
+/* containerd's sandbox (pause) image is the profile's: the image seeded and pinned under
+ * that name. A different name in the configuration would have containerd pull it for
+ * the first pod. The line is replaced in kiln's configuration, then read back the way
+ * the bundle reads it. */
+static int tree_containerd_config(Build *b) {
+	_cleanup_free_ char *path = NULL, *text = NULL, *out = NULL, *check = NULL;
+	size_t size;
+	int r;
+
+	if (asprintf(&path, "%s/etc/containerd/config.toml", b->tree_dir) < 0)
+		return log_oom();
+	r = read_full_file(path, &text, &size);
+	if (r < 0)
+		return log_error_errno(r, "Cannot read %s: %m", path);
+	char *line = strstr(text, "\n    sandbox_image = \"");
+	char *end = line ? strchr(line + 1, '\n') : NULL;
+	if (!end)
+		return log_error_errno(-EBADMSG, "%s has no sandbox_image line to set.", path);
+	*line = '\0';
+	if (asprintf(&out, "%s\n    sandbox_image = \"%s\"%s", text, b->profile->containerd.sandbox_image, end) < 0)
+		return log_oom();
+	r = containerd_config_sandbox_image(out, &check);
+	if (r < 0 || !streq(check, b->profile->containerd.sandbox_image))
+		return log_error_errno(r < 0 ? r : -EBADMSG, "The containerd configuration does not name %s after the edit.",
+				       b->profile->containerd.sandbox_image);
+	r = tree_add_file(b, "/etc/containerd/config.toml", out, strlen(out), 0644);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write the containerd configuration: %m");
 	return 0;
 }
 
@@ -319,7 +421,7 @@ int step_tree(Build *b) {
 	if (r < 0)
 		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
 	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 ||
-	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_identity(b)) < 0 || (r = tree_kiln_files(b)) < 0)
+	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_containerd_config(b)) < 0 || (r = tree_identity(b)) < 0 || (r = tree_kiln_files(b)) < 0)
 		return r;
 	STRV_FOREACH(t, b->opts.extra_trees) {
 		r = tree_copy_dir(b, *t, "");

@@ -4,6 +4,7 @@
  * leaves no partial output, and says which step failed and why. */
 #include <errno.h>
 #include <fcntl.h>
+#include <assert.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -35,10 +37,12 @@ static const struct BuildStep {
 	int (*run)(Build *b);
 } steps[] = {
 	{ "plan",        "Plan",                                   step_plan },
+	{ "bundle",      "Bundle (lock file, binaries, images)",   step_bundle },
 	{ "tools",       "Tools tree (Debian 13 file system tools)", step_tools },
 	{ "rootfs",      "Debian root file system (mmdebstrap)",   step_rootfs },
 	{ "workdir",     "Work directory",                         step_workdir },
 	{ "tree",        "Image tree",                             step_tree },
+	{ "store",       "Containerd store (images seeded)",       step_store },
 	{ "root-image",  "Root file system image (erofs)",         step_root_image },
 	{ "var-image",   "Var file system image (ext4)",           step_var_image },
 	{ "esp",         "EFI system partition (FAT)",             step_esp },
@@ -86,6 +90,13 @@ Build *build_free(Build *b) {
 	json_decref(b->files);
 	json_decref(b->artifacts);
 	json_decref(b->partitions);
+	json_decref(b->images);
+	free(b->lock_path);
+	lock_file_free(b->lock);
+	strv_free(b->bundle_images);
+	if (b->kubeadm)
+		(void) unlink(b->kubeadm);
+	free(b->kubeadm);
 	strv_free(b->opts.extra_trees);
 	free(b);
 	return NULL;
@@ -114,7 +125,7 @@ static int step_workdir(Build *b) {
 	return 0;
 }
 
-static int load_profile(Build *b) {
+int build_load_profile(Build *b) {
 	_cleanup_(diag_list_done) DiagList diags = {};
 	const char *name = b->opts.profile_path ?: "<default profile>";
 	uint8_t md[HASH_SIZE_MAX];
@@ -149,10 +160,29 @@ static int load_profile(Build *b) {
 	return 0;
 }
 
-static int make_staging(Build *b) {
+/* The build log, in the cache: every command's output, kept when a step fails. */
+static int make_log(Build *b, const char *name) {
 	_cleanup_free_ char *logs = NULL;
 	int r;
 
+	if (asprintf(&logs, "%s/logs", b->cache_dir) < 0 || asprintf(&b->log_path, "%s/%s.log", logs, name) < 0)
+		return log_oom();
+	if ((r = mkdir_p(logs, 0755)) < 0)
+		return log_error_errno(r, "Cannot create %s: %m", logs);
+	b->log_fd = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	if (b->log_fd < 0)
+		return log_error_errno(-errno, "Cannot create the build log %s: %m", b->log_path);
+	return 0;
+}
+
+static int make_staging(Build *b) {
+	int r;
+
+	if (!b->opts.output_dir) {
+		char name[64];
+		snprintf(name, sizeof name, "fetch-%llu", (unsigned long long) now(CLOCK_REALTIME));
+		return make_log(b, name);
+	}
 	if (asprintf(&b->staging_dir, "%s.partial-XXXXXX", b->opts.output_dir) < 0)
 		return log_oom();
 	r = mkdir_parents(b->staging_dir, 0755);
@@ -168,14 +198,16 @@ static int make_staging(Build *b) {
 
 	/* OUTDIR may be a bare name without any slash. */
 	const char *slash = strrchr(b->staging_dir, '/');
-	if (asprintf(&logs, "%s/logs", b->cache_dir) < 0 ||
-	    asprintf(&b->log_path, "%s/%s.log", logs, slash ? slash + 1 : b->staging_dir) < 0)
-		return log_oom();
-	if ((r = mkdir_p(logs, 0755)) < 0)
-		return log_error_errno(r, "Cannot create %s: %m", logs);
-	b->log_fd = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	if (b->log_fd < 0)
-		return log_error_errno(-errno, "Cannot create the build log %s: %m", b->log_path);
+	return make_log(b, slash ? slash + 1 : b->staging_dir);
+}
+
+/* build --offline: a network namespace of our own, with only a loopback interface that
+ * is down. Every command the build runs inherits it, so any attempt to reach a network
+ * fails at once (ENETUNREACH) instead of depending on what the host can reach. */
+static int enter_offline(void) {
+	if (unshare(CLONE_NEWNET) < 0)
+		return log_error_errno(-errno, "Cannot enter a network namespace without network for --offline: %m");
+	log_debug("Offline: running in a network namespace with no interface up.");
 	return 0;
 }
 
@@ -213,6 +245,8 @@ static int help(void) {
 	       "     --cache=DIR          Build cache (default: ~/.cache/kiln)\n"
 	       "     --artifacts=DIR      kubeadm, kubelet, kubectl and crictl to install\n"
 	       "     --without-kubernetes Bake the base appliance without Kubernetes\n"
+	       "     --lock=FILE          The lock file (default: kiln.lock next to PROFILE)\n"
+	       "     --offline            Use no network at all: everything from the cache\n"
 	       "     --extra-tree=DIR     Lay DIR over the image's root last (repeatable)\n"
 	       "     --data=DIR           kiln's data (units/, rootfs/), if not the built-in\n"
 	       "     --payload=DIR        Where the node programs are built, if not next to us\n"
@@ -222,7 +256,7 @@ static int help(void) {
 }
 
 static int parse_build_argv(int argc, char **argv, BuildOptions *o) {
-	enum { ARG_CACHE = 0x100, ARG_ARTIFACTS, ARG_WITHOUT_K8S, ARG_EXTRA_TREE, ARG_DATA, ARG_PAYLOAD };
+	enum { ARG_CACHE = 0x100, ARG_ARTIFACTS, ARG_WITHOUT_K8S, ARG_EXTRA_TREE, ARG_DATA, ARG_PAYLOAD, ARG_LOCK, ARG_OFFLINE };
 	static const struct option options[] = {
 		{ "help",               no_argument,       NULL, 'h'             },
 		{ "output",             required_argument, NULL, 'o'             },
@@ -232,6 +266,8 @@ static int parse_build_argv(int argc, char **argv, BuildOptions *o) {
 		{ "extra-tree",         required_argument, NULL, ARG_EXTRA_TREE  },
 		{ "data",               required_argument, NULL, ARG_DATA        },
 		{ "payload",            required_argument, NULL, ARG_PAYLOAD     },
+		{ "lock",               required_argument, NULL, ARG_LOCK        },
+		{ "offline",            no_argument,       NULL, ARG_OFFLINE     },
 		{}
 	};
 	int c;
@@ -264,6 +300,12 @@ static int parse_build_argv(int argc, char **argv, BuildOptions *o) {
 		case ARG_PAYLOAD:
 			o->payload_dir = optarg;
 			break;
+		case ARG_LOCK:
+			o->lock_path = optarg;
+			break;
+		case ARG_OFFLINE:
+			o->offline = true;
+			break;
 		case '?':
 			return -EINVAL;
 		default:
@@ -286,13 +328,66 @@ static int parse_build_argv(int argc, char **argv, BuildOptions *o) {
 	return 1;
 }
 
-int verb_build(int argc, char **argv) {
-	_cleanup_(build_freep) Build *b = calloc(1, sizeof(Build));
+int build_new(Build **ret) {
+	Build *b = calloc(1, sizeof(Build));
+	if (!b)
+		return -ENOMEM;
+	b->log_fd = b->tools_lock = -EBADF;
+	b->files = json_object();
+	b->artifacts = json_object();
+	b->images = json_object();
+	if (!b->files || !b->artifacts || !b->images) {
+		build_free(b);
+		return -ENOMEM;
+	}
+	*ret = b;
+	return 0;
+}
+
+static ssize_t step_index(const char *name) {
+	for (size_t i = 0; i < ELEMENTSOF(steps); i++)
+		if (streq(steps[i].name, name))
+			return (ssize_t) i;
+	return -1;
+}
+
+/* Returns 0, or the exit status to end with (a failure was logged). */
+int build_run_steps(Build *b, const char *first, const char *last) {
+	ssize_t from = step_index(first), to = step_index(last);
 	int r;
 
-	if (!b)
+	assert(from >= 0 && to >= from);
+	build_install_signal_handlers();
+	for (size_t i = from; i <= (size_t) to; i++) {
+		if (i > 0 && b->log_fd < 0 && (r = make_staging(b)) < 0)
+			return EXIT_FAILURE;
+		progress_begin((unsigned) (i - from) + 1, (unsigned) (to - from) + 1, steps[i].title);
+		r = build_interrupted ? -EINTR : steps[i].run(b);
+		if (r >= 0 && build_interrupted)
+			r = -EINTR;
+		progress_end(r);
+		if (r == -EINTR) {
+			log_error("Interrupted during step \"%s\" (signal %d)%s%s.", steps[i].name, build_interrupted,
+				  b->opts.output_dir ? "; nothing was written to " : "", b->opts.output_dir ?: "");
+			return 128 + (build_interrupted ?: SIGINT);
+		}
+		if (r < 0) {
+			log_error("Step \"%s\" failed%s%s.", steps[i].name,
+				  b->opts.output_dir ? "; nothing was written to " : "", b->opts.output_dir ?: "");
+			if (b->log_path)
+				log_error("The build log is %s.", b->log_path);
+			return EXIT_FAILURE;
+		}
+	}
+	return 0;
+}
+
+int verb_build(int argc, char **argv) {
+	_cleanup_(build_freep) Build *b = NULL;
+	int r;
+
+	if (build_new(&b) < 0)
 		return log_oom();
-	b->log_fd = b->tools_lock = -EBADF;
 	r = parse_build_argv(argc, argv, &b->opts);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
@@ -300,37 +395,16 @@ int verb_build(int argc, char **argv) {
 		log_error("Building an image needs root (mmdebstrap, file ownership in the image).");
 		return EXIT_FAILURE;
 	}
-	b->files = json_object();
-	b->artifacts = json_object();
-	if (!b->files || !b->artifacts)
-		return log_oom();
-
-	r = load_profile(b);
+	if (b->opts.offline && (r = enter_offline()) < 0)
+		return EXIT_FAILURE;
+	r = build_load_profile(b);
 	if (r != 0)
 		return r;
 
-	build_install_signal_handlers();
 	usec_t start = now(CLOCK_MONOTONIC);
-	for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
-		if (i == 1 && (r = make_staging(b)) < 0)
-			return EXIT_FAILURE;
-		progress_begin((unsigned) i + 1, ELEMENTSOF(steps), steps[i].title);
-		r = build_interrupted ? -EINTR : steps[i].run(b);
-		if (r >= 0 && build_interrupted)
-			r = -EINTR;
-		progress_end(r);
-		if (r == -EINTR) {
-			log_error("Interrupted during step \"%s\" (signal %d); nothing was written to %s.",
-				  steps[i].name, build_interrupted, b->opts.output_dir);
-			return 128 + (build_interrupted ?: SIGINT);
-		}
-		if (r < 0) {
-			log_error("Step \"%s\" failed; nothing was written to %s.", steps[i].name, b->opts.output_dir);
-			if (b->log_path)
-				log_error("The build log is %s.", b->log_path);
-			return EXIT_FAILURE;
-		}
-	}
+	r = build_run_steps(b, steps[0].name, steps[ELEMENTSOF(steps) - 1].name);
+	if (r != 0)
+		return r;
 	r = publish(b);
 	if (r < 0)
 		return EXIT_FAILURE;

@@ -2,6 +2,8 @@
 /* Profile schema v1 as data: every key, its type, default and help. kiln-profile(5)
  * documents the same table; keep them in step. */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "parse-util.h"
 #include "profile.h"
@@ -42,6 +44,15 @@ static bool is_endpoint(const char *s) {
 	return parse_endpoint(s, NULL, NULL) == 0;
 }
 
+/* kubeadm's imageRepository: a registry host with an optional path, no tag or digest. */
+static bool is_image_repository(const char *s) {
+	_cleanup_free_ char *probe = NULL;
+	if (strchr(s, '@') || (strrchr(s, ':') && strrchr(s, ':') > strrchr(s, '/')) ||
+	    asprintf(&probe, "%s/x:0", s) < 0)
+		return false;
+	return image_reference_is_valid(probe);
+}
+
 static bool is_manifest_source(const char *s) {
 	return url_is_valid(s, true) || relative_path_is_valid(s);
 }
@@ -68,6 +79,8 @@ static const SchemaCheck
 	check_image = { "image reference",
 			"registry/name:tag or registry/name@sha256:<64 hex>, with the registry spelled out",
 			image_reference_is_valid },
+	check_repository = { "image repository", "a registry host with an optional path, e.g. registry.k8s.io or 192.168.1.5:5000/k8s",
+			     is_image_repository },
 	check_endpoint = { "endpoint", "host[:port], e.g. 192.168.1.10:6443 or cp.example.lan", is_endpoint },
 	check_manifest = { "manifest", "a path inside the profile's directory or an https:// URL", is_manifest_source },
 	check_module = { "kernel module name", "letters, digits, '_' and '-'", kernel_module_name_is_valid },
@@ -148,6 +161,8 @@ static const SchemaField kubernetes_fields[] = {
 	  .help = "the subnet service addresses come from" },
 	{ KEY("dnsDomain", SCHEMA_STRING, ProfileKubernetes, dns_domain), .check = &check_dns_name,
 	  .def = "cluster.local", .help = "the cluster's DNS domain" },
+	{ KEY("imageRepository", SCHEMA_STRING, ProfileKubernetes, image_repository), .check = &check_repository,
+	  .def = "registry.k8s.io", .help = "the registry (and path) kubeadm's control-plane images come from" },
 	{ KEY("artifacts", SCHEMA_MAPPING, ProfileKubernetes, artifacts), .child = &artifacts_table,
 	  .help = "where the Kubernetes binaries come from, with digests" },
 };

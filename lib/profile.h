@@ -77,6 +77,7 @@ typedef struct ProfileKubernetes {
 	IpPrefix pod_subnet;
 	IpPrefix service_subnet;
 	char *dns_domain;
+	char *image_repository;         /* where kubeadm's control-plane images come from */
 	ProfileArtifacts artifacts;
 } ProfileKubernetes;
 

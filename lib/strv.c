@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,18 @@ int strv_extend(char ***l, const char *s) {
 	m[n + 1] = NULL;
 	*l = m;
 	return 0;
+}
+
+int strv_extendf(char ***l, const char *fmt, ...) {
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int k = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return -ENOMEM;
+	return strv_consume(l, s);
 }
 
 int strv_consume(char ***l, char *s) {

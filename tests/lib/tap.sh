@@ -36,6 +36,9 @@ is() {	# is GOT WANT DESCRIPTION
 }
 
 diag() { printf '# %s\n' "$*"; }
+diag_tail() {	# diag_tail FILE [LINES]: the end of a command's output, as diagnostics
+	tail -n "${2:-15}" "$1" 2>/dev/null | sed 's/^/#   /'
+}
 
 skip() {	# skip N REASON
 	local i

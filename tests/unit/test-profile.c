@@ -175,6 +175,7 @@ static void test_defaults(void) {
 	is_str(prefix_str(&p->kubernetes.pod_subnet, buf), "10.244.0.0/16", "default: podSubnet");
 	is_str(prefix_str(&p->kubernetes.service_subnet, buf), "10.96.0.0/12", "default: serviceSubnet");
 	is_str(p->kubernetes.dns_domain, "cluster.local", "default: dnsDomain");
+	is_str(p->kubernetes.image_repository, "registry.k8s.io", "default: imageRepository");
 	ok(!p->kubernetes.artifacts.kubeadm.url, "default: no artifact overrides");
 	is_str(p->containerd.sandbox_image, "registry.k8s.io/pause:3.10", "default: sandboxImage");
 	is_int(p->containerd.snapshotter, SNAPSHOTTER_OVERLAYFS, "default: overlayfs");

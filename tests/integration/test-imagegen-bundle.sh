@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kiln-imagegen lock, fetch and build --offline against a real registry (Debian's
+# docker-registry with token authentication) and HTTP server on 127.0.0.1:
+#   lock pins every binary and every image of the computed list, twice the same;
+#   fetch fills the cache; a lock file that misses images fails the build naming each;
+#   build --offline, with the registry stopped, seeds containerd's store, twice to the
+#   same bytes; the seeded databases are valid bbolt files with times clamped.
+source "$KILN_SRCDIR/tests/lib/tap.sh"
+source "$KILN_SRCDIR/tests/lib/image.sh"
+source "$KILN_SRCDIR/tests/lib/registry.sh"
+source "$KILN_SRCDIR/tests/lib/bundle-fixture.sh"
+
+imagegen=$KILN_BUILDDIR/imagegen/kiln-imagegen
+bolt_driver=$KILN_BUILDDIR/tests/integration/bolt-driver
+
+[[ $EUID -eq 0 ]] || skip_all "not root: kiln-imagegen build needs root"
+registry_require
+command -v debugfs >/dev/null || skip_all "debugfs is not installed (e2fsprogs)"
+
+work=$(mktemp -d /var/tmp/kiln-bundle-test.XXXXXX)
+cleanup() {
+	registry_cleanup
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+bundle_fixture_setup "$work" || bail "cannot set up the registry and the test images"
+export KILN_REGISTRY_AUTH=$BUNDLE_AUTH
+cache=$(test_kiln_cache)
+lock=$work/profile/kiln.lock
+n_images=$(wc -w <<<"$BUNDLE_IMAGES")
+export SOURCE_DATE_EPOCH=$TEST_EPOCH
+
+# ---- lock ----
+"$imagegen" lock --cache "$cache" "$BUNDLE_PROFILE" >"$work/lock.out" 2>&1
+is $? 0 "lock exits 0" || diag_tail "$work/lock.out"
+is "$(grep -c '^file ' "$lock")" 4 "the lock pins the 4 Kubernetes binaries"
+is "$(grep '^image ' "$lock" | cut -d' ' -f2 | LC_ALL=C sort | paste -s -d' ')" "$(echo $BUNDLE_IMAGES)" \
+	"the lock pins exactly the computed image list ($n_images: kubeadm's 7, the manifest's 2, the addon's 1)"
+check "the lock names the platform" grep -qx "platform linux/amd64" "$lock"
+# Each image's digest is what the registry serves for the tag.
+wrong=
+for ref in $BUNDLE_IMAGES; do
+	want=$(skopeo inspect --raw --tls-verify=false --creds "$REGISTRY_CREDS" "docker://$ref" | sha256sum | cut -d' ' -f1)
+	got=$(awk -v r="$ref" '$1 == "image" && $2 == r { print $3 }' "$lock")
+	[[ $got == "sha256:$want" ]] || wrong+=" $ref($got!=$want)"
+done
+is "$wrong" "" "every image is pinned to the digest the registry serves for its tag"
+app_line=$(awk -v r="$BUNDLE_APP" '$1 == "image" && $2 == r' "$lock")
+[[ $app_line == *application/vnd.oci.image.index.v1+json* && $(cut -d' ' -f6 <<<"$app_line") != $(cut -d' ' -f3 <<<"$app_line") ]]
+ok $? "the multi-arch image is locked as an index, with its linux/amd64 manifest beside it"
+kubeadm_line=$(grep '^file kubeadm ' "$lock")
+is "${kubeadm_line##* }" "sha256:$(sha256sum <"$KUBEADM" | cut -d' ' -f1)" "kubeadm is pinned to the profile's digest"
+cp "$lock" "$work/lock.first"
+"$imagegen" lock --cache "$cache" "$BUNDLE_PROFILE" >/dev/null 2>&1
+cmp -s "$lock" "$work/lock.first"
+ok $? "locking again gives the same file"
+
+# ---- fetch ----
+"$imagegen" fetch --cache "$cache" "$BUNDLE_PROFILE" >"$work/fetch.out" 2>&1
+is $? 0 "fetch exits 0" || diag_tail "$work/fetch.out"
+missing=
+while read -r kind name a b c d; do
+	case $kind in
+	file) [[ -s $cache/blobs/sha256/${b#sha256:} ]] || missing+=" $name" ;;
+	image) [[ -s $cache/blobs/sha256/${a#sha256:} && -s $cache/blobs/sha256/${d#sha256:} ]] || missing+=" $name" ;;
+	esac
+done <"$lock"
+is "$missing" "" "every pinned file, index and platform manifest is in the content-addressed cache"
+
+# ---- the build refuses an incomplete bundle ----
+registry_stop
+http_files_stop
+grep -v "kiln-test/helper:1 \|/k8s/etcd:" "$lock" >"$work/short.lock"
+"$imagegen" build --offline --cache "$cache" --lock "$work/short.lock" -o "$work/out-short" "$BUNDLE_PROFILE" \
+	>"$work/short.out" 2>&1
+is $? 1 "build with a lock file missing two images fails"
+grep -q "$REGISTRY_ADDR/kiln-test/helper:1: referenced but not in the lock file" "$work/short.out" &&
+	grep -q "$REGISTRY_ADDR/k8s/etcd:[^ ]*: referenced but not in the lock file" "$work/short.out"
+ok $? "the error lists both missing images (the manifest's init container and kubeadm's etcd)" || diag_tail "$work/short.out"
+[[ ! -e $work/out-short ]]
+ok $? "nothing was written"
+
+# ---- build --offline, twice ----
+for n in 1 2; do
+	start=$SECONDS
+	"$imagegen" build --offline --cache "$cache" -o "$work/out$n" "$BUNDLE_PROFILE" >"$work/build$n.out" 2>&1
+	is $? 0 "offline build $n with the registry and the HTTP server down exits 0 ($((SECONDS - start)) s)" || diag_tail "$work/build$n.out"
+done
+cmp -s "$work/out1/disk.raw" "$work/out2/disk.raw"
+ok $? "two offline builds give bit-identical disks ($(sha256sum <"$work/out1/disk.raw" | cut -c1-16)...)"
+cmp -s "$work/out1/manifest.json" "$work/out2/manifest.json"
+ok $? "and identical manifests"
+
+manifest_images=$(python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+for name, v in sorted(m["images"].items()):
+    print(v["reference"], v["digest"])' "$work/out1/manifest.json")
+lock_images=$(awk '$1 == "image" { print $2, $3 }' "$lock" | LC_ALL=C sort)
+is "$manifest_images" "$lock_images" "manifest.json lists every seeded image with the digest the lock pins"
+
+# The var partition, read with debugfs (no mounts): the seeded databases are there, are
+# valid bbolt files and carry no time later than the epoch.
+var_start=$(python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["partitions"]:
+    if p["name"] == "var": print(p["start"], p["size"])' "$work/out1/manifest.json")
+read -r vstart vsize <<<"$var_start"
+dd if="$work/out1/disk.raw" of="$work/var.img" bs=1M iflag=skip_bytes,count_bytes skip="$vstart" count="$vsize" \
+	status=none
+for db in io.containerd.metadata.v1.bolt/meta.db io.containerd.snapshotter.v1.overlayfs/metadata.db; do
+	rm -f "$work/db"
+	debugfs -R "dump /lib/containerd/$db $work/db" "$work/var.img" >/dev/null 2>&1
+	"$bolt_driver" verify "$work/db" >"$work/verify.out" 2>&1
+	ok $? "var:/lib/containerd/$db is a valid bbolt database" || diag_tail "$work/verify.out"
+done
+rm -f "$work/db"
+debugfs -R "dump /lib/containerd/io.containerd.metadata.v1.bolt/meta.db $work/db" "$work/var.img" >/dev/null 2>&1
+pinned=$("$bolt_driver" dump "$work/db" | grep -c 'io.cri-containerd.pinned')
+is "$pinned" "$n_images" "every image record carries the pinned label"
+snapshots=$(debugfs -R "ls -p /lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots" "$work/var.img" 2>/dev/null |
+	awk -F/ '$6 ~ /^[0-9]+$/' | wc -l)
+[[ $snapshots -gt 0 ]]
+ok $? "the layers are unpacked for the overlayfs snapshotter ($snapshots snapshots)"
+
+tap_done
