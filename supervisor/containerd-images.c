@@ -60,12 +60,14 @@ static int take_string(const ProtoField *f, char **slot) {
 
 static int parse_label(const ProtoField *entry, ContainerdImage *image) {
 	_cleanup_free_ char *key = NULL, *value = NULL;
-	ProtoReader r = proto_reader(entry->data, entry->size);
+	ProtoReader r;
 	ProtoField f;
 	int k;
 
 	if (entry->wire_type != PROTO_WIRE_LEN)
 		return -EBADMSG;
+	/* Only a LEN field has data to read (a number's is NULL). */
+	r = proto_reader(entry->data, entry->size);
 	while ((k = proto_next(&r, &f)) > 0) {
 		char **slot = f.number == MAP_ENTRY_KEY ? &key : f.number == MAP_ENTRY_VALUE ? &value : NULL;
 		if (slot && (k = take_string(&f, slot)) < 0)
@@ -89,12 +91,13 @@ static int parse_label(const ProtoField *entry, ContainerdImage *image) {
 }
 
 static int parse_target(const ProtoField *target, ContainerdImage *image) {
-	ProtoReader r = proto_reader(target->data, target->size);
+	ProtoReader r;
 	ProtoField f;
 	int k;
 
 	if (target->wire_type != PROTO_WIRE_LEN)
 		return -EBADMSG;
+	r = proto_reader(target->data, target->size);
 	while ((k = proto_next(&r, &f)) > 0)
 		switch (f.number) {
 		case DESCRIPTOR_MEDIA_TYPE:
@@ -117,12 +120,13 @@ static int parse_target(const ProtoField *target, ContainerdImage *image) {
 }
 
 static int parse_image(const ProtoField *field, ContainerdImage *image) {
-	ProtoReader r = proto_reader(field->data, field->size);
+	ProtoReader r;
 	ProtoField f;
 	int k;
 
 	if (field->wire_type != PROTO_WIRE_LEN)
 		return -EBADMSG;
+	r = proto_reader(field->data, field->size);
 	while ((k = proto_next(&r, &f)) > 0) {
 		if (f.number == IMAGE_NAME)
 			k = take_string(&f, &image->name);
