@@ -174,15 +174,16 @@ static int run(void) {
 		const StoreDatabase *db = &store_databases[i];
 		int r = store_seed_check(root_fd, seed_fd, db, t, on_report, (void *) arg_root);
 		if (r < 0) {
+			_cleanup_free_ char *path = NULL;
 			const char *why = restore_error(r);
+			if (asprintf(&path, "%s/%s", arg_root, db->path) < 0)
+				return log_oom();
 			if (why)
-				log_struct(LOG_ERR, r, LOG_FIELDS({ "KILN_STORE_FAILED", db->path }),
-					   "Failed to restore %s/%s from %s/%s: %s.", arg_root, db->path, arg_seed,
-					   db->path, why);
+				log_struct(LOG_ERR, r, LOG_FIELDS({ "KILN_STORE_FAILED", path }),
+					   "Failed to restore %s from %s/%s: %s.", path, arg_seed, db->path, why);
 			else
-				log_struct(LOG_ERR, r, LOG_FIELDS({ "KILN_STORE_FAILED", db->path }),
-					   "Failed to restore %s/%s from %s/%s: %m", arg_root, db->path, arg_seed,
-					   db->path);
+				log_struct(LOG_ERR, r, LOG_FIELDS({ "KILN_STORE_FAILED", path }),
+					   "Failed to restore %s from %s/%s: %m", path, arg_seed, db->path);
 			failed = r;
 		}
 	}
