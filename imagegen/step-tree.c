@@ -33,9 +33,10 @@ static const struct PayloadFile {
 	const char *installed_path;
 	const char *image_path;
 } payload[] = {
-	{ "supervisor/kiln-supervisor", KILN_LIBEXEC_DIR "/kiln-supervisor", "/usr/libexec/kiln/kiln-supervisor" },
-	{ "supervisor/kiln-firstboot",  KILN_LIBEXEC_DIR "/kiln-firstboot",  "/usr/libexec/kiln/kiln-firstboot" },
-	{ "supervisor/kilnctl",         KILN_BIN_DIR "/kilnctl",             "/usr/bin/kilnctl" },
+	{ "supervisor/kiln-supervisor",  KILN_LIBEXEC_DIR "/kiln-supervisor",  "/usr/libexec/kiln/kiln-supervisor" },
+	{ "supervisor/kiln-firstboot",   KILN_LIBEXEC_DIR "/kiln-firstboot",   "/usr/libexec/kiln/kiln-firstboot" },
+	{ "supervisor/kiln-store-check", KILN_LIBEXEC_DIR "/kiln-store-check", "/usr/libexec/kiln/kiln-store-check" },
+	{ "supervisor/kilnctl",          KILN_BIN_DIR "/kilnctl",              "/usr/bin/kilnctl" },
 };
 
 static int tree_unpack(Build *b) {

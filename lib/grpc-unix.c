@@ -97,8 +97,30 @@ static int hpack_put_literal(Buf *b, size_t name_index, const char *name, const 
 	return r < 0 ? r : hpack_put_string(b, value);
 }
 
+/* Headers the call sends itself, which metadata must not repeat or contradict. */
+static const char *const own_headers[] = { "content-type", "te" };
+
+static bool metadata_valid(const GrpcMetadata *m) {
+	size_t n;
+
+	if (!m || isempty(m->name) || !m->value)
+		return false;
+	n = strlen(m->name);
+	if (strspn(m->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != n || strneq(m->name, "grpc-", 5) ||
+	    (n >= 4 && streq(m->name + n - 4, "-bin")))
+		return false;
+	for (size_t i = 0; i < ELEMENTSOF(own_headers); i++)
+		if (streq(m->name, own_headers[i]))
+			return false;
+	for (const char *v = m->value; *v; v++)
+		if ((unsigned char) *v < 0x20 || (unsigned char) *v > 0x7e)
+			return false;
+	return true;
+}
+
 /* The client's whole side of the exchange, written at once. */
-static int build_request(const char *method, const void *request, size_t request_size, Buf *out) {
+static int build_request(const char *method, const GrpcMetadata *metadata, size_t n_metadata, const void *request,
+			 size_t request_size, Buf *out) {
 	_cleanup_(buf_done) Buf block = {};
 	int r;
 
@@ -111,6 +133,9 @@ static int build_request(const char *method, const void *request, size_t request
 	    (r = hpack_put_literal(&block, 31, NULL, "application/grpc")) < 0 ||
 	    (r = hpack_put_literal(&block, 0, "te", "trailers")) < 0)
 		return r;
+	for (size_t i = 0; i < n_metadata; i++)
+		if ((r = hpack_put_literal(&block, 0, metadata[i].name, metadata[i].value)) < 0)
+			return r;
 	if (block.size > H2_MAX_FRAME || request_size > H2_MAX_FRAME - 5)
 		return -E2BIG;
 
@@ -298,19 +323,23 @@ static int read_reply(int fd, usec_t deadline, Buf *data) {
 	}
 }
 
-int grpc_unix_call(const char *socket_path, const char *method, const void *request, size_t request_size,
-		   usec_t timeout_usec, void **ret_reply, size_t *ret_reply_size) {
+int grpc_unix_call_with_metadata(const char *socket_path, const char *method, const GrpcMetadata *metadata,
+				 size_t n_metadata, const void *request, size_t request_size, usec_t timeout_usec,
+				 void **ret_reply, size_t *ret_reply_size) {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_(buf_done) Buf out = {}, in = {};
 	usec_t deadline;
 	int r;
 
 	if (!socket_path || !method || method[0] != '/' || (!request && request_size > 0) || !ret_reply ||
-	    !ret_reply_size || timeout_usec == 0)
+	    !ret_reply_size || timeout_usec == 0 || (!metadata && n_metadata > 0))
 		return -EINVAL;
+	for (size_t i = 0; i < n_metadata; i++)
+		if (!metadata_valid(&metadata[i]))
+			return -EINVAL;
 	deadline = usec_add(now(CLOCK_MONOTONIC), timeout_usec);
 
-	if ((r = build_request(method, request, request_size, &out)) < 0 ||
+	if ((r = build_request(method, metadata, n_metadata, request, request_size, &out)) < 0 ||
 	    (r = connect_unix(socket_path, deadline, &fd)) < 0 ||
 	    (r = write_all(fd, out.data, out.size, deadline)) < 0 ||
 	    (r = read_reply(fd, deadline, &in)) < 0)
@@ -337,4 +366,10 @@ int grpc_unix_call(const char *socket_path, const char *method, const void *requ
 	*ret_reply = reply;
 	*ret_reply_size = n;
 	return 0;
+}
+
+int grpc_unix_call(const char *socket_path, const char *method, const void *request, size_t request_size,
+		   usec_t timeout_usec, void **ret_reply, size_t *ret_reply_size) {
+	return grpc_unix_call_with_metadata(socket_path, method, NULL, 0, request, request_size, timeout_usec,
+					    ret_reply, ret_reply_size);
 }

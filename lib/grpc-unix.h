@@ -36,3 +36,19 @@
  *   -EFBIG         the reply is larger than GRPC_UNIX_MAX_REPLY */
 int grpc_unix_call(const char *socket_path, const char *method, const void *request, size_t request_size,
 		   usec_t timeout_usec, void **ret_reply, size_t *ret_reply_size);
+
+/* A custom metadata pair sent with the call (an HTTP/2 header), such as containerd's
+ * "containerd-namespace: k8s.io", which its own services (not the CRI) require. */
+typedef struct GrpcMetadata {
+	/* Lower case letters, digits, '-', '_', '.'; not "grpc-*" (gRPC's own), not "*-bin"
+	 * (binary values, which would need base64), not a header the call sends itself
+	 * ("content-type", "te"). */
+	const char *name;
+	const char *value;   /* printable ASCII (0x20-0x7e) */
+} GrpcMetadata;
+
+/* grpc_unix_call() with n_metadata pairs sent after the call's own headers; a name or
+ * value that breaks the rules above: -EINVAL. */
+int grpc_unix_call_with_metadata(const char *socket_path, const char *method, const GrpcMetadata *metadata,
+				 size_t n_metadata, const void *request, size_t request_size, usec_t timeout_usec,
+				 void **ret_reply, size_t *ret_reply_size);

@@ -40,7 +40,8 @@ typedef struct ProtoField {
 } ProtoField;
 
 static inline ProtoReader proto_reader(const void *data, size_t size) {
-	return (ProtoReader) { .p = data, .end = (const uint8_t *) data + size };
+	/* An empty message may come as NULL (an empty gRPC reply): NULL + 0 is undefined. */
+	return (ProtoReader) { .p = data, .end = data ? (const uint8_t *) data + size : data };
 }
 
 /* 1 with the next field in *ret, 0 at the end of the message, -EBADMSG when the bytes

@@ -6,14 +6,17 @@
 #include "fileio.h"
 #include "image-info.h"
 #include "json-util.h"
-#include "strv.h"
 
 ImageInfo *image_info_free(ImageInfo *i) {
 	if (!i)
 		return NULL;
 	free(i->kiln_version);
 	free(i->kubernetes_version);
-	strv_free(i->images);
+	for (size_t k = 0; k < i->n_images; k++) {
+		free(i->images[k].name);
+		free(i->images[k].digest);
+	}
+	free(i->images);
 	free(i);
 	return NULL;
 }
@@ -27,6 +30,45 @@ static int get_string(json_t *o, const char *key, char **ret) {
 		return -EBADMSG;
 	*ret = strdup(json_string_value(v));
 	return *ret ? 0 : -ENOMEM;
+}
+
+/* "sha256:" and 64 lower-case hex digits: how containerd writes a target digest, so
+ * that comparing strings is comparing digests. */
+static bool digest_valid(const char *d) {
+	return strneq(d, "sha256:", 7) && strlen(d + 7) == 64 && strspn(d + 7, "0123456789abcdef") == 64;
+}
+
+static int parse_images(json_t *images, ImageInfo *info) {
+	json_t *v;
+	size_t i;
+
+	if (!images)
+		return 0;
+	if (!json_is_array(images))
+		return -EBADMSG;
+	if (json_array_size(images) == 0)
+		return 0;
+	info->images = calloc(json_array_size(images), sizeof *info->images);
+	if (!info->images)
+		return -ENOMEM;
+	json_array_foreach(images, i, v) {
+		json_t *name = json_object_get(v, "name"), *digest = json_object_get(v, "digest");
+		if (!json_is_object(v) || !json_is_string(name) || isempty(json_string_value(name)) ||
+		    !json_is_string(digest) || !digest_valid(json_string_value(digest)))
+			return -EBADMSG;
+		/* One name, one target: a second entry would contradict the first. */
+		for (size_t k = 0; k < info->n_images; k++)
+			if (streq(info->images[k].name, json_string_value(name)))
+				return -EBADMSG;
+		ImageInfoImage *e = &info->images[info->n_images];
+		e->name = strdup(json_string_value(name));
+		e->digest = strdup(json_string_value(digest));
+		/* Counted even when half made, so that image_info_free() frees it. */
+		info->n_images++;
+		if (!e->name || !e->digest)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int image_info_parse(const char *text, size_t size, ImageInfo **ret) {
@@ -63,16 +105,8 @@ int image_info_parse(const char *text, size_t size, ImageInfo **ret) {
 	if ((r = get_string(k8s, "version", &info->kubernetes_version)) < 0)
 		return r;
 
-	json_t *images = json_object_get(o, "images"), *v;
-	size_t i;
-	if (images && !json_is_array(images))
-		return -EBADMSG;
-	json_array_foreach(images, i, v) {
-		if (!json_is_string(v) || isempty(json_string_value(v)))
-			return -EBADMSG;
-		if (strv_extend(&info->images, json_string_value(v)) < 0)
-			return -ENOMEM;
-	}
+	if ((r = parse_images(json_object_get(o, "images"), info)) < 0)
+		return r;
 	*ret = TAKE_PTR(info);
 	return 0;
 }
@@ -86,22 +120,6 @@ int image_info_load(const char *path, ImageInfo **ret) {
 	if (r < 0)
 		return r;
 	return image_info_parse(text, size, ret);
-}
-
-int image_info_missing(char *const *expected, char *const *present, char ***ret_missing) {
-	_cleanup_strv_free_ char **missing = NULL;
-
-	if (!ret_missing)
-		return -EINVAL;
-	/* An empty vector, not NULL, so that callers can tell "none missing" from a failure. */
-	missing = calloc(1, sizeof(char *));
-	if (!missing)
-		return -ENOMEM;
-	STRV_FOREACH(e, expected)
-		if (!strv_contains(present, *e) && strv_extend(&missing, *e) < 0)
-			return -ENOMEM;
-	*ret_missing = TAKE_PTR(missing);
-	return 0;
 }
 
 int cmdline_get_value(const char *cmdline, const char *key, char **ret) {

@@ -13,29 +13,33 @@
 #define IMAGE_INFO_PATH "/usr/lib/kiln/image.json"
 #define IMAGE_PROFILE_PATH "/usr/lib/kiln/profile.yaml"
 
+/* One image seeded into containerd's k8s.io namespace by the image builder. */
+typedef struct ImageInfoImage {
+	char *name;                    /* "127.0.0.1:5000/k8s/pause:3.10" */
+	char *digest;                  /* "sha256:<64 hex>": the index or manifest it points at */
+} ImageInfoImage;
+
 typedef struct ImageInfo {
 	char *kiln_version;            /* kilnVersion; NULL when not recorded */
 	uint64_t build_epoch;          /* sourceDateEpoch, seconds; 0 when not recorded */
 	bool kubernetes_present;       /* kubernetes.present: false for --without-kubernetes */
 	char *kubernetes_version;      /* kubernetes.version; NULL when not recorded */
-	char **images;                 /* images[]: references containerd's k8s.io store must
-					* list; NULL-terminated, NULL when the image lists none */
+	ImageInfoImage *images;        /* images[], in the file's order (the builder sorts them
+					* by name); NULL when the image lists none */
+	size_t n_images;
 } ImageInfo;
 
-/* Parse image.json. A document that is not an object, or has a field of the wrong type
- * (kubernetes.present not a boolean, images not an array of non-empty strings): -EBADMSG.
- * kubernetes.present missing: -EBADMSG too, because guessing "present" would have a node
- * without Kubernetes fail forever and guessing "absent" would report a cluster as "not
- * installed". */
+/* Parse image.json. A document that is not an object, or has a field of the wrong type:
+ * -EBADMSG. kubernetes.present missing: -EBADMSG too, because guessing "present" would
+ * have a node without Kubernetes fail forever and guessing "absent" would report a cluster
+ * as "not installed". images, when there, is an array of {"name": non-empty string,
+ * "digest": "sha256:" and 64 lower-case hex digits} objects (other keys are ignored), each
+ * name once; anything else in it, the older array of plain names among it: -EBADMSG. */
 int image_info_parse(const char *text, size_t size, ImageInfo **ret);
 /* Read and parse path: -ENOENT when missing, -EBADMSG when not valid. */
 int image_info_load(const char *path, ImageInfo **ret);
 ImageInfo *image_info_free(ImageInfo *i);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageInfo *, image_info_free);
-
-/* The expected images that are not among present (the references the CRI lists, exact
- * matches only), as a new NULL-terminated vector (empty when none is missing). */
-int image_info_missing(char *const *expected, char *const *present, char ***ret_missing);
 
 /* The value of the first "key=value" word of a kernel command line (as /proc/cmdline
  * has it): 0 and a copy in *ret; -ENOENT when key is not there. Words in double quotes

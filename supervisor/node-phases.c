@@ -11,14 +11,16 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "containerd-images.h"
 #include "diag.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "identity.h"
 #include "log.h"
 #include "node-phases.h"
-#include "runtime.h"
 #include "preflight.h"
+#include "runtime.h"
+#include "seeded-images.h"
 #include "strv.h"
 
 int node_new(sd_event *e, SystemdClient *systemd, const char *root, Node **ret) {
@@ -199,52 +201,52 @@ static int phase_preflight(PhaseRunner *r, void *userdata) {
 
 /* ---- images ---- */
 
-/* > 0 with a detail when every image image.json lists is in the CRI's image store. */
-static int images_present(Node *n, char **ret_detail, char **ret_missing) {
-	_cleanup_strv_free_ char **present = NULL, **missing = NULL;
-	_cleanup_free_ char *joined = NULL;
-	size_t expected;
-	int k;
+/* > 0 with a detail when every image image.json lists is in containerd's k8s.io namespace
+ * at its digest and pinned; 0 with the problems in *ret_problem; -errno when containerd
+ * could not be asked. Reads containerd's image records (metadata only, one gRPC call):
+ * the phase never pulls, it reports. */
+static int images_present(Node *n, char **ret_detail, char **ret_problem) {
+	_cleanup_free_ SeededImageResult *results = NULL;
+	ContainerdImage *present = NULL;
+	size_t n_present = 0;
+	int k, wrong;
 
 	k = node_load_image(n);
 	if (k < 0)
 		return k;
-	expected = strv_length(n->image->images);
-	if (expected == 0)
+	if (n->image->n_images == 0)
 		return asprintf(ret_detail, "0 expected") < 0 ? -ENOMEM : 1;
 
-	k = runtime_list_images(RUNTIME_CONTAINERD_SOCKET, RUNTIME_CRI_TIMEOUT_USEC, &present);
+	k = containerd_list_images(RUNTIME_CONTAINERD_SOCKET, CONTAINERD_K8S_NAMESPACE, RUNTIME_CRI_TIMEOUT_USEC,
+				   &present, &n_present);
 	if (k < 0)
 		return k;
-	k = image_info_missing(n->image->images, present, &missing);
+	wrong = seeded_images_check(n->image->images, n->image->n_images, present, n_present, &results);
+	if (wrong >= 0)
+		k = seeded_images_describe(results, n->image->n_images, wrong > 0 ? ret_problem : ret_detail);
+	containerd_images_free(present, n_present);
+	if (wrong < 0)
+		return wrong;
 	if (k < 0)
 		return k;
-	size_t n_missing = strv_length(missing);
-	if (n_missing == 0)
-		return asprintf(ret_detail, "%zu expected, all present", expected) < 0 ? -ENOMEM : 1;
-
-	STRV_FOREACH(m, missing)
-		if (join_append(&joined, *m) < 0)
-			return -ENOMEM;
-	if (asprintf(ret_missing, "%zu of %zu images missing from containerd: %s", n_missing, expected, joined) < 0)
-		return -ENOMEM;
-	return 0;
+	return wrong == 0;
 }
 
 static int check_images(PhaseRunner *r, void *userdata, char **ret_detail) {
-	_cleanup_free_ char *missing = NULL;
-	return images_present(userdata, ret_detail, &missing);
+	_cleanup_free_ char *problem = NULL;
+	return images_present(userdata, ret_detail, &problem);
 }
 
 static int phase_images(PhaseRunner *r, void *userdata) {
-	_cleanup_free_ char *detail = NULL, *missing = NULL;
-	int k = images_present(userdata, &detail, &missing);
+	_cleanup_free_ char *detail = NULL, *problem = NULL;
+	int k = images_present(userdata, &detail, &problem);
 
 	if (k > 0)
 		return phase_done(r, detail);
 	if (k == 0)
-		return phase_failed(r, 0, "%s", missing);
-	return phase_failed(r, k, "cannot list the images in containerd's CRI: %s", strerror(-k));
+		return phase_failed(r, 0, "%s", problem);
+	return phase_failed(r, k, "cannot list the images in containerd's %s namespace: %s", CONTAINERD_K8S_NAMESPACE,
+			    strerror(-k));
 }
 
 /* ---- cluster and addons ---- */

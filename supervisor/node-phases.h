@@ -5,7 +5,8 @@
  *
  *   preflight  host checks, fixing what the supervisor may fix         once per boot
  *   runtime    start containerd.service, wait until it answers          once per boot
- *   images     the images image.json lists are in containerd's store   once per node
+ *   images     the images image.json lists are in containerd's k8s.io   once per node
+ *              namespace, at their digests, pinned (never pulled)
  *   cluster    form or join the cluster (not in this version)          once per node
  *   addons     apply the addons in order (not in this version)         once per node
  *   ready      re-check the finished phases, READY=1, KILN-BOOTED      every start

@@ -32,7 +32,8 @@ test_image_inputs() {
 			prev=$a
 		done
 		sha256sum "$KILN_BUILDDIR"/imagegen/kiln-imagegen "$KILN_BUILDDIR"/supervisor/kiln-supervisor \
-			"$KILN_BUILDDIR"/supervisor/kiln-firstboot "$KILN_BUILDDIR"/supervisor/kilnctl
+			"$KILN_BUILDDIR"/supervisor/kiln-firstboot "$KILN_BUILDDIR"/supervisor/kilnctl \
+			"$KILN_BUILDDIR"/supervisor/kiln-store-check
 		(cd "$KILN_SRCDIR" && find units rootfs -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
 	} | sha256sum | cut -d' ' -f1
 }

@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# oci-archive.py NAME:TAG OUT.tar: write a tiny OCI image archive (one layer holding the
-# file /hello) that "ctr images import" accepts offline, named NAME:TAG through the
-# io.containerd.image.name annotation. Deterministic: the same name gives the same bytes.
-# Tests only: the Kubernetes images themselves cannot be downloaded on these machines.
+# oci-archive.py NAME:TAG OUT.tar [CONTENT]: write a tiny OCI image archive (one layer
+# holding the file /hello, "kiln" or CONTENT) that "ctr images import" accepts offline,
+# named NAME:TAG through the io.containerd.image.name annotation. Deterministic: the same
+# content gives the same blobs and manifest digest whatever the name; another CONTENT
+# gives another digest. Tests only: the Kubernetes images themselves cannot be downloaded
+# on these machines.
 import hashlib
 import io
 import json
 import sys
 import tarfile
 
+if sys.argv[1:2] in (["-h"], ["--help"]):
+    print("usage: oci-archive.py NAME:TAG OUT.tar [CONTENT]")
+    sys.exit(0)
+if len(sys.argv) not in (3, 4):
+    sys.exit("usage: oci-archive.py NAME:TAG OUT.tar [CONTENT]")
 name, out = sys.argv[1], sys.argv[2]
+content = (sys.argv[3] if len(sys.argv) == 4 else "kiln") + "\n"
 def blob(data):
     return "sha256:" + hashlib.sha256(data).hexdigest(), data
 layer = io.BytesIO()
 with tarfile.open(fileobj=layer, mode="w", format=tarfile.USTAR_FORMAT) as t:
-    info = tarfile.TarInfo("hello"); data = b"kiln\n"; info.size = len(data); info.mtime = 0
+    info = tarfile.TarInfo("hello"); data = content.encode(); info.size = len(data); info.mtime = 0
     t.addfile(info, io.BytesIO(data))
 layer = layer.getvalue()
 ld, _ = blob(layer)

@@ -16,6 +16,7 @@ declare -A programs=(
 	[kilnctl]="supervisor/kilnctl kilnctl.1"
 	[kiln-supervisor]="supervisor/kiln-supervisor kiln-supervisor.8"
 	[kiln-firstboot]="supervisor/kiln-firstboot kiln-firstboot.8"
+	[kiln-store-check]="supervisor/kiln-store-check kiln-store-check.8"
 )
 for p in "${!programs[@]}"; do
 	read -r bin page <<<"${programs[$p]}"

@@ -6,9 +6,12 @@
  *     checked frame by frame on the server side, and every way a peer can fail (no
  *     socket, nobody listening, never answering, HTTP/1.1, hang-up, reset, a status
  *     without a message, compressed or doubled messages, a PING to answer)
+ *   - metadata headers (containerd's namespace) sent, and bad ones refused
  *   - the real thing: containerd (Debian's) started on a socket in a temporary
  *     directory, asked for its version and its image store, before and after an image
- *     import. Skipped when containerd is not installed or we are not root. */
+ *     import, through the CRI and through containerd's own Images service (namespace
+ *     header, target digest, pin label). Skipped when containerd is not installed or we
+ *     are not root. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "containerd-images.h"
 #include "fd-util.h"
 #include "grpc-unix.h"
 #include "io-util.h"
@@ -133,6 +137,11 @@ static bool contains(const uint8_t *p, size_t n, const char *s) {
 	return memmem(p, n, s, strlen(s)) != NULL;
 }
 
+/* The metadata header the next call must carry, as HPACK bytes ("literal without
+ * indexing, new name": 0x00, length, name, length, value); NULL: it must carry none. */
+static const uint8_t namespace_header[] = "\x00\x14" "containerd-namespace" "\x06" "k8s.io";
+static bool expect_namespace;
+
 /* The client's side, as the server sees it: exit status 0 when it is what RFC 9113 and
  * gRPC ask for. Bit flags say what was wrong. */
 static int check_request(int fd) {
@@ -157,6 +166,9 @@ static int check_request(int fd) {
 			headers = stream == 1 && (flags & 0x4) && !(flags & 0x1) && p[0] == 0x83 && p[1] == 0x86 &&
 				  contains(p, len, "/test.Service/Call") && contains(p, len, "application/grpc") &&
 				  contains(p, len, "te") && contains(p, len, "trailers");
+			bool has_namespace = memmem(p, len, namespace_header, sizeof namespace_header - 1) != NULL;
+			if (has_namespace != expect_namespace || (!expect_namespace && contains(p, len, "containerd")))
+				bad |= 64;
 		} else if (type == 0x0) {
 			data = true;
 			if (!(stream == 1 && (flags & 0x1) && len == 5 + sizeof request_message - 1 && p[0] == 0 &&
@@ -322,8 +334,43 @@ static void test_scripted(void) {
 	ok(reply && size == sizeof reply_message && memcmp(reply, reply_message, size) == 0,
 	   "the reply is the message, put together from a padded and a plain DATA frame (%zu bytes)", size);
 	is_int(server_stop(&s), 0, "the server found the request well-formed: preface, SETTINGS, "
-	       "WINDOW_UPDATE, HEADERS (POST, http, path, content-type, te), one DATA with END_STREAM");
+	       "WINDOW_UPDATE, HEADERS (POST, http, path, content-type, te, no other metadata), one DATA with END_STREAM");
 	reply = mfree_str(reply);
+
+	/* Metadata: containerd's namespace header, sent as one more literal. */
+	static const GrpcMetadata ns[] = { { "containerd-namespace", "k8s.io" } };
+	expect_namespace = true;
+	ok(server_start(&s, SCRIPT_REPLY, true) == 0, "a server that wants the namespace header");
+	is_int(grpc_unix_call_with_metadata(s.path, "/test.Service/Call", ns, 1, request_message,
+					    sizeof request_message - 1, 5 * USEC_PER_SEC, &reply, &size), 0,
+	       "grpc_unix_call_with_metadata succeeds");
+	ok(reply && size == sizeof reply_message && memcmp(reply, reply_message, size) == 0, "the same reply");
+	is_int(server_stop(&s), 0, "the server found containerd-namespace: k8s.io in the header block, and the rest as before");
+	reply = mfree_str(reply);
+	expect_namespace = false;
+
+	static const struct {
+		GrpcMetadata md;
+		const char *what;
+	} invalid[] = {
+		{ { "Containerd-Namespace", "k8s.io" }, "an upper-case name (HTTP/2 wants lower case)" },
+		{ { "grpc-timeout", "1S" },             "a grpc-* name (gRPC's own)" },
+		{ { ":path", "/x" },                    "a pseudo-header" },
+		{ { "x-bin", "AAAA" },                  "a binary (-bin) name" },
+		{ { "te", "gzip" },                     "te (sent by the call itself)" },
+		{ { "content-type", "text/plain" },     "content-type (sent by the call itself)" },
+		{ { "a b", "c" },                       "a name with a space" },
+		{ { "", "c" },                          "an empty name" },
+		{ { "x", "line\nbreak" },               "a value with a newline" },
+		{ { "x", "\x7f" },                      "a value with DEL" },
+		{ { "x", NULL },                        "a NULL value" },
+		{ { NULL, "y" },                        "a NULL name" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(invalid); i++)
+		is_int(grpc_unix_call_with_metadata(s.path, "/test.Service/Call", &invalid[i].md, 1, NULL, 0, USEC_PER_SEC,
+						    &reply, &size), -EINVAL, invalid[i].what);
+	is_int(grpc_unix_call_with_metadata(s.path, "/test.Service/Call", NULL, 1, NULL, 0, USEC_PER_SEC, &reply, &size),
+	       -EINVAL, "a count without metadata: -EINVAL");
 
 	ok(server_start(&s, SCRIPT_PING_FIRST, true) == 0, "a server that PINGs before replying");
 	is_int(call(s.path, 5 * USEC_PER_SEC, &reply, &size), 0, "the call succeeds");
@@ -410,7 +457,7 @@ static void test_containerd(void) {
 	int r;
 
 	if (geteuid() != 0 || access("/usr/bin/containerd", X_OK) < 0) {
-		skip(9, "containerd needs root and /usr/bin/containerd (tools/install-deps)");
+		skip(20, "containerd needs root and /usr/bin/containerd (tools/install-deps)");
 		return;
 	}
 	snprintf(socket_path, sizeof socket_path, "%s/containerd.sock", dir);
@@ -463,6 +510,46 @@ static void test_containerd(void) {
 	is_int(runtime_list_images(socket_path, USEC_PER_SEC, &refs), 0, "ListImages again");
 	ok(refs && strv_contains(refs, "docker.io/kiln/test:1"), "the CRI lists docker.io/kiln/test:1");
 	refs = strv_free(refs);
+
+	/* containerd's own image service: the records the images phase compares. */
+	_cleanup_free_ void *raw = NULL;
+	size_t raw_size = 0;
+	is_int(grpc_unix_call(socket_path, "/containerd.services.images.v1.Images/List", NULL, 0, USEC_PER_SEC, &raw,
+			      &raw_size), -EREMOTEIO, "Images/List without a namespace: -EREMOTEIO (containerd requires one)");
+	ContainerdImage *images = NULL;
+	size_t n_images = 0;
+	is_int(containerd_list_images(socket_path, "default", USEC_PER_SEC, &images, &n_images), 0,
+	       "Images/List in namespace \"default\"");
+	is_int(n_images, 0, "lists nothing: the image is in k8s.io only");
+	containerd_images_free(images, n_images);
+	images = NULL;
+
+	snprintf(cmd, sizeof cmd,
+		 "ctr --address '%s' -n k8s.io images label docker.io/kiln/test:1 io.cri-containerd.pinned=pinned >/dev/null && "
+		 "ctr --address '%s' -n k8s.io images ls | awk '$1 == \"docker.io/kiln/test:1\" { print $3 }'",
+		 socket_path, socket_path);
+	char want[128] = "";
+	FILE *p = popen(cmd, "re");
+	ok(p && fgets(want, sizeof want, p) && pclose(p) == 0, "ctr pins the image and shows its digest");
+	want[strcspn(want, "\n")] = '\0';
+	is_int(containerd_list_images(socket_path, "k8s.io", USEC_PER_SEC, &images, &n_images), 0,
+	       "Images/List in namespace k8s.io (the containerd-namespace header)");
+	const ContainerdImage *found = NULL;
+	for (size_t i = 0; i < n_images; i++)
+		if (streq(images[i].name, "docker.io/kiln/test:1"))
+			found = &images[i];
+	ok(found, "lists docker.io/kiln/test:1 (among %zu records)", n_images);
+	ok(found && found->target_digest && streq(found->target_digest, want), "at the digest ctr shows (%s)", want);
+	ok(found && found->target_media_type && strstr(found->target_media_type, "manifest") && found->target_size > 0,
+	   "a manifest of %lld bytes", found ? (long long) found->target_size : -1LL);
+	ok(found && streq(containerd_image_label(found, "io.cri-containerd.pinned") ?: "", "pinned"), "pinned");
+	containerd_images_free(images, n_images);
+
+	usec_t t1 = now(CLOCK_MONOTONIC);
+	for (int i = 0; i < 100; i++)
+		if (containerd_list_images(socket_path, "k8s.io", USEC_PER_SEC, &images, &n_images) >= 0)
+			containerd_images_free(images, n_images);
+	diag("100 Images/List calls took %.1f ms", (now(CLOCK_MONOTONIC) - t1) / 1000.0);
 
 	is_int(grpc_unix_call(socket_path, "/runtime.v1.RuntimeService/NoSuchCall", NULL, 0, USEC_PER_SEC,
 			      (void **) &refs, &(size_t) { 0 }), -EREMOTEIO, "an unknown method: -EREMOTEIO (UNIMPLEMENTED)");
