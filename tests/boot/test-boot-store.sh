@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Boot tier: an image whose containerd store was seeded at build time, booted with no
+# network at all (no NIC). Built end to end: a real registry with token authentication
+# and an HTTP server (tests/lib/bundle-fixture.sh), "kiln-imagegen lock", "fetch", then
+# "build --offline" with the servers stopped. The image carries tests/boot/fixtures-store,
+# a unit that reports what containerd holds as KILN-STORE lines on the console.
+#   first boot: the supervisor's images phase is done; every image of manifest.json is
+#     listed by containerd with its digest and pinned; no blob is younger than a day
+#     (nothing was imported: seeded blobs are as old as the build's epoch); a container
+#     starts from a seeded image, whose whiteouts were applied.
+#   the same disk booted again: the same, and still nothing imported.
+source "$KILN_SRCDIR/tests/lib/tap.sh"
+source "$KILN_SRCDIR/tests/lib/image.sh"
+source "$KILN_SRCDIR/tests/lib/qemu.sh"
+source "$KILN_SRCDIR/tests/lib/registry.sh"
+source "$KILN_SRCDIR/tests/lib/bundle-fixture.sh"
+
+imagegen=$KILN_BUILDDIR/imagegen/kiln-imagegen
+test_boot_image_require
+registry_require
+
+STORE_TIMEOUT=420	# QEMU start to KILN-STORE-END: boot, containerd, the report's 60 s run bound
+
+work=$(mktemp -d /var/tmp/kiln-boot-store.XXXXXX)
+qemu_test_setup boot-store
+cleanup_store() {
+	registry_cleanup
+	rm -rf "$work"
+}
+trap 'cleanup_store; _qemu_test_finish' EXIT
+
+# ---- The bundle and the image.
+bundle_fixture_setup "$work/bundle" || bail "cannot set up the registry and the test images"
+export KILN_REGISTRY_AUTH=$BUNDLE_AUTH
+cache=$(test_kiln_cache)
+SOURCE_DATE_EPOCH=$TEST_EPOCH "$imagegen" lock --cache "$cache" "$BUNDLE_PROFILE" >"$work/lock.out" 2>&1 ||
+	{ diag_tail "$work/lock.out"; bail "kiln-imagegen lock failed"; }
+SOURCE_DATE_EPOCH=$TEST_EPOCH "$imagegen" fetch --cache "$cache" "$BUNDLE_PROFILE" >"$work/fetch.out" 2>&1 ||
+	{ diag_tail "$work/fetch.out"; bail "kiln-imagegen fetch failed"; }
+registry_stop
+http_files_stop
+# The report runs its container from the app image; the name holds the registry's port.
+mkdir -p "$work/run-image/usr/lib/kiln-test"
+echo "$BUNDLE_APP" >"$work/run-image/usr/lib/kiln-test/run-image"
+SOURCE_DATE_EPOCH=$TEST_EPOCH timeout 1200 "$imagegen" build --offline --cache "$cache" -o "$work/out" \
+	--extra-tree "$KILN_SRCDIR/tests/boot/fixtures-store" --extra-tree "$work/run-image" \
+	"$BUNDLE_PROFILE" >"$work/build.out" 2>&1 || { diag_tail "$work/build.out"; bail "kiln-imagegen build --offline failed"; }
+disk=$work/out/disk.raw
+want=$(python3 -c '
+import json, sys
+for name, v in sorted(json.load(open(sys.argv[1]))["images"].items()):
+    print(name, v["digest"])' "$work/out/manifest.json") || bail "no images in manifest.json"
+n_want=$(wc -l <<<"$want")
+diag "image with $n_want seeded images"
+
+# store_report NAME ROUND: the checks on one boot's KILN-STORE lines.
+store_report() {
+	local name=$1 round=$2 log got
+	if ! qemu_wait "$name" 'KILN-STORE-END' "$STORE_TIMEOUT"; then
+		ok 1 "$round: the store report (KILN-STORE-END) within $STORE_TIMEOUT s"
+		qemu_grep "$name" 'KILN-STORE|kiln-supervisor|containerd' | tail -n 20 | sed 's/^/#   /'
+		return 1
+	fi
+	ok 0 "$round: the store report (KILN-STORE-END) after $QEMU_ELAPSED s"
+	is "$(qemu_grep "$name" 'KILN-STORE-PHASE' | sed 's/.*KILN-STORE-PHASE //')" "images=done" \
+		"$round: kiln-supervisor's images phase is done (containerd's records match image.json)"
+	got=$(qemu_grep "$name" 'KILN-STORE-IMAGE' | sed 's/.*KILN-STORE-IMAGE //' | awk '{ print $1, $2 }' | LC_ALL=C sort)
+	is "$got" "$want" "$round: ctr -n k8s.io images ls lists every image with the digest of manifest.json ($n_want)"
+	is "$(qemu_grep "$name" 'KILN-STORE-IMAGE' | grep -c 'pinned=yes')" "$n_want" "$round: every image is pinned"
+	log=$(qemu_grep "$name" 'KILN-STORE-BLOBS' | sed 's/.*KILN-STORE-BLOBS //')
+	diag "$round: $log"
+	[[ " $log " == *" young=0 "* && " $log " =~ \ count=([1-9][0-9]*)\  ]]
+	ok $? "$round: no blob in the content store was created at this boot: zero bytes imported ($log)"
+	log=$(qemu_grep "$name" 'KILN-STORE-RUN' | sed 's/.*KILN-STORE-RUN //')
+	[[ $log == "exit=0 "* && $log == *kiln-test-app* && $log == *whiteout-ok* && $log == *"from-layer-2,"* &&
+		$log != *from-layer-1* ]]
+	ok $? "$round: a container runs from a seeded image with no network; its whiteouts and opaque directory are applied ($log)"
+}
+
+# ---- First boot, written to the disk; then the same disk again.
+qemu_start first "$disk" --firmware=uefi --persist || bail "cannot start QEMU"
+store_report first "first boot"
+qemu_stop first
+qemu_start second "$disk" --firmware=uefi --persist || bail "cannot start QEMU"
+store_report second "second boot"
+qemu_stop second
+
+tap_done
