@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,80 @@ int hexmem(const void *p, size_t n, char **ret) {
 		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
+}
+
+struct HashContext {
+	HashType type;
+	EVP_MD_CTX *ctx;
+	bool finalized;
+};
+
+int hash_context_new(HashType t, HashContext **ret) {
+	_cleanup_free_ HashContext *c = NULL;
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	r = hash_begin(t, &c->ctx);
+	if (r < 0)
+		return r;
+	c->type = t;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+int hash_context_update(HashContext *c, const void *p, size_t n) {
+	if (!c || c->finalized || (!p && n > 0))
+		return -EINVAL;
+	if (n > 0 && EVP_DigestUpdate(c->ctx, p, n) != 1)
+		return -EIO;
+	return 0;
+}
+
+int hash_context_update_fd(HashContext *c, int fd) {
+	_cleanup_free_ uint8_t *buf = NULL;
+
+	if (!c || c->finalized || fd < 0)
+		return -EINVAL;
+	buf = malloc(HASH_READ_BUFFER_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k = read(fd, buf, HASH_READ_BUFFER_SIZE);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (k == 0)
+			return 0;
+		if (EVP_DigestUpdate(c->ctx, buf, (size_t) k) != 1)
+			return -EIO;
+	}
+}
+
+int hash_context_final(HashContext *c, uint8_t *ret, size_t *ret_len) {
+	int r;
+
+	if (!c || c->finalized || !ret)
+		return -EINVAL;
+	r = hash_end(c->ctx, ret, ret_len);
+	/* EVP contexts cannot be finalized twice; either way this one is spent. */
+	c->finalized = true;
+	return r;
+}
+
+HashType hash_context_type(const HashContext *c) {
+	return c ? c->type : _HASH_TYPE_MAX;
+}
+
+HashContext *hash_context_free(HashContext *c) {
+	if (c) {
+		EVP_MD_CTX_free(c->ctx);
+		free(c);
+	}
+	return NULL;
 }

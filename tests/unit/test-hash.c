@@ -156,6 +156,41 @@ static void test_fd_eintr(void) {
 	is_int(hash_fd(HASH_SHA256, -1, md, &len), -EINVAL, "invalid fd: -EINVAL");
 }
 
+/* The incremental API must give the one-shot digest however the data is split. */
+static void test_context(const char *tmp) {
+	static const char text[] = "The quick brown fox jumps over the lazy dog";
+	uint8_t md[HASH_SIZE_MAX], whole[HASH_SIZE_MAX];
+	size_t len = 0, wlen = 0;
+	bool same = true;
+
+	ok(hash_buffer(HASH_SHA512, text, strlen(text), whole, &wlen) == 0, "one-shot digest");
+	for (size_t split = 0; split <= strlen(text); split++) {
+		_cleanup_(hash_context_freep) HashContext *c = NULL;
+		if (hash_context_new(HASH_SHA512, &c) < 0 || hash_context_update(c, text, split) < 0 ||
+		    hash_context_update(c, text + split, strlen(text) - split) < 0 ||
+		    hash_context_final(c, md, &len) < 0 || len != wlen || memcmp(md, whole, len) != 0)
+			same = false;
+	}
+	ok(same, "every split of the input gives the one-shot digest");
+
+	_cleanup_(hash_context_freep) HashContext *c = NULL;
+	_cleanup_free_ char *path = NULL, *hex = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	ok(asprintf(&path, "%s/ctx", tmp) > 0 && write_file(path, "bc", 2) == 0, "file with \"bc\"");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	is_int(hash_context_new(HASH_SHA256, &c), 0, "context");
+	is_int(hash_context_type(c), HASH_SHA256, "its type");
+	is_int(hash_context_update(c, "a", 1), 0, "update with \"a\"");
+	is_int(hash_context_update_fd(c, fd), 0, "update with the file");
+	is_int(hash_context_final(c, md, &len), 0, "final");
+	ok(hexmem(md, len, &hex) == 0 && streq(hex, SHA256_ABC), "buffer then file = sha256(\"abc\")");
+	is_int(hash_context_final(c, md, &len), -EINVAL, "a second final: -EINVAL");
+	is_int(hash_context_update(c, "x", 1), -EINVAL, "update after final: -EINVAL");
+	is_int(hash_context_new(_HASH_TYPE_MAX, &c), -EINVAL, "unknown type: -EINVAL");
+	ok(c != NULL, "ret untouched on failure");
+	ok(hash_context_free(NULL) == NULL, "free(NULL)");
+}
+
 int main(void) {
 	_cleanup_free_ char *tmp = tap_mkdtemp();
 	if (!tmp)
@@ -165,6 +200,7 @@ int main(void) {
 	test_hexmem();
 	test_files(tmp);
 	test_fd_eintr();
+	test_context(tmp);
 	(void) rm_rf(tmp);
 	return done_testing();
 }
