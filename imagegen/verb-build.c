@@ -2,17 +2,17 @@
 /* kiln-imagegen build: the steps in order, in a staging directory next to OUTDIR that
  * is renamed into place only when everything succeeded. An interrupted or failed build
  * leaves no partial output, and says which step failed and why. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <assert.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build.h"

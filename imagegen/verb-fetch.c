@@ -20,6 +20,7 @@
 #include "log.h"
 #include "oci-registry.h"
 #include "strv.h"
+#include "verbs.h"
 
 static int help(const char *verb) {
 	bool lock = streq(verb, "lock");

@@ -5,8 +5,8 @@
 #   - two independent builds, each with its own empty cache, are bit-identical
 #   - a rebuild after a hostname change reuses the cached root file system
 #   - manifest.json agrees with the disk's partition table and the installed programs
-#   - bad input (missing package, too little disk, too small partition, missing
-#     Kubernetes binaries, an occupied OUTDIR) and SIGINT leave no partial output
+#   - bad input (missing package, too little disk, too small partition, no lock file
+#     for a build with Kubernetes, an occupied OUTDIR) and SIGINT leave no partial output
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 
 [[ $(id -u) -eq 0 ]] || skip_all "building images needs root"
@@ -113,24 +113,17 @@ else
 	skip 3 "cannot make a mount namespace for a small tmpfs"
 fi
 
-# --- Kubernetes binaries: missing ones are named; --artifacts installs and records them.
+# --- With Kubernetes, the bundle comes from a lock file: without one the build stops at
+# once, before any Debian work, and says what to run (tests/integration/
+# test-imagegen-bundle.sh builds with a lock file, binaries and images).
 "$imagegen" build --cache "$work/cache-1" -o "$work/out-k8s" "$p" >"$work/k8s.log" 2>&1
-ok $(( $? == 1 ? 0 : 1 )) "without --artifacts or --without-kubernetes the build stops"
-for b in kubeadm kubelet kubectl crictl; do
-	grep -q "Kubernetes v1.31.4: $b is missing" "$work/k8s.log"
-	ok $? "the error names $b"
-done
-mkdir "$work/artifacts"
-for b in kubeadm kubelet kubectl crictl; do
-	# Stand-ins for the install path only: any executable file will do here.
-	printf '#!/bin/sh\necho "%s stand-in for the artifact install test"\n' "$b" > "$work/artifacts/$b"
-	chmod 755 "$work/artifacts/$b"
-done
-"$imagegen" build --artifacts "$work/artifacts" --cache "$work/cache-1" -o "$work/out-k8s" "$p" >"$work/k8s2.log" 2>&1
-ok $? "with --artifacts the build succeeds"
-is "$(json "$work/out-k8s/manifest.json" 'd["kubernetes"]["artifacts"]["kubeadm"]["sha256"]')" \
-	"$(sha256sum < "$work/artifacts/kubeadm" | cut -c1-64)" "the manifest records kubeadm's digest"
-is "$(json "$work/out-k8s/manifest.json" 'd["kubernetes"]["present"]')" True "the manifest records Kubernetes as present"
+ok $(( $? == 1 ? 0 : 1 )) "without a lock file or --without-kubernetes the build stops"
+grep -q "No lock file $(dirname "$p")/kiln.lock: run \"kiln-imagegen lock\" and \"kiln-imagegen fetch\"" "$work/k8s.log"
+ok $? "the error names the lock file and the commands that make it" || sed 's/^/# /' "$work/k8s.log" | tail -n 3
+grep -q "mmdebstrap" "$work/k8s.log"
+ok $(( $? == 0 ? 1 : 0 )) "it stopped before the Debian steps"
+[[ ! -e $work/out-k8s ]]
+ok $? "nothing was written"
 
 # --- OUTDIR that is not an earlier build's output is left alone.
 mkdir "$work/occupied" && echo precious > "$work/occupied/file"

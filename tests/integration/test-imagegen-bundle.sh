@@ -93,6 +93,14 @@ ok $? "two offline builds give bit-identical disks ($(sha256sum <"$work/out1/dis
 cmp -s "$work/out1/manifest.json" "$work/out2/manifest.json"
 ok $? "and identical manifests"
 
+# The binaries come from the cache by the lock's digests; crictl out of its tarball.
+json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
+is "$(json "$work/out1/manifest.json" 'd["kubernetes"]["artifacts"]["kubeadm"]["sha256"]')" \
+	"$(sha256sum <"$KUBEADM" | cut -d' ' -f1)" "the image's kubeadm is the one the lock pins"
+is "$(json "$work/out1/manifest.json" 'd["kubernetes"]["artifacts"]["crictl"]["sha256"]')" \
+	"$(tar -xzOf "$(dirname "$KUBEADM")/crictl.tar.gz" crictl | sha256sum | cut -d' ' -f1)" \
+	"crictl was taken out of its release tarball"
+
 manifest_images=$(python3 -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
