@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# oci-archive.py NAME:TAG OUT.tar: write a tiny OCI image archive (one layer holding the
-# file /hello) that "ctr images import" accepts offline, named NAME:TAG through the
-# io.containerd.image.name annotation. Deterministic: the same name gives the same bytes.
+# oci-archive.py NAME:TAG OUT.tar [HOSTFILE=PATH...]: write a tiny OCI image archive (one
+# layer holding the file /hello, and each HOSTFILE as the executable PATH, e.g. a static
+# busybox as bin/sh for "ctr run") that "ctr images import" accepts offline, named NAME:TAG
+# through the io.containerd.image.name annotation. Deterministic: the same arguments and
+# files give the same bytes.
 # Tests only: the Kubernetes images themselves cannot be downloaded on these machines.
 import hashlib
 import io
@@ -17,6 +19,12 @@ layer = io.BytesIO()
 with tarfile.open(fileobj=layer, mode="w", format=tarfile.USTAR_FORMAT) as t:
     info = tarfile.TarInfo("hello"); data = b"kiln\n"; info.size = len(data); info.mtime = 0
     t.addfile(info, io.BytesIO(data))
+    for extra in sys.argv[3:]:
+        host, path = extra.split("=", 1)
+        with open(host, "rb") as f:
+            data = f.read()
+        info = tarfile.TarInfo(path.lstrip("/")); info.size = len(data); info.mtime = 0; info.mode = 0o755
+        t.addfile(info, io.BytesIO(data))
 layer = layer.getvalue()
 ld, _ = blob(layer)
 config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
