@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# oci-archive.py [OPTIONS] NAME:TAG OUT.tar [CONTENT]: write a tiny OCI image archive (one
-# layer holding the file /hello, "kiln" or CONTENT) that "ctr images import" and "skopeo copy oci-archive:OUT.tar"
+# oci-archive.py [OPTIONS] NAME:TAG OUT.tar [CONTENT] [HOSTFILE=PATH...]: write a tiny OCI
+# image archive (one layer holding the file /hello, "kiln" or CONTENT, and each HOSTFILE as
+# the executable PATH, e.g. a static busybox as bin/sh for "ctr run") that "ctr images import" and "skopeo copy oci-archive:OUT.tar"
 # accept offline, named NAME:TAG through the io.containerd.image.name annotation.
 # Deterministic: the same arguments give the same bytes (the name only changes index.json,
 # so the same content gives the same manifest digest whatever the name).
@@ -33,8 +34,17 @@ parser.add_argument("--busybox", action="store_true")
 parser.add_argument("--whiteout-layer", action="store_true")
 parser.add_argument("name")
 parser.add_argument("out")
-parser.add_argument("content", nargs="?", default="kiln")
+parser.add_argument("extra", nargs="*", help="CONTENT, then HOSTFILE=PATH...")
 args = parser.parse_args()
+args.content = "kiln"
+host_files = []
+for i, extra in enumerate(args.extra):
+    if "=" in extra:
+        host_files.append(extra.split("=", 1))
+    elif i == 0:
+        args.content = extra
+    else:
+        parser.error("CONTENT must come first, HOSTFILE=PATH after it")
 name, out = args.name, args.out
 
 def blob(data):
@@ -78,6 +88,9 @@ def extra_layers():
 
 def first_layer_entries():
     entries = [("hello", (args.content + "\n").encode())]
+    for host, path in host_files:
+        with open(host, "rb") as f:
+            entries.append((path.lstrip("/"), f.read(), 0o755))
     if args.busybox:
         with open("/bin/busybox", "rb") as f:
             busybox = f.read()
