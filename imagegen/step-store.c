@@ -67,13 +67,19 @@ static const char seed_script[] =
 	"  kill -0 $pid || { echo 'containerd exited' >&2; exit 1; }\n"
 	"  sleep 0.1\n"
 	"done\n"
-	"chroot \"$tree\" ctr -n k8s.io images import --platform \"$platform\" --snapshotter overlayfs /run/kiln-seed/images.tar\n"
+	/* --local: ctr unpacks one image after the other, one layer after the other, so the
+	 * snapshot sequence numbers (in the databases and the snapshot directories' names)
+	 * are the same in every build; the transfer service may unpack concurrently. */
+	"chroot \"$tree\" ctr -n k8s.io images import --local --platform \"$platform\" --snapshotter overlayfs \\\n"
+	"  /run/kiln-seed/images.tar\n"
 	"for name; do\n"
 	"  chroot \"$tree\" ctr -n k8s.io images label \"$name\" io.cri-containerd.pinned=pinned >/dev/null\n"
 	"done\n"
 	"chroot \"$tree\" ctr -n k8s.io images ls\n"
 	"kill $pid; wait $pid || :\n"
-	"trap - EXIT\n";
+	"trap - EXIT\n"
+	/* containerd's instance UUID (introspection): random, and each node's own. */
+	"rm -f \"$var/lib/containerd/io.containerd.grpc.v1.introspection/uuid\"\n";
 
 typedef struct StoreImage {
 	char *reference;
@@ -149,6 +155,7 @@ static int store_rewrite_database(Build *b, const char *rel) {
 int step_store(Build *b) {
 	FetchOptions fo = { .cache_dir = b->cache_dir, .platform = bundle_platform(b->profile), .offline = true };
 	_cleanup_free_ char *archive = NULL;
+	_cleanup_free_ const char **argv = NULL;
 	StoreImage *images = NULL;
 	size_t n = strv_length(b->bundle_images);
 	int r = 0;
@@ -180,8 +187,8 @@ int step_store(Build *b) {
 		goto finish;
 
 	/* sh -c SCRIPT sh TREE VAR WORK PLATFORM NAME... */
-	_cleanup_free_ const char **argv = calloc(n + 16, sizeof(char *));
 	size_t k = 0;
+	argv = calloc(n + 16, sizeof(char *));
 	if (!argv) {
 		r = log_oom();
 		goto finish;

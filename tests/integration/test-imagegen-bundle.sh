@@ -21,7 +21,7 @@ command -v debugfs >/dev/null || skip_all "debugfs is not installed (e2fsprogs)"
 work=$(mktemp -d /var/tmp/kiln-bundle-test.XXXXXX)
 cleanup() {
 	registry_cleanup
-	rm -rf "$work"
+	[[ -n ${KILN_TEST_KEEP:-} ]] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -88,8 +88,9 @@ for n in 1 2; do
 	"$imagegen" build --offline --cache "$cache" -o "$work/out$n" "$BUNDLE_PROFILE" >"$work/build$n.out" 2>&1
 	is $? 0 "offline build $n with the registry and the HTTP server down exits 0 ($((SECONDS - start)) s)" || diag_tail "$work/build$n.out"
 done
-cmp -s "$work/out1/disk.raw" "$work/out2/disk.raw"
-ok $? "two offline builds give bit-identical disks ($(sha256sum <"$work/out1/disk.raw" | cut -c1-16)...)"
+cmp "$work/out1/disk.raw" "$work/out2/disk.raw" >"$work/cmp.out" 2>&1
+ok $? "two offline builds give bit-identical disks ($(sha256sum <"$work/out1/disk.raw" | cut -c1-16)...)" ||
+	diag_tail "$work/cmp.out"
 cmp -s "$work/out1/manifest.json" "$work/out2/manifest.json"
 ok $? "and identical manifests"
 
@@ -107,6 +108,7 @@ m = json.load(open(sys.argv[1]))
 for name, v in sorted(m["images"].items()):
     print(v["reference"], v["digest"])' "$work/out1/manifest.json")
 lock_images=$(awk '$1 == "image" { print $2, $3 }' "$lock" | LC_ALL=C sort)
+[[ -n $lock_images ]] || lock_images="(the lock has no images)"
 is "$manifest_images" "$lock_images" "manifest.json lists every seeded image with the digest the lock pins"
 
 # The var partition, read with debugfs (no mounts): the seeded databases are there, are
@@ -126,7 +128,9 @@ for db in io.containerd.metadata.v1.bolt/meta.db io.containerd.snapshotter.v1.ov
 done
 rm -f "$work/db"
 debugfs -R "dump /lib/containerd/io.containerd.metadata.v1.bolt/meta.db $work/db" "$work/var.img" >/dev/null 2>&1
-pinned=$("$bolt_driver" dump "$work/db" | grep -c 'io.cri-containerd.pinned')
+# bolt-driver dump prints keys and values in hex.
+pinned_hex=$(printf io.cri-containerd.pinned | od -An -tx1 | tr -d ' \n')
+pinned=$("$bolt_driver" dump "$work/db" | grep -c "$pinned_hex")
 is "$pinned" "$n_images" "every image record carries the pinned label"
 snapshots=$(debugfs -R "ls -p /lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots" "$work/var.img" 2>/dev/null |
 	awk -F/ '$6 ~ /^[0-9]+$/' | wc -l)

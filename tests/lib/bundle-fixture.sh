@@ -75,8 +75,11 @@ bundle_fixture_setup() {
 	BUNDLE_IMAGES=$(printf '%s\n' $cp "$BUNDLE_APP" "$REGISTRY_ADDR/kiln-test/helper:1" \
 		"$REGISTRY_ADDR/kiln-test/extra:1" | LC_ALL=C sort -u)
 
-	local kubeadm_sha
-	kubeadm_sha=$(sha256sum <"$f/kubeadm" | cut -d' ' -f1)
+	local sha_kubeadm sha_kubelet sha_kubectl sha_crictl
+	sha_kubeadm=$(sha256sum <"$f/kubeadm" | cut -d' ' -f1)
+	sha_kubelet=$(sha256sum <"$f/kubelet" | cut -d' ' -f1)
+	sha_kubectl=$(sha256sum <"$f/kubectl" | cut -d' ' -f1)
+	sha_crictl=$(sha256sum <"$f/crictl.tar.gz" | cut -d' ' -f1)
 	cat >"$_bundle_dir/profile/app.yaml" <<-EOF
 	apiVersion: apps/v1
 	kind: Deployment
@@ -109,10 +112,10 @@ bundle_fixture_setup() {
 	  version: $BUNDLE_K8S_VERSION
 	  imageRepository: $repo
 	  artifacts:
-	    kubeadm: {url: "$HTTP_FILES_URL/kubeadm", sha256: $kubeadm_sha}
-	    kubelet: {url: "$HTTP_FILES_URL/kubelet"}
-	    kubectl: {url: "$HTTP_FILES_URL/kubectl"}
-	    crictl: {url: "$HTTP_FILES_URL/crictl.tar.gz"}
+	    kubeadm: {url: "$HTTP_FILES_URL/kubeadm", sha256: "$sha_kubeadm"}
+	    kubelet: {url: "$HTTP_FILES_URL/kubelet", sha256: "$sha_kubelet"}
+	    kubectl: {url: "$HTTP_FILES_URL/kubectl", sha256: "$sha_kubectl"}
+	    crictl: {url: "$HTTP_FILES_URL/crictl.tar.gz", sha256: "$sha_crictl"}
 	containerd:
 	  sandboxImage: $repo/pause:3.10
 	addons:
