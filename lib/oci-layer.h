@@ -25,10 +25,13 @@
  *   sockets                                                                       socket reaches nothing by itself
  *   char/block devices       refused                                              kiln: a device node in an image
  *                                                                                 hands the container that device
- *   symlink                  target not empty, not absolute; ".." only as         kiln (see below)
- *                            leading components, no more of them than the
- *                            link's directory is deep ("a/b -> ../c" stays,
- *                            "a/b -> ../../x" leaves)
+ *   symlink                  target not empty; ".." only as leading components,   kiln (see below)
+ *                            no more of them than the link's directory is deep
+ *                            ("a/b -> ../c" stays, "a/b -> ../../x" leaves); an
+ *                            absolute target counts from the root ("/usr/x"
+ *                            stays, "/../x" leaves): it is resolved inside the
+ *                            root, and writing through any link of the layer is
+ *                            refused by the parent rule above
  *   hard link                target not absolute, no "..", names an earlier       layer.md: hard links to all types
  *                            entry of this layer that is neither a directory      but directories; links to files
  *                            nor a whiteout                                       outside the layer "may fail"

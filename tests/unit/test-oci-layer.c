@@ -132,6 +132,8 @@ static const Case cases[] = {
 	{ "symlink one level up from a/", { D("a"), L("a/b", "../c") } },
 	{ "symlink up to the root from two levels down", { L("a/b/c", "../../x") } },
 	{ "symlinks to . and down", { L("here", "."), L("down", "a/b/./c//d"), L("a/up", "..") } },
+	{ "absolute symlinks, as real images have them",
+	  { L("etc/localtime", "/usr/share/zoneinfo/UTC"), L("bin/sh", "/bin/busybox") } },
 	{ "hard link to an earlier file, through ./", { F("f"), H("g", "./f") } },
 	{ "hard link to an earlier symlink", { L("l", "f"), H("m", "l") } },
 	{ "hard link to a FIFO", { FIFO("p"), H("q", "p") } },
@@ -182,8 +184,10 @@ static const Case cases[] = {
 	{ "block device", { BLK("sda") }, "entry 1 \"sda\": block device" },
 
 	/* symlinks */
-	{ "absolute symlink", { L("etc/localtime", "/usr/share/zoneinfo/UTC") },
-	  "entry 1 \"etc/localtime\": symlink target is absolute" },
+	{ "absolute symlink that climbs above the root", { L("etc/x", "/../etc/passwd") },
+	  "entry 1 \"etc/x\": symlink leaves the layer" },
+	{ "a file written through an absolute symlink", { L("etc-link", "/etc"), F("etc-link/pwned") },
+	  "entry 2 \"etc-link/pwned\": path runs through a non-directory of this layer" },
 	{ "symlink two levels up from a/", { D("a"), L("a/b", "../../x") },
 	  "entry 2 \"a/b\": symlink leaves the layer" },
 	{ "symlink up from the root", { L("x", "..") }, "entry 1 \"x\": symlink leaves the layer" },
