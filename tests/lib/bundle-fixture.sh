@@ -48,6 +48,8 @@ bundle_fixture_setup() {
 		tar -C "$KILN_K8S_ARTIFACTS" -czf "$f/crictl.tar.gz" crictl || return 1
 	else
 		cp "$KILN_SRCDIR/tests/doubles/kubeadm" "$f/kubeadm"
+		# The double plays one release: the 1.31 kubeadm a v1.31 image ships.
+		export KILN_KUBEADM_DOUBLE_VERSION=v1.31.0
 		local b
 		for b in kubelet kubectl crictl; do
 			printf '#!/bin/sh\n# kiln test stand-in for %s\necho "%s stand-in"\nexit 1\n' "$b" "$b" >"$f/$b"
