@@ -3,8 +3,9 @@
 # Helpers shared by the benchmarks (bash; source it). Nothing here is a test: the
 # benchmarks print figures and ratios against a goal, they do not pass or fail on them.
 #
-#   bench_init NAME          check root, set BENCH_SRCDIR, BENCH_BUILDDIR (KILN_BUILDDIR,
-#                            default ./build), BENCH_WORK (a fresh temporary directory,
+#   bench_init NAME [BUILT...]   check root, set BENCH_SRCDIR, BENCH_BUILDDIR (KILN_BUILDDIR,
+#                            default ./build; it must hold each BUILT program, by default
+#                            imagegen/kiln-imagegen), BENCH_WORK (a fresh temporary directory,
 #                            removed on exit with everything mounted or looped under it;
 #                            TMPDIR points into it)
 #   bench_run TIMEOUT LOG CMD...   run CMD under timeout(1) with its output in LOG;
@@ -38,6 +39,8 @@ bench_cleanup_dir() {
 
 bench_cleanup() {
 	local deadline
+	# A second Ctrl-C must not cut the cleanup short (every wait in it is bounded).
+	trap '' INT TERM
 	if [[ -n $BENCH_CHILD ]] && kill -0 "$BENCH_CHILD" 2>/dev/null; then
 		kill -TERM "$BENCH_CHILD" 2>/dev/null
 		deadline=$((SECONDS + 30))
@@ -57,12 +60,15 @@ bench_cleanup() {
 }
 
 bench_init() {
-	local name=$1
+	local name=$1 need
+	shift
 	[[ $EUID -eq 0 ]] || bench_die "run as root (kiln-imagegen build and mkosi need it): sudo $0"
 	BENCH_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	BENCH_BUILDDIR=$(realpath -m "${KILN_BUILDDIR:-$BENCH_SRCDIR/build}")
-	[[ -x $BENCH_BUILDDIR/imagegen/kiln-imagegen ]] ||
-		bench_die "no $BENCH_BUILDDIR/imagegen/kiln-imagegen: build kiln first (meson setup build && ninja -C build) or set KILN_BUILDDIR"
+	for need in "${@:-imagegen/kiln-imagegen}"; do
+		[[ -x $BENCH_BUILDDIR/$need ]] ||
+			bench_die "no $BENCH_BUILDDIR/$need: build kiln first (meson setup build && ninja -C build) or set KILN_BUILDDIR"
+	done
 	BENCH_WORK=$(mktemp -d "${KILN_BENCH_TMPDIR:-/var/tmp}/kiln-bench-$name.XXXXXX") || bench_die "mktemp failed"
 	# Whatever the tools leave in TMPDIR (mmdebstrap's keyrings, QEMU's -snapshot files)
 	# goes with the rest.
