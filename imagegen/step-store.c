@@ -75,11 +75,17 @@ static const char seed_script[] =
 	"for name; do\n"
 	"  chroot \"$tree\" ctr -n k8s.io images label \"$name\" io.cri-containerd.pinned=pinned >/dev/null\n"
 	"done\n"
+	/* The import keeps the archive's index.json as a blob no image refers to, until the
+	 * garbage collector gets to it, or not, before containerd stops: remove its record
+	 * now and its file after the stop, so the store is the same in every build. */
+	"index=$(tar -xOf \"$work/images.tar\" index.json | sha256sum | cut -d' ' -f1)\n"
+	"chroot \"$tree\" ctr -n k8s.io content rm \"sha256:$index\" >/dev/null 2>&1 || :\n"
 	"chroot \"$tree\" ctr -n k8s.io images ls\n"
 	"kill $pid; wait $pid || :\n"
 	"trap - EXIT\n"
 	/* containerd's instance UUID (introspection): random, and each node's own. */
-	"rm -f \"$var/lib/containerd/io.containerd.grpc.v1.introspection/uuid\"\n";
+	"rm -f \"$var/lib/containerd/io.containerd.grpc.v1.introspection/uuid\"\n"
+	"rm -f \"$var/lib/containerd/io.containerd.content.v1.content/blobs/sha256/$index\"\n";
 
 typedef struct StoreImage {
 	char *reference;
