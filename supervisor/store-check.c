@@ -88,7 +88,10 @@ static const struct {
 	[STORE_SEED_NO_DATA]     = { LOG_WARNING, "KILN_STORE_NO_DATA"     },
 	[STORE_SEED_MOVED_ASIDE] = { LOG_NOTICE,  "KILN_STORE_MOVED_ASIDE" },
 	[STORE_SEED_RESTORED]    = { LOG_NOTICE,  "KILN_STORE_RESTORED"    },
+	[STORE_SEED_PRUNED]      = { LOG_NOTICE,  "KILN_STORE_PRUNED"      },
 };
+
+static unsigned n_restored;
 
 static void on_report(const StoreSeedReport *r, void *userdata) {
 	const StoreDatabase *db = r->database;
@@ -99,6 +102,9 @@ static void on_report(const StoreSeedReport *r, void *userdata) {
 		path = NULL;
 	const char *p = path ?: db->path;
 	int level = event_log[r->event].level;
+
+	if (r->event == STORE_SEED_RESTORED)
+		n_restored++;
 
 #define FIELDS LOG_FIELDS({ event_log[r->event].field, p }, { "KILN_STORE_REASON", r->reason })
 	switch (r->event) {
@@ -127,8 +133,16 @@ static void on_report(const StoreSeedReport *r, void *userdata) {
 	}
 	case STORE_SEED_RESTORED:
 		log_struct(level, 0, FIELDS, "Restored %s from the image's seed (it was %s): %s.", db->what,
-			   streq(r->reason, "missing") ? "missing" : "corrupt", p);
+			   streq(r->reason, "missing") || streq(r->reason, STORE_SEED_REASON_PARTNER) ? r->reason : "corrupt", p);
 		break;
+	case STORE_SEED_PRUNED: {
+		_cleanup_free_ char *dir = NULL;
+		if (asprintf(&dir, "%s/%s", root, r->moved_to) < 0)
+			dir = NULL;
+		log_struct(level, 0, LOG_FIELDS({ event_log[r->event].field, dir ?: r->moved_to }),
+			   "Removed %s: a snapshot the restored records do not know.", dir ?: r->moved_to);
+		break;
+	}
 	default:
 		abort();
 	}
@@ -170,9 +184,13 @@ static int run(void) {
 		return log_error_errno(negative_errno(), "Failed to open containerd's store %s: %m", arg_root);
 
 	usec_t t = now(CLOCK_REALTIME);
+	bool restored[STORE_DATABASES_N] = {}, any = false;
 	for (size_t i = 0; i < store_databases_n; i++) {
 		const StoreDatabase *db = &store_databases[i];
+		unsigned before = n_restored;
 		int r = store_seed_check(root_fd, seed_fd, db, t, on_report, (void *) arg_root);
+		restored[i] = n_restored > before;
+		any = any || restored[i];
 		if (r < 0) {
 			_cleanup_free_ char *path = NULL;
 			const char *why = restore_error(r);
@@ -184,6 +202,15 @@ static int run(void) {
 			else
 				log_struct(LOG_ERR, r, LOG_FIELDS({ "KILN_STORE_FAILED", path }),
 					   "Failed to restore %s from %s/%s: %m", path, arg_seed, db->path);
+			failed = r;
+		}
+	}
+	/* One database restored: the other goes back to the seed's state with it. */
+	if (any && !failed) {
+		int r = store_seed_restore_all(root_fd, seed_fd, restored, on_report, (void *) arg_root);
+		if (r < 0) {
+			log_struct(LOG_ERR, r, LOG_FIELDS({ "KILN_STORE_FAILED", arg_root }),
+				   "Failed to put containerd's store %s back to the seed's state: %m", arg_root);
 			failed = r;
 		}
 	}

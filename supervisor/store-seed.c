@@ -16,10 +16,11 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "io-util.h"
+#include "rm-rf.h"
 #include "store-seed.h"
 #include "strv.h"
 
-const StoreDatabase store_databases[] = {
+const StoreDatabase store_databases[STORE_DATABASES_N] = {
 	{
 		.path = "io.containerd.metadata.v1.bolt/meta.db",
 		.data = "io.containerd.content.v1.content/blobs",
@@ -40,6 +41,7 @@ static const char *const store_seed_event_table[_STORE_SEED_EVENT_MAX] = {
 	[STORE_SEED_NO_DATA] = "no-data",
 	[STORE_SEED_MOVED_ASIDE] = "moved-aside",
 	[STORE_SEED_RESTORED] = "restored",
+	[STORE_SEED_PRUNED] = "pruned",
 };
 
 const char *store_seed_event_to_string(StoreSeedEvent e) {
@@ -215,4 +217,105 @@ int store_seed_check(int root_fd, int seed_fd, const StoreDatabase *db, usec_t n
 		return 0;
 	}
 	return restore(root_fd, seed_fd, db, fd >= 0, reason ?: "missing", now_usec, report, userdata);
+}
+
+/* The snapshot ids the overlayfs snapshotter's database knows: v1/snapshots/<key>/id, a
+ * uvarint (containerd's snapshots/storage). */
+static int snapshot_ids(int seed_fd, const StoreDatabase *db, uint64_t **ret_ids, size_t *ret_n) {
+	_cleanup_(bolt_bucket_freep) BoltBucket *root = NULL;
+	_cleanup_close_ int fd = openat(seed_fd, db->path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n = 0;
+	int r;
+
+	if (fd < 0)
+		return negative_errno();
+	r = bolt_load(fd, &root, NULL);
+	if (r < 0)
+		return r;
+	const BoltItem *v1 = bolt_bucket_find(root, "v1", 2);
+	const BoltItem *snapshots = v1 && v1->bucket ? bolt_bucket_find(v1->bucket, "snapshots", 9) : NULL;
+	if (!snapshots || !snapshots->bucket) {
+		*ret_ids = NULL, *ret_n = 0;
+		return 0;
+	}
+	ids = calloc(snapshots->bucket->n_items + 1, sizeof(uint64_t));
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < snapshots->bucket->n_items; i++) {
+		const BoltItem *s = &snapshots->bucket->items[i];
+		const BoltItem *id = s->bucket ? bolt_bucket_find(s->bucket, "id", 2) : NULL;
+		uint64_t v = 0;
+		unsigned shift = 0;
+		size_t k;
+
+		if (!id || id->bucket)
+			continue;
+		for (k = 0; k < id->value_size && k < 10; k++) {
+			v |= (uint64_t) (id->value[k] & 0x7f) << shift;
+			shift += 7;
+			if (!(id->value[k] & 0x80))
+				break;
+		}
+		if (k == id->value_size || k == 10)
+			return -EBADMSG;
+		ids[n++] = v;
+	}
+	*ret_ids = TAKE_PTR(ids);
+	*ret_n = n;
+	return 0;
+}
+
+static int prune_snapshots(int root_fd, int seed_fd, store_seed_report_fn report, void *userdata) {
+	const StoreDatabase *db = &store_databases[1];
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ uint64_t *ids = NULL;
+	_cleanup_close_ int dir_fd = -EBADF;
+	size_t n_ids = 0;
+	int r;
+
+	r = snapshot_ids(seed_fd, db, &ids, &n_ids);
+	if (r < 0)
+		return r;
+	dir_fd = openat(root_fd, db->data, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir_fd < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	r = dir_list_sorted(dir_fd, &names);
+	if (r < 0)
+		return r;
+	STRV_FOREACH(name, names) {
+		char *end = NULL;
+		bool known = false;
+
+		/* Only the snapshotter's own directories: decimal ids. */
+		if (!**name || strspn(*name, "0123456789") != strlen(*name))
+			continue;
+		uint64_t id = strtoull(*name, &end, 10);
+		for (size_t i = 0; i < n_ids && !known; i++)
+			known = ids[i] == id;
+		if (known)
+			continue;
+		r = rm_rf_at(dir_fd, *name, REMOVE_ROOT | REMOVE_MISSING_OK);
+		if (r < 0)
+			return r;
+		_cleanup_free_ char *rel = NULL;
+		if (asprintf(&rel, "%s/%s", db->data, *name) < 0)
+			return -ENOMEM;
+		report_event(report, userdata, STORE_SEED_PRUNED, db, NULL, rel, 0);
+	}
+	return io_fsync(dir_fd);
+}
+
+int store_seed_restore_all(int root_fd, int seed_fd, const bool restored[], store_seed_report_fn report,
+			   void *userdata) {
+	int r;
+
+	for (size_t i = 0; i < store_databases_n; i++) {
+		if (restored[i])
+			continue;
+		r = restore(root_fd, seed_fd, &store_databases[i], false, STORE_SEED_REASON_PARTNER, 0, report, userdata);
+		if (r < 0)
+			return r;
+	}
+	return prune_snapshots(root_fd, seed_fd, report, userdata);
 }

@@ -29,7 +29,8 @@ typedef struct StoreDatabase {
 
 /* containerd's metadata (images, content and snapshot records, leases; the namespace
  * k8s.io among them) and the overlayfs snapshotter's records. */
-extern const StoreDatabase store_databases[];
+#define STORE_DATABASES_N 2
+extern const StoreDatabase store_databases[STORE_DATABASES_N];
 extern const size_t store_databases_n;
 
 typedef enum StoreSeedEvent {
@@ -39,6 +40,7 @@ typedef enum StoreSeedEvent {
 	STORE_SEED_NO_DATA,      /* missing or corrupt, but what it describes is gone too: left alone */
 	STORE_SEED_MOVED_ASIDE,  /* corrupt: renamed to moved_to */
 	STORE_SEED_RESTORED,     /* the seed's copy is in its place, synced */
+	STORE_SEED_PRUNED,       /* a snapshot directory the restored records do not know: removed */
 	_STORE_SEED_EVENT_MAX,
 } StoreSeedEvent;
 
@@ -50,7 +52,8 @@ typedef struct StoreSeedReport {
 	/* Why the database is not usable: "missing", or bolt_verify()'s reason. NULL for
 	 * VALID, IN_USE and UNREADABLE. */
 	const char *reason;
-	const char *moved_to;    /* MOVED_ASIDE: the file's new name, below the root */
+	const char *moved_to;    /* MOVED_ASIDE: the file's new name, below the root; PRUNED: the
+				  * directory removed, below the root */
 	int error;               /* UNREADABLE: the -errno */
 } StoreSeedReport;
 
@@ -72,3 +75,16 @@ typedef void (*store_seed_report_fn)(const StoreSeedReport *report, void *userda
  *   other     from making the copy (-ENOSPC, -EROFS, -EIO ...) */
 int store_seed_check(int root_fd, int seed_fd, const StoreDatabase *db, usec_t now_usec,
 		     store_seed_report_fn report, void *userdata);
+
+/* The two databases are one state: containerd's records name the snapshotter's keys, and
+ * the snapshotter numbers its directories from its own sequence. Once one of them was
+ * restored, the other is put back to the seed's copy too (a valid one is replaced, not
+ * moved aside: it is not corrupt, only newer than its partner), and every snapshot
+ * directory the seed's records do not know is removed: left there, it would collide with
+ * the next snapshot the restored sequence numbers (containerd cannot rename a new
+ * snapshot onto an existing directory). restored[i] says store_databases[i] was restored
+ * already (it is left as it is). 0, or -errno of the first failure. */
+int store_seed_restore_all(int root_fd, int seed_fd, const bool restored[], store_seed_report_fn report,
+			   void *userdata);
+/* The reason a valid database is restored with: its partner was. */
+#define STORE_SEED_REASON_PARTNER "valid, but its partner was restored"

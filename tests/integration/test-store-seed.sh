@@ -185,7 +185,7 @@ run_check
 ok $? "(b) kiln-store-check on corrupt databases exits 0"
 is "$(grep -c 'KILN_STORE_MOVED_ASIDE=' "$tmp/check.err") $(grep -c 'KILN_STORE_RESTORED=' "$tmp/check.err")" "2 2" \
 	"(b) two moved aside, two restored" || diag "$(cat "$tmp/check.err")"
-grep -q "KILN_STORE_REASON=meta page 0: no bbolt magic" "$tmp/check.err"
+grep -q "KILN_STORE_REASON=no valid meta page (page 0: bad magic" "$tmp/check.err"
 ok $? "(b) the reason is bbolt's magic"
 aside=$(ls "$root/${meta%/*}" | grep '^meta.db.corrupt-')
 cmp -s "$root/${meta%/*}/$aside" "$tmp/corrupt-meta.db"

@@ -11,6 +11,7 @@
  *     a failing fsync: each an error, with the database as it was and no temp file left.
  * Real containerd databases are checked by tests/integration/test-store-seed.sh. */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
@@ -409,6 +410,92 @@ static void test_failures(void) {
 	(void) umount2(P("full"), MNT_DETACH);
 }
 
+/* A valid overlayfs snapshotter database knowing snapshots with these ids (uvarint, as
+ * containerd's snapshots/storage writes them). */
+static int write_overlay_db(const char *path, const uint64_t *ids, size_t n) {
+	_cleanup_bolt_bucket_free_ BoltBucket *root = bolt_bucket_new();
+	BoltBucket *v1, *snapshots;
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size;
+	int r;
+
+	if (!root || bolt_bucket_add_bucket(root, "v1", 2, &v1) < 0 || bolt_bucket_add_bucket(v1, "snapshots", 9, &snapshots) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char key[64];
+		uint8_t varint[10];
+		size_t k = 0;
+		BoltBucket *snap;
+		for (uint64_t v = ids[i]; ; v >>= 7) {
+			varint[k++] = (uint8_t) ((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+			if (v < 0x80)
+				break;
+		}
+		snprintf(key, sizeof key, "k8s.io/%" PRIu64 "/sha256:x", ids[i]);
+		if (bolt_bucket_add_bucket(snapshots, key, strlen(key), &snap) < 0 || bolt_bucket_put(snap, "id", 2, varint, k) < 0)
+			return -ENOMEM;
+	}
+	snapshots->sequence = n;
+	r = bolt_serialize(root, 4096, &data, &size);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, data, size) != (ssize_t) size)
+		return -errno;
+	return 0;
+}
+
+/* One database restored: the partner goes back to the seed's copy too, and the snapshot
+ * directories the seed's records do not know are removed. */
+static void test_restore_all(void) {
+	static const uint64_t seed_ids[] = { 1, 3, 200 };
+	const char *dirs[] = { "1", "2", "3", "4", "200", "not-an-id" };
+	char p[512];
+
+	make_store("all");
+	snprintf(p, sizeof p, "all-seed/%s", "io.containerd.snapshotter.v1.overlayfs");
+	ok(mkdir(P(p), 0755) == 0, "the seed's overlayfs directory");
+	snprintf(p, sizeof p, "all-seed/%s", store_databases[1].path);
+	ok(write_overlay_db(P(p), seed_ids, ELEMENTSOF(seed_ids)) == 0, "the seed's snapshotter database knows ids 1, 3, 200");
+	snprintf(p, sizeof p, "all/%s", store_databases[1].data);
+	ok(mkdir_p(P(p), 0755) == 0, "snapshot directories");
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		snprintf(p, sizeof p, "all/%s/%s/fs", store_databases[1].data, dirs[i]);
+		if (mkdir_p(P(p), 0755) < 0)
+			diag("mkdir %s failed", p);
+	}
+	/* The node's own, newer snapshotter database: valid, but it knows ids 1 to 4. */
+	static const uint64_t node_ids[] = { 1, 2, 3, 4 };
+	snprintf(p, sizeof p, "all/%s", store_databases[1].path);
+	ok(write_overlay_db(P(p), node_ids, ELEMENTSOF(node_ids)) == 0, "the node's snapshotter database knows ids 1 to 4");
+
+	_cleanup_close_ int root_fd = open(P("all"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int seed_fd = open(P("all-seed"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const bool restored[STORE_DATABASES_N] = { true, false };
+	events_reset();
+	is_int(store_seed_restore_all(root_fd, seed_fd, restored, on_report, (void *) &store_databases[1]), 0, "restore_all");
+	ok(n_events == 3 && events[0].event == STORE_SEED_RESTORED && streq(events[0].reason, STORE_SEED_REASON_PARTNER) &&
+	   events[1].event == STORE_SEED_PRUNED && events[2].event == STORE_SEED_PRUNED,
+	   "events: the partner restored, two directories pruned (%zu events)", n_events);
+	ok(n_events == 3 && events[1].moved_to && strstr(events[1].moved_to, "/snapshots/2") && events[2].moved_to &&
+	   strstr(events[2].moved_to, "/snapshots/4"), "the pruned ones are 2 and 4");
+	ok(same_file(path_in("all", store_databases[1].path), path_in("all-seed", store_databases[1].path)),
+	   "the partner is the seed's copy");
+	bool kept = true, gone = true;
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		snprintf(p, sizeof p, "all/%s/%s", store_databases[1].data, dirs[i]);
+		bool exists = access(P(p), F_OK) == 0;
+		if (streq(dirs[i], "2") || streq(dirs[i], "4"))
+			gone = gone && !exists;
+		else
+			kept = kept && exists;
+	}
+	ok(gone, "snapshot directories 2 and 4 are gone");
+	ok(kept, "1, 3, 200 (known to the seed) and a name that is no id are kept");
+	snprintf(p, sizeof p, "all/%s", store_databases[0].path);
+	ok(access(P(p), F_OK) < 0, "a database marked restored already is left as it is (here: still missing)");
+}
+
 int main(void) {
 	T = tap_mkdtemp();
 	if (!T)
@@ -420,6 +507,7 @@ int main(void) {
 	test_corrupt();
 	test_left_alone();
 	test_failures();
+	test_restore_all();
 	events_reset();
 	(void) rm_rf(T);
 	free(T);
