@@ -134,6 +134,8 @@ int step_manifest(Build *b);
 
 /* tree-files.c: add a file kiln owns to the tree, clamp its time and record its digest. */
 int tree_add_file(Build *b, const char *rel, const void *data, size_t size, mode_t mode);
+/* Record a file put into the tree otherwise (rel: its path in the image). */
+int tree_record_file(Build *b, const char *rel, const char *sha256, uint64_t size, mode_t mode);
 int tree_copy_file(Build *b, const char *src, const char *rel, mode_t mode);
 int tree_copy_dir(Build *b, const char *src_dir, const char *rel_dir);
 int tree_clamp_mtimes(const char *dir, uint64_t epoch);

@@ -68,7 +68,7 @@ static bool platform_is_valid(const char *s) {
 	return len > 0 && parts >= 2 && parts <= 3;
 }
 
-static int fail(char **ret_error, const char *name, unsigned line, const char *fmt, ...) {
+_printf_(4, 5) static int fail(char **ret_error, const char *name, unsigned line, const char *fmt, ...) {
 	_cleanup_free_ char *what = NULL;
 	va_list ap;
 

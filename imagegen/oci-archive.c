@@ -12,7 +12,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <jansson.h>   /* also json_decrefp(), for the cleanup attribute */
-#include <openssl/evp.h>
 
 #include "fd-util.h"
 #include "hash.h"
@@ -28,7 +27,6 @@
 #define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct archive_entry *, archive_entry_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(EVP_MD_CTX *, EVP_MD_CTX_free);
 
 /* Where the tar goes. Once something failed, nothing more reaches the fd: libarchive
  * would otherwise pad the entry in progress and end the archive when it is closed, and a
@@ -62,12 +60,11 @@ static la_ssize_t output_write(struct archive *a, void *userdata, const void *bu
 typedef struct DigestAlgorithm {
 	const char *name;
 	HashType type;
-	const EVP_MD *(*md)(void);
 } DigestAlgorithm;
 
 static const DigestAlgorithm digest_algorithms[] = {
-	{ "sha256", HASH_SHA256, EVP_sha256 },
-	{ "sha512", HASH_SHA512, EVP_sha512 },
+	{ "sha256", HASH_SHA256 },
+	{ "sha512", HASH_SHA512 },
 };
 
 /* What goes into the tar, sorted by path before anything is written. */
@@ -336,13 +333,13 @@ static const OciArchiveImage *top_of(const Writer *w, const char *digest) {
 }
 
 static int copy_blob(Writer *w, const Entry *b) {
-	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
+	_cleanup_(hash_context_freep) HashContext *ctx = NULL;
 	_cleanup_free_ uint8_t *buf = NULL;
 	_cleanup_free_ char *hex = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	const OciArchiveImage *top;
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned md_len = 0;
+	uint8_t md[HASH_SIZE_MAX];
+	size_t md_len = 0;
 	uint64_t left;
 	struct stat st;
 	int r;
@@ -358,12 +355,12 @@ static int copy_blob(Writer *w, const Entry *b) {
 		return fail(w->error, -EBADMSG, "image %s: its top blob %s is %llu bytes in the cache, its descriptor says %llu",
 			    top->name, b->digest, (unsigned long long) st.st_size, (unsigned long long) top->size);
 
-	ctx = EVP_MD_CTX_new();
 	buf = malloc(COPY_BUFFER_SIZE);
-	if (!ctx || !buf)
+	if (!buf)
 		return -ENOMEM;
-	if (EVP_DigestInit_ex(ctx, b->algo->md(), NULL) != 1)
-		return -EIO;   /* libcrypto says why in its own error queue only */
+	r = hash_context_new(b->algo->type, &ctx);
+	if (r < 0)
+		return r;
 
 	r = write_header(w, b->path, AE_IFREG, (uint64_t) st.st_size);
 	if (r < 0)
@@ -377,14 +374,15 @@ static int copy_blob(Writer *w, const Entry *b) {
 			return fail(w->error, negative_errno(), "blob %s: cannot read %s in the cache: %m", b->digest, b->path);
 		if (k == 0)
 			return fail(w->error, -EBADMSG, "blob %s: %s in the cache shrank while it was copied", b->digest, b->path);
-		if (EVP_DigestUpdate(ctx, buf, (size_t) k) != 1)
-			return -EIO;
+		if ((r = hash_context_update(ctx, buf, (size_t) k)) < 0)
+			return r;
 		if (archive_write_data(w->archive, buf, (size_t) k) != k)
 			return archive_error(w->archive);
 		left -= (uint64_t) k;
 	}
-	if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1)
-		return -EIO;
+	r = hash_context_final(ctx, md, &md_len);
+	if (r < 0)
+		return r;
 	r = hexmem(md, md_len, &hex);
 	if (r < 0)
 		return r;

@@ -23,6 +23,7 @@
 #include "fd-util.h"
 #include "fetch-http.h"
 #include "fileio.h"
+#include "hash.h"
 #include "log.h"
 #include "oci-archive.h"
 #include "oci-registry.h"
@@ -36,6 +37,7 @@ static const char *const store_databases[] = {
 static char *const store_time_keys[] = { "createdat", "updatedat", NULL };
 
 #define STORE_SEED_DIR "/usr/lib/kiln/containerd-seed"
+#define STORE_ARCHIVE_DIR "/usr/lib/kiln/images"
 
 /* Run as: sh -c SCRIPT sh TREE VAR WORK PLATFORM NAME...
  * containerd gets its own configuration: the CRI plugin off (it would want cgroups and
@@ -158,6 +160,40 @@ static int store_rewrite_database(Build *b, const char *rel) {
 	return 0;
 }
 
+/* containerd.importAtFirstBoot: no seeded store, the archive itself goes into the root
+ * for kiln-images-import.service, with the names to pin. */
+static int store_ship_archive(Build *b, StoreImage *images, size_t n, const char *archive) {
+	_cleanup_free_ char *names = NULL, *dst = NULL, *digest = NULL;
+	size_t size = 0;
+	struct stat st;
+	int r;
+
+	FILE *f = open_memstream(&names, &size);
+	if (!f)
+		return log_oom();
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", images[i].name);
+	if (fclose(f) != 0)
+		return log_oom();
+	r = tree_add_file(b, STORE_ARCHIVE_DIR "/names", names, size, 0644);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write the image names: %m");
+	if (asprintf(&dst, "%s" STORE_ARCHIVE_DIR "/images.tar", b->tree_dir) < 0)
+		return log_oom();
+	/* Moved, not read into memory: image archives are large. */
+	if (rename(archive, dst) < 0 || chmod(dst, 0644) < 0 || stat(dst, &st) < 0)
+		return log_error_errno(-errno, "Cannot move the image archive into the tree: %m");
+	r = hash_file(HASH_SHA256, dst, &digest);
+	if (r < 0)
+		return log_error_errno(r, "Cannot hash %s: %m", dst);
+	r = tree_record_file(b, STORE_ARCHIVE_DIR "/images.tar", digest, (uint64_t) st.st_size, 0644);
+	if (r < 0)
+		return log_oom();
+	log_info("Containerd store: not seeded (containerd.importAtFirstBoot); %zu images in %s, imported once at the first boot.",
+		 n, STORE_ARCHIVE_DIR "/images.tar");
+	return tree_clamp_mtimes(b->tree_dir, b->epoch);
+}
+
 int step_store(Build *b) {
 	FetchOptions fo = { .cache_dir = b->cache_dir, .platform = bundle_platform(b->profile), .offline = true };
 	_cleanup_free_ char *archive = NULL;
@@ -215,6 +251,10 @@ int step_store(Build *b) {
 	for (size_t i = 0; i < n; i++)
 		argv[k++] = images[i].name;
 	argv[k] = NULL;
+	if (b->profile->containerd.import_at_first_boot) {
+		r = store_ship_archive(b, images, n, archive);
+		goto finish;
+	}
 	r = build_exec(b, "containerd (seeding the image store)", argv, NULL);
 	(void) unlink(archive);
 	if (r < 0)

@@ -27,12 +27,7 @@ static int record(Build *b, const char *rel, const void *data, size_t size, mode
 	if ((r = hash_buffer(HASH_SHA256, data, size, md, &len)) < 0 ||
 	    (r = hexmem_buf(md, len, hex, sizeof hex)) < 0)
 		return r;
-	char m[8];
-	snprintf(m, sizeof m, "%04o", (unsigned) (mode & 07777));
-	json_t *o = json_pack("{s:s, s:I, s:s}", "sha256", hex, "size", (json_int_t) size, "mode", m);
-	if (!o)
-		return -ENOMEM;
-	return json_object_set_new(b->files, rel, o) < 0 ? -ENOMEM : 0;
+	return tree_record_file(b, rel, hex, size, mode);
 }
 
 static int clamp_one(int dir_fd, const char *name, uint64_t epoch) {
@@ -46,6 +41,15 @@ static int clamp_one(int dir_fd, const char *name, uint64_t epoch) {
 		return 0;
 	struct timespec ts[2] = { { .tv_sec = (time_t) epoch }, { .tv_sec = (time_t) epoch } };
 	return utimensat(dir_fd, name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+int tree_record_file(Build *b, const char *rel, const char *sha256, uint64_t size, mode_t mode) {
+	char m[8];
+	snprintf(m, sizeof m, "%04o", (unsigned) (mode & 07777));
+	json_t *o = json_pack("{s:s, s:I, s:s}", "sha256", sha256, "size", (json_int_t) size, "mode", m);
+	if (!o)
+		return -ENOMEM;
+	return json_object_set_new(b->files, rel, o) < 0 ? -ENOMEM : 0;
 }
 
 int tree_add_file(Build *b, const char *rel, const void *data, size_t size, mode_t mode) {

@@ -95,32 +95,14 @@ int hash_buffer(HashType t, const void *p, size_t n, uint8_t *ret, size_t *ret_l
 }
 
 int hash_fd(HashType t, int fd, uint8_t *ret, size_t *ret_len) {
-	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
-	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_(hash_context_freep) HashContext *c = NULL;
 	int r;
 
 	if (fd < 0 || !ret)
 		return -EINVAL;
-	r = hash_begin(t, &ctx);
-	if (r < 0)
+	if ((r = hash_context_new(t, &c)) < 0 || (r = hash_context_update_fd(c, fd)) < 0)
 		return r;
-	buf = malloc(HASH_READ_BUFFER_SIZE);
-	if (!buf)
-		return -ENOMEM;
-
-	for (;;) {
-		ssize_t k = read(fd, buf, HASH_READ_BUFFER_SIZE);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (k == 0)
-			break;
-		if (EVP_DigestUpdate(ctx, buf, (size_t) k) != 1)
-			return -EIO;
-	}
-	return hash_end(ctx, ret, ret_len);
+	return hash_context_final(c, ret, ret_len);
 }
 
 int hash_file(HashType t, const char *path, char **ret_hex) {

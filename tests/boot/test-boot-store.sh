@@ -10,6 +10,8 @@
 #     (nothing was imported: seeded blobs are as old as the build's epoch); a container
 #     starts from a seeded image, whose whiteouts were applied.
 #   the same disk booted again: the same, and still nothing imported.
+#   the same bundle built with containerd.importAtFirstBoot (booted next to the others):
+#     the first boot imports every image once and leaves a stamp; the second does not.
 #   the same disk with containerd's meta.db deleted (debugfs on the var partition):
 #     kiln-store-check restores it, and the snapshotter's database with it, from the
 #     root's read-only seed before containerd starts; the store is whole again, a
@@ -51,6 +53,16 @@ SOURCE_DATE_EPOCH=$TEST_EPOCH timeout 1200 "$imagegen" build --offline --cache "
 	--extra-tree "$KILN_SRCDIR/tests/boot/fixtures-store" --extra-tree "$work/run-image" \
 	"$BUNDLE_PROFILE" >"$work/build.out" 2>&1 || { diag_tail "$work/build.out"; bail "kiln-imagegen build --offline failed"; }
 disk=$work/out/disk.raw
+# The same bundle with containerd.importAtFirstBoot: the archive shipped, imported once.
+sed 's/^  sandboxImage: .*/&\n  importAtFirstBoot: true/' "$BUNDLE_PROFILE" >"${BUNDLE_PROFILE%.yaml}-import.yaml"
+SOURCE_DATE_EPOCH=$TEST_EPOCH timeout 1200 "$imagegen" build --offline --cache "$cache" -o "$work/out-import" \
+	--lock "$(dirname "$BUNDLE_PROFILE")/kiln.lock" \
+	--extra-tree "$KILN_SRCDIR/tests/boot/fixtures-store" --extra-tree "$work/run-image" \
+	"${BUNDLE_PROFILE%.yaml}-import.yaml" >"$work/build-import.out" 2>&1 ||
+	{ diag_tail "$work/build-import.out"; bail "kiln-imagegen build --offline (importAtFirstBoot) failed"; }
+grep -q 'imported once at the first boot' "$work/build-import.out"
+ok $? "importAtFirstBoot: the build ships the archive instead of seeding the store"
+disk_import=$work/out-import/disk.raw
 want=$(python3 -c '
 import json, sys
 for name, v in sorted(json.load(open(sys.argv[1]))["images"].items()):
@@ -58,9 +70,10 @@ for name, v in sorted(json.load(open(sys.argv[1]))["images"].items()):
 n_want=$(wc -l <<<"$want")
 diag "image with $n_want seeded images"
 
-# store_report NAME ROUND: the checks on one boot's KILN-STORE lines.
+# store_report NAME ROUND [seeded|import-first|import-again]: the checks on one boot's
+# KILN-STORE lines.
 store_report() {
-	local name=$1 round=$2 log got
+	local name=$1 round=$2 mode=${3:-seeded} log got
 	if ! qemu_wait "$name" 'KILN-STORE-END' "$STORE_TIMEOUT"; then
 		ok 1 "$round: the store report (KILN-STORE-END) within $STORE_TIMEOUT s"
 		qemu_grep "$name" 'KILN-STORE|kiln-supervisor|containerd' | tail -n 20 | sed 's/^/#   /'
@@ -80,8 +93,23 @@ store_report() {
 	is "$(grep -v '^sha256:' <<<"$records" | grep -c 'pinned=yes')" "$n_want" "$round: every image is pinned"
 	log=$(qemu_grep "$name" 'KILN-STORE-BLOBS' | sed 's/.*KILN-STORE-BLOBS //')
 	diag "$round: $log"
-	[[ " $log " == *" young=0 "* && " $log " =~ \ count=([1-9][0-9]*)\  ]]
-	ok $? "$round: no blob in the content store was created at this boot: zero bytes imported ($log)"
+	local import
+	import=$(qemu_grep "$name" 'KILN-STORE-IMPORT' | sed 's/.*KILN-STORE-IMPORT //')
+	case $mode in
+	seeded)
+		[[ " $log " == *" young=0 "* && " $log " =~ \ count=([1-9][0-9]*)\  ]]
+		ok $? "$round: no blob in the content store was created at this boot: zero bytes imported ($log)"
+		is "$import" "ran=no result=success stamp=no" "$round: the first-boot import did not run (seeded store)"
+		;;
+	import-first)
+		[[ " $log " =~ \ count=([1-9][0-9]*)\  && " $log " == *" young=${BASH_REMATCH[1]} "* ]]
+		ok $? "$round: every blob was imported at this boot ($log)"
+		is "$import" "ran=yes result=success stamp=yes" "$round: kiln-images-import ran and left its stamp"
+		;;
+	import-again)
+		is "$import" "ran=no result=success stamp=yes" "$round: the stamp kept kiln-images-import from running again"
+		;;
+	esac
 	log=$(qemu_grep "$name" 'KILN-STORE-RUN' | sed 's/.*KILN-STORE-RUN //')
 	[[ $log == "exit=0 "* && $log == *kiln-test-app* && $log == *whiteout-ok* && $log == *"from-layer-2,"* &&
 		$log != *from-layer-1* ]]
@@ -89,10 +117,17 @@ store_report() {
 }
 
 # ---- First boot, written to the disk; then the same disk again.
+# Two VMs at a time: the seeded image and the importAtFirstBoot one.
 qemu_start first "$disk" --firmware=uefi --persist || bail "cannot start QEMU"
+qemu_start ifirst "$disk_import" --firmware=uefi --persist || bail "cannot start QEMU"
 store_report first "first boot"
+store_report ifirst "importAtFirstBoot, first boot" import-first
 qemu_stop first
+qemu_stop ifirst
 qemu_start second "$disk" --firmware=uefi --persist || bail "cannot start QEMU"
+qemu_start isecond "$disk_import" --firmware=uefi --persist || bail "cannot start QEMU"
+store_report isecond "importAtFirstBoot, second boot" import-again
+qemu_stop isecond
 store_report second "second boot"
 is "$(qemu_grep second 'KILN-STORE-RESTORED' | sed 's/.*KILN-STORE-RESTORED //')" "0 pruned=0" "second boot: nothing restored"
 qemu_stop second
