@@ -97,12 +97,12 @@ store_report() {
 	import=$(qemu_grep "$name" 'KILN-STORE-IMPORT' | sed 's/.*KILN-STORE-IMPORT //')
 	case $mode in
 	seeded)
-		[[ " $log " == *" young=0 "* && " $log " =~ \ count=([1-9][0-9]*)\  ]]
-		ok $? "$round: no blob in the content store was created at this boot: zero bytes imported ($log)"
+		[[ " $log " =~ \ count=([1-9][0-9]*)\  && " $log " == *" young=0 old=${BASH_REMATCH[1]} "* ]]
+		ok $? "$round: every blob in the content store is as old as the build, none was created at this boot: zero bytes imported ($log)"
 		is "$import" "ran=no result=success stamp=no" "$round: the first-boot import did not run (seeded store)"
 		;;
 	import-first)
-		[[ " $log " =~ \ count=([1-9][0-9]*)\  && " $log " == *" young=${BASH_REMATCH[1]} "* ]]
+		[[ " $log " =~ \ count=([1-9][0-9]*)\  && " $log " == *" young=${BASH_REMATCH[1]} old=0 "* ]]
 		ok $? "$round: every blob was imported at this boot ($log)"
 		is "$import" "ran=yes result=success stamp=yes" "$round: kiln-images-import ran and left its stamp"
 		;;
