@@ -12,7 +12,7 @@ for t in systemd-nspawn mmdebstrap script nsenter; do
 	command -v "$t" >/dev/null || skip_all "$t is not installed (tools/install-deps)"
 done
 
-tar=$(test_rootfs_tar trixie libyaml-0-2 libjansson4 libssl3t64 libsystemd0 libarchive13t64 libcap2) ||
+tar=$(test_rootfs_tar trixie libyaml-0-2 libjansson4 libssl3t64 libsystemd0 libarchive13t64 libcap2 libcurl4t64) ||
 	bail "could not build the test rootfs with mmdebstrap"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-it-XXXXXX")
