@@ -84,6 +84,7 @@ typedef struct Build {
 	char *lock_path;
 	LockFile *lock;
 	char **bundle_images;           /* sorted references the store is seeded with */
+	char ***bundle_blobs;           /* [i]: the blobs bundle_images[i] needs (registry_image_blobs()) */
 	char *kubeadm;                  /* the kubeadm that is shipped, as a runnable copy */
 	/* The tools tree's mmdebstrap runs in the background, next to the root file system's. */
 	pid_t tools_job;

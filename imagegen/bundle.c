@@ -199,9 +199,8 @@ int bundle_seed_name(const char *reference, char **ret) {
 	/* As containerd's CRI normalizes what the kubelet asks for: with a digest, the tag
 	 * is dropped. */
 	if (ref.digest)
-		r = asprintf(ret, "%s/%s@%s", ref.registry, ref.repository, ref.digest);
-	else
-		r = asprintf(ret, "%s/%s:%s", ref.registry, ref.repository, ref.tag ?: "latest");
+		ref.tag = mfree_str(ref.tag);
+	r = image_ref_format(&ref, ret);
 	image_ref_done(&ref);
-	return r < 0 ? -ENOMEM : 0;
+	return r;
 }

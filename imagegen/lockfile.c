@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "blob-cache.h"
 #include "fileio.h"
 #include "lockfile.h"
 #include "parse-util.h"
@@ -45,11 +46,7 @@ LockFile *lock_file_free(LockFile *l) {
 }
 
 static bool digest_is_valid(const char *s) {
-	if (strneq(s, "sha256:", 7))
-		return hex_digest_is_valid(s + 7, 64);
-	if (strneq(s, "sha512:", 7))
-		return hex_digest_is_valid(s + 7, 128);
-	return false;
+	return blob_digest_parse(s, NULL, NULL) >= 0;
 }
 
 /* os/arch[/variant], each part lowercase letters and digits. */

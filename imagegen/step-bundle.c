@@ -98,19 +98,24 @@ static int bundle_check_files(Build *b, char ***missing) {
 	return r < 0 ? log_oom() : 0;
 }
 
+/* Every image is pinned and fetched; the blobs each needs are kept for the store step. */
 static int bundle_check_images(Build *b, char ***missing) {
 	FetchOptions fo = { .cache_dir = b->cache_dir, .platform = bundle_platform(b->profile), .offline = true };
+	size_t n = strv_length(b->bundle_images);
 
-	STRV_FOREACH(i, b->bundle_images) {
-		const LockEntry *e = lock_file_find(b->lock, LOCK_IMAGE, *i);
-		_cleanup_strv_free_ char **blobs = NULL;
+	b->bundle_blobs = calloc(n + 1, sizeof(char **));
+	if (!b->bundle_blobs)
+		return log_oom();
+	for (size_t i = 0; i < n; i++) {
+		const char *ref = b->bundle_images[i];
+		const LockEntry *e = lock_file_find(b->lock, LOCK_IMAGE, ref);
 		_cleanup_free_ char *line = NULL, *error = NULL;
 		int r = 0;
 
 		if (!e)
-			r = asprintf(&line, "%s: referenced but not in the lock file", *i);
-		else if (registry_image_blobs(&fo, e->digest, &blobs, &error) < 0)
-			r = asprintf(&line, "%s: not fetched (%s)", *i, error ?: "blobs missing");
+			r = asprintf(&line, "%s: referenced but not in the lock file", ref);
+		else if (registry_image_blobs(&fo, e->digest, &b->bundle_blobs[i], &error) < 0)
+			r = asprintf(&line, "%s: not fetched (%s)", ref, error ?: "blobs missing");
 		if (r < 0 || (line && strv_consume(missing, TAKE_PTR(line)) < 0))
 			return log_oom();
 	}
@@ -126,10 +131,11 @@ int step_bundle(Build *b) {
 		log_info("Bundle: none (--without-kubernetes): no images are seeded.");
 		return 0;
 	}
-	if (bundle_lock_path(b->opts.lock_path, b->opts.profile_path, &b->lock_path) < 0 ||
+	if ((!b->lock_path && bundle_lock_path(b->opts.lock_path, b->opts.profile_path, &b->lock_path) < 0) ||
 	    bundle_profile_dir(b->opts.profile_path, &profile_dir) < 0)
 		return log_oom();
-	r = lock_file_load(b->lock_path, &b->lock, &error);
+	/* fetch loaded it already. */
+	r = b->lock ? 0 : lock_file_load(b->lock_path, &b->lock, &error);
 	if (r == -ENOENT)
 		return log_error_errno(r, "No lock file %s: run \"kiln-imagegen lock\" and \"kiln-imagegen fetch\" for this profile first.",
 				       b->lock_path);
@@ -144,13 +150,12 @@ int step_bundle(Build *b) {
 	if ((r = bundle_check_files(b, &missing)) < 0)
 		return r;
 
-	/* kubeadm answers for its own control-plane images: the one that is shipped. */
+	/* kubeadm answers for its own control-plane images: the one that is shipped, from
+	 * --artifacts (not ours to delete) or a runnable copy of the cached one. */
+	_cleanup_free_ char *given = NULL;
 	if (b->opts.artifacts_dir) {
-		if (asprintf(&b->kubeadm, "%s/kubeadm", b->opts.artifacts_dir) < 0)
+		if (asprintf(&given, "%s/kubeadm", b->opts.artifacts_dir) < 0)
 			return log_oom();
-		/* Not ours to delete at the end. */
-		r = bundle_images(b->profile, profile_dir, b->lock, b->cache_dir, b->kubeadm, &b->bundle_images, &error);
-		b->kubeadm = mfree_str(b->kubeadm);
 	} else {
 		const LockEntry *k = lock_file_find(b->lock, LOCK_FILE, "kubeadm");
 		if (!k || !blob_cache_has(b->cache_dir, k->digest)) {
@@ -161,8 +166,8 @@ int step_bundle(Build *b) {
 		r = bundle_runnable_copy(b->cache_dir, k->digest, "kubeadm", &b->kubeadm);
 		if (r < 0)
 			return log_error_errno(r, "Cannot copy kubeadm out of the cache: %m");
-		r = bundle_images(b->profile, profile_dir, b->lock, b->cache_dir, b->kubeadm, &b->bundle_images, &error);
 	}
+	r = bundle_images(b->profile, profile_dir, b->lock, b->cache_dir, given ?: b->kubeadm, &b->bundle_images, &error);
 	if (r < 0)
 		return log_error_errno(r, "Cannot compute the image list: %s", error ?: strerror(-r));
 

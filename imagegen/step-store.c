@@ -21,12 +21,10 @@
 #include "build.h"
 #include "bundle.h"
 #include "fd-util.h"
-#include "fetch-http.h"
 #include "fileio.h"
 #include "hash.h"
 #include "log.h"
 #include "oci-archive.h"
-#include "oci-registry.h"
 #include "strv.h"
 
 /* The databases under /var/lib/containerd, and the keys whose values are times. */
@@ -195,7 +193,7 @@ static int store_ship_archive(Build *b, StoreImage *images, size_t n, const char
 }
 
 int step_store(Build *b) {
-	FetchOptions fo = { .cache_dir = b->cache_dir, .platform = bundle_platform(b->profile), .offline = true };
+	const char *platform = bundle_platform(b->profile);
 	_cleanup_free_ char *archive = NULL;
 	_cleanup_free_ const char **argv = NULL;
 	StoreImage *images = NULL;
@@ -211,11 +209,10 @@ int step_store(Build *b) {
 		return log_oom();
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		const LockEntry *e = lock_file_find(b->lock, LOCK_IMAGE, b->bundle_images[i]);
-		_cleanup_free_ char *error = NULL;
+		/* The bundle step listed each image's blobs when it checked they are cached. */
+		images[i].blobs = TAKE_PTR(b->bundle_blobs[i]);
 		if (!(images[i].reference = strdup(b->bundle_images[i])) || bundle_seed_name(images[i].reference, &images[i].name) < 0)
 			r = log_oom();
-		else if ((r = registry_image_blobs(&fo, e->digest, &images[i].blobs, &error)) < 0)
-			log_error_errno(r, "%s: %s", images[i].reference, error ?: strerror(-r));
 		else if (json_object_set_new(b->images, images[i].name,
 					     json_pack("{s:s, s:s, s:s}", "digest", e->digest, "platformDigest",
 						       e->platform_digest, "reference", images[i].reference)) < 0)
@@ -247,7 +244,7 @@ int step_store(Build *b) {
 	argv[k++] = b->tree_dir;
 	argv[k++] = b->var_tree_dir;
 	argv[k++] = b->work_dir;
-	argv[k++] = fo.platform;
+	argv[k++] = platform;
 	for (size_t i = 0; i < n; i++)
 		argv[k++] = images[i].name;
 	argv[k] = NULL;

@@ -93,6 +93,9 @@ Build *build_free(Build *b) {
 	json_decref(b->images);
 	free(b->lock_path);
 	lock_file_free(b->lock);
+	for (size_t i = 0; b->bundle_blobs && i < strv_length(b->bundle_images); i++)
+		strv_free(b->bundle_blobs[i]);
+	free(b->bundle_blobs);
 	strv_free(b->bundle_images);
 	if (b->kubeadm)
 		(void) unlink(b->kubeadm);

@@ -233,7 +233,6 @@ static int fetch_pinned(Build *b) {
 		return log_error_errno(-EIO, "%u of %zu downloads failed; run fetch again to resume them.", failed,
 				       b->lock->n_entries);
 	log_info("Fetched the %zu entries of %s.", b->lock->n_entries, b->lock_path);
-	b->lock = lock_file_free(b->lock);   /* the bundle step loads it again */
 	return 0;
 }
 
