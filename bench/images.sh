@@ -40,6 +40,7 @@ set -uo pipefail
 export LC_ALL=C   # a decimal point in $EPOCHREALTIME
 source "$(dirname "$0")/lib.sh"
 bench_init images tests/integration/images-check-driver supervisor/kiln-store-check
+source "$BENCH_SRCDIR/tests/lib/containerd.sh"
 
 RUNS=${KILN_BENCH_RUNS:-3}
 COUNT=${KILN_BENCH_IMAGES:-8}
@@ -54,44 +55,17 @@ meta=io.containerd.metadata.v1.bolt/meta.db
 snapdb=io.containerd.snapshotter.v1.overlayfs/metadata.db
 json=$W/bundle/image.json
 
-# One containerd at a time, in DIR: DIR/config.toml, DIR/root, DIR/state, DIR/c.sock.
-# The settings of the node's config (rootfs/etc/containerd/config.toml) that bear on
-# images; the "opt" plugin's directory moved under the root so nothing lands in /opt.
-CPID=
+# One containerd at a time, in DIR (tests/lib/containerd.sh): DIR/config.toml, DIR/root,
+# DIR/state, DIR/containerd.sock. The settings of the node's config
+# (rootfs/etc/containerd/config.toml) that bear on images.
 configure() {
-	local d=$1
-	mkdir -p "$d/root"
-	cat >"$d/config.toml" <<EOF
-version = 2
-root = "$d/root"
-state = "$d/state"
-[grpc]
-  address = "$d/c.sock"
-[ttrpc]
-  address = "$d/ttrpc.sock"
-[plugins]
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    discard_unpacked_layers = false
-  [plugins."io.containerd.internal.v1.opt"]
-    path = "$d/root/opt"
-EOF
+	host_containerd_config "$1" "$1/root" '[plugins."io.containerd.grpc.v1.cri".containerd]' \
+		'  snapshotter = "overlayfs"' '  discard_unpacked_layers = false'
 }
-start_containerd() {
-	containerd --config "$1/config.toml" >>"$1/containerd.log" 2>&1 &
-	CPID=$!
-}
+# Not waited for here: the runs time containerd's start themselves.
+start_containerd() { host_containerd_start "$1" 0; }
 # Stopped by SIGTERM within 30 s, else killed (and a failure: the store may be torn).
-stop_containerd() {
-	local deadline=$((SECONDS + 30)) rc=0
-	[[ -n $CPID ]] || return 0
-	kill -TERM "$CPID" 2>/dev/null
-	while kill -0 "$CPID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
-	kill -0 "$CPID" 2>/dev/null && { kill -KILL "$CPID"; rc=1; }
-	wait "$CPID" 2>/dev/null
-	CPID=
-	return "$rc"
-}
+stop_containerd() { host_containerd_stop 30; }
 bench_cleanup_extra() { stop_containerd; }
 
 # The images phase's check on DIR's containerd, every 10 ms until it says WANT (0: every
@@ -100,10 +74,10 @@ bench_cleanup_extra() { stop_containerd; }
 poll_check() {
 	local d=$1 want=$2 limit=$3 rc deadline=$((SECONDS + $3))
 	while :; do
-		"$driver" "$d/c.sock" "$json" >"$d/check.out" 2>&1
+		"$driver" "$d/containerd.sock" "$json" >"$d/check.out" 2>&1
 		rc=$?
 		((rc == want || (want == 1 && rc == 0))) && return 0
-		kill -0 "$CPID" 2>/dev/null || { echo "bench: containerd exited" >>"$d/check.out"; return 1; }
+		kill -0 "$HOST_CONTAINERD_PID" 2>/dev/null || { echo "bench: containerd exited" >>"$d/check.out"; return 1; }
 		((SECONDS < deadline)) || { echo "bench: no answer in $limit s" >>"$d/check.out"; return 1; }
 		sleep 0.01
 	done
@@ -119,12 +93,12 @@ fail() {
 import_all() {
 	local d=$1 a n
 	for a in "$W"/bundle/archives/*.tar; do
-		bench_run 600 "$d/ctr.log" ctr --address "$d/c.sock" -n k8s.io images import \
+		bench_run 600 "$d/ctr.log" ctr --address "$d/containerd.sock" -n k8s.io images import \
 			--platform linux/amd64 --snapshotter overlayfs "$a" || fail "$d" "ctr images import $a failed"
 	done
 	t_imported=$EPOCHREALTIME
 	for n in "${NAMES[@]}"; do
-		bench_run 60 "$d/ctr.log" ctr --address "$d/c.sock" -n k8s.io images label "$n" \
+		bench_run 60 "$d/ctr.log" ctr --address "$d/containerd.sock" -n k8s.io images label "$n" \
 			io.cri-containerd.pinned=pinned || fail "$d" "ctr images label $n failed"
 	done
 	t_labelled=$EPOCHREALTIME

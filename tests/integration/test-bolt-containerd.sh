@@ -11,6 +11,7 @@
 # KILN_BOLT_SAVE=DIR keeps the first root's original databases there (how the unit
 # test's fixtures tests/unit/data/bolt/ were made).
 source "$KILN_SRCDIR/tests/lib/tap.sh"
+source "$KILN_SRCDIR/tests/lib/containerd.sh"
 
 driver=$KILN_BUILDDIR/tests/integration/bolt-driver
 [[ -x $driver ]] || bail "$driver is not built"
@@ -28,28 +29,13 @@ ns=k8s.io
 cid=kiln-bolt-$$
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-bolt-XXXXXX")
-pid=
 # cgroup directories runc may create on this host (v1 hierarchies): only those we made go.
 cgroup_new=()
 for d in /sys/fs/cgroup/*/; do
 	[[ -d $d/k8s.io ]] || cgroup_new+=("$d/k8s.io")
 done
 
-stop_containerd() {	# SIGTERM, 10 s, then SIGKILL; 0 if it stopped on SIGTERM
-	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	local deadline=$((SECONDS + 10))
-	while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		pid=
-		return 1
-	fi
-	wait "$pid" 2>/dev/null
-	pid=
-	return 0
-}
+stop_containerd() { host_containerd_stop; }	# 0 if it stopped on SIGTERM
 
 cleanup() {
 	stop_containerd
@@ -68,19 +54,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_containerd() {	# start_containerd DIR: containerd with its root, state and socket in DIR
-	local dir=$1
-	mkdir -p "$dir"
-	cat >"$dir/config.toml" <<-EOF
-	version = 2
-	root = "$dir/root"
-	state = "$dir/state"
-	disabled_plugins = ["io.containerd.grpc.v1.cri"]
-	[grpc]
-	  address = "$dir/containerd.sock"
-	EOF
-	containerd --config "$dir/config.toml" >>"$dir/containerd.log" 2>&1 &
-	pid=$!
-	wait_for 10 ctr --address "$dir/containerd.sock" version >/dev/null
+	host_containerd_config "$1" "$1/root" --no-cri && host_containerd_start "$1" 10
 }
 
 c() {	# c DIR ARGS...: ctr against DIR's containerd, in the k8s.io namespace, bounded

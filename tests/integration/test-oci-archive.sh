@@ -9,6 +9,7 @@
 # Checks: names and top digests in "ctr images ls", the unpacked root file systems
 # through "ctr images mount" (whiteouts and the opaque directory applied by containerd).
 source "$KILN_SRCDIR/tests/lib/tap.sh"
+source "$KILN_SRCDIR/tests/lib/containerd.sh"
 
 [[ $(id -u) -eq 0 ]] || skip_all "needs root for containerd"
 for t in containerd ctr python3 zstd; do
@@ -18,19 +19,12 @@ driver=$KILN_BUILDDIR/tests/integration/oci-archive-driver
 [[ -x $driver ]] || bail "$driver is not built"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-oci-XXXXXX")
-containerd_pid=
 cleanup() {
 	local m
 	for m in "$work"/mnt-*; do
 		mountpoint -q "$m" 2>/dev/null && umount "$m"
 	done
-	if [[ -n $containerd_pid ]]; then
-		kill "$containerd_pid" 2>/dev/null
-		# Bounded: it stops within a second here; then no more waiting.
-		for _ in $(seq 1 100); do kill -0 "$containerd_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$containerd_pid" 2>/dev/null
-		wait "$containerd_pid" 2>/dev/null
-	fi
+	host_containerd_stop
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -103,20 +97,8 @@ check "a second write gives the same bytes" -- \
 	"$cache" 1700000000 "${args[@]}"
 
 # ---- containerd ----
-cat >"$work/config.toml" <<EOF
-version = 2
-root = "$work/root"
-state = "$work/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$sock"
-[ttrpc]
-  address = "$work/ttrpc.sock"
-EOF
-containerd --config "$work/config.toml" >"$work/containerd.log" 2>&1 &
-containerd_pid=$!
-serving() { timeout 5 ctr --address "$sock" version >/dev/null; }
-wait_for 20 serving
+host_containerd_config "$work" "$work/root" --no-cri
+host_containerd_start "$work"
 ok $? "containerd serves on $sock" || { cat "$work/containerd.log" | sed 's/^/# /'; tap_done; exit 1; }
 
 out=$(ctr_ images import --platform linux/amd64 "$work/images.tar" 2>&1)

@@ -19,6 +19,7 @@
 #   - a restore that cannot happen (no seed copy) exits 1 and logs KILN_STORE_FAILED
 # containerd is killed on exit; nothing listens outside the temporary directory.
 source "$KILN_SRCDIR/tests/lib/tap.sh"
+source "$KILN_SRCDIR/tests/lib/containerd.sh"
 
 [[ $(id -u) -eq 0 ]] || skip_all "containerd needs root"
 command -v containerd >/dev/null && command -v ctr >/dev/null || skip_all "containerd and ctr are not installed"
@@ -38,19 +39,7 @@ coredns=127.0.0.1:5000/k8s/coredns:v1.11.3
 # containerd's GC runs this long after it starts (the default, written out).
 gc_delay=0.1
 
-cpid=
-stop_containerd() {
-	[[ -n $cpid ]] || return 0
-	kill -TERM "$cpid" 2>/dev/null
-	local i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$cpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$cpid" 2>/dev/null
-	wait "$cpid" 2>/dev/null
-	cpid=
-}
+stop_containerd() { host_containerd_stop; }
 cleanup() {
 	stop_containerd
 	# overlayfs mounts of a test that died halfway
@@ -59,23 +48,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$tmp/config.toml" <<EOF
-version = 2
-root = "$root"
-state = "$tmp/state"
-[grpc]
-  address = "$sock"
-[ttrpc]
-  address = "$tmp/ttrpc.sock"
-[plugins."io.containerd.gc.v1.scheduler"]
-  startup_delay = "${gc_delay}s"
-EOF
+host_containerd_config "$tmp" "$root" '[plugins."io.containerd.gc.v1.scheduler"]' "  startup_delay = \"${gc_delay}s\""
 
-start_containerd() {
-	containerd --config "$tmp/config.toml" >>"$tmp/containerd.log" 2>&1 &
-	cpid=$!
-	wait_for 20 ctr --address "$sock" version >/dev/null
-}
+start_containerd() { host_containerd_start "$tmp"; }
 ctrk() { timeout 30 ctr --address "$sock" -n k8s.io "$@"; }
 digest_of() { ctrk images ls | awk -v n="$1" '$1 == n { print $3 }'; }
 images_of() { ctrk images ls -q | grep -v '^sha256:' | sort | tr '\n' ' '; }
