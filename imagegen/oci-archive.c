@@ -14,6 +14,7 @@
 #include <jansson.h>   /* also json_decrefp(), for the cleanup attribute */
 
 #include "fd-util.h"
+#include "blob-cache.h"
 #include "hash.h"
 #include "macro.h"
 #include "oci-archive.h"
@@ -445,6 +446,30 @@ static int write_archive(Writer *w, int out_fd, const Entry *entries, size_t n) 
 	return r;
 }
 
+/* The images by name: the order of index.json. */
+static int sort_images(const OciArchiveImage *images, size_t n, const OciArchiveImage ***ret) {
+	const OciArchiveImage **sorted = calloc(MAX(n, (size_t) 1), sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &images[i];
+	qsort(sorted, n, sizeof(*sorted), compare_image_names);
+	*ret = sorted;
+	return 0;
+}
+
+int oci_archive_index_digest(const OciArchiveImage *images, size_t n_images, char **ret_digest) {
+	_cleanup_free_ const OciArchiveImage **sorted = NULL;
+	_cleanup_free_ char *index = NULL;
+	int r;
+
+	if (!images && n_images > 0)
+		return -EINVAL;
+	if ((r = sort_images(images, n_images, &sorted)) < 0 || (r = index_json(sorted, n_images, &index)) < 0)
+		return r;
+	return blob_digest_buffer(HASH_SHA256, index, strlen(index), ret_digest);
+}
+
 int oci_archive_write(int out_fd, const char *cache_dir, const OciArchiveImage *images,
 		      size_t n_images, uint64_t epoch, char **ret_error) {
 	_cleanup_free_ const OciArchiveImage **sorted = NULL;
@@ -458,12 +483,9 @@ int oci_archive_write(int out_fd, const char *cache_dir, const OciArchiveImage *
 	if (out_fd < 0 || !cache_dir || (!images && n_images > 0) || epoch > INT64_MAX)
 		return -EINVAL;
 
-	sorted = calloc(MAX(n_images, (size_t) 1), sizeof(*sorted));
-	if (!sorted)
-		return -ENOMEM;
-	for (size_t i = 0; i < n_images; i++)
-		sorted[i] = &images[i];
-	qsort(sorted, n_images, sizeof(*sorted), compare_image_names);
+	r = sort_images(images, n_images, &sorted);
+	if (r < 0)
+		return r;
 	r = validate(sorted, n_images, ret_error);
 	if (r < 0)
 		return r;

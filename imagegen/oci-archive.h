@@ -48,3 +48,7 @@ typedef struct OciArchiveImage {
  * a partial archive may have been written: the caller discards out_fd's file. */
 int oci_archive_write(int out_fd, const char *cache_dir, const OciArchiveImage *images,
 		      size_t n_images, uint64_t epoch, char **ret_error);
+/* The "sha256:<hex>" digest of the index.json that oci_archive_write() writes for these
+ * images (ctr import keeps it as a blob of its own), without writing or reading the
+ * archive. */
+int oci_archive_index_digest(const OciArchiveImage *images, size_t n_images, char **ret_digest);

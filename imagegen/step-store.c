@@ -37,13 +37,14 @@ static char *const store_time_keys[] = { "createdat", "updatedat", NULL };
 #define STORE_SEED_DIR "/usr/lib/kiln/containerd-seed"
 #define STORE_ARCHIVE_DIR "/usr/lib/kiln/images"
 
-/* Run as: sh -c SCRIPT sh TREE VAR WORK PLATFORM NAME...
+/* Run as: sh -c SCRIPT sh TREE VAR WORK PLATFORM INDEX NAME... (INDEX: the archive's
+ * index.json digest, as oci_archive_index_digest() computes it)
  * containerd gets its own configuration: the CRI plugin off (it would want cgroups and
  * networking, and writes state of its own), the rest as on the node. The socket is
  * polled for at most 30 s. */
 static const char seed_script[] =
 	"set -eu\n"
-	"tree=$1 var=$2 work=$3 platform=$4; shift 4\n"
+	"tree=$1 var=$2 work=$3 platform=$4 index=${5#sha256:}; shift 5\n"
 	"mount --bind \"$var\" \"$tree/var\"\n"
 	"mount -t proc proc \"$tree/proc\"\n"
 	"mount -t tmpfs -o mode=0755 tmpfs \"$tree/run\"\n"
@@ -78,7 +79,6 @@ static const char seed_script[] =
 	/* The import keeps the archive's index.json as a blob no image refers to, until the
 	 * garbage collector gets to it, or not, before containerd stops: remove its record
 	 * now and its file after the stop, so the store is the same in every build. */
-	"index=$(tar -xOf \"$work/images.tar\" index.json | sha256sum | cut -d' ' -f1)\n"
 	"chroot \"$tree\" ctr -n k8s.io content rm \"sha256:$index\" >/dev/null 2>&1 || :\n"
 	"chroot \"$tree\" ctr -n k8s.io images ls\n"
 	"kill $pid; wait $pid || :\n"
@@ -102,7 +102,7 @@ static void store_images_free(StoreImage *images, size_t n) {
 	free(images);
 }
 
-static int store_write_archive(Build *b, StoreImage *images, size_t n, const char *path) {
+static int store_write_archive(Build *b, StoreImage *images, size_t n, const char *path, char **ret_index_digest) {
 	_cleanup_free_ OciArchiveImage *entries = calloc(n, sizeof(OciArchiveImage));
 	_cleanup_free_ char *error = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -123,6 +123,9 @@ static int store_write_archive(Build *b, StoreImage *images, size_t n, const cha
 	r = oci_archive_write(fd, b->cache_dir, entries, n, b->epoch, &error);
 	if (r < 0)
 		return log_error_errno(r, "Cannot write the image archive: %s", error ?: strerror(-r));
+	r = oci_archive_index_digest(entries, n, ret_index_digest);
+	if (r < 0)
+		return log_error_errno(r, "Cannot compute the archive's index digest: %m");
 	return 0;
 }
 
@@ -194,7 +197,7 @@ static int store_ship_archive(Build *b, StoreImage *images, size_t n, const char
 
 int step_store(Build *b) {
 	const char *platform = bundle_platform(b->profile);
-	_cleanup_free_ char *archive = NULL;
+	_cleanup_free_ char *archive = NULL, *index_digest = NULL;
 	_cleanup_free_ const char **argv = NULL;
 	StoreImage *images = NULL;
 	size_t n = strv_length(b->bundle_images);
@@ -221,11 +224,11 @@ int step_store(Build *b) {
 	if (r >= 0 && !(archive = build_work_path(b, "images.tar")))
 		r = log_oom();
 	if (r >= 0)
-		r = store_write_archive(b, images, n, archive);
+		r = store_write_archive(b, images, n, archive, &index_digest);
 	if (r < 0)
 		goto finish;
 
-	/* sh -c SCRIPT sh TREE VAR WORK PLATFORM NAME... */
+	/* sh -c SCRIPT sh TREE VAR WORK PLATFORM INDEX NAME... */
 	size_t k = 0;
 	argv = calloc(n + 16, sizeof(char *));
 	if (!argv) {
@@ -245,6 +248,7 @@ int step_store(Build *b) {
 	argv[k++] = b->var_tree_dir;
 	argv[k++] = b->work_dir;
 	argv[k++] = platform;
+	argv[k++] = index_digest;
 	for (size_t i = 0; i < n; i++)
 		argv[k++] = images[i].name;
 	argv[k] = NULL;

@@ -20,6 +20,7 @@
 
 #include "fd-util.h"
 #include "hash.h"
+#include "blob-cache.h"
 #include "oci-archive.h"
 #include "tap.h"
 
@@ -309,6 +310,12 @@ static void test_sha512_and_tags(void) {
 	ok(strstr(index, "\"org.opencontainers.image.ref.name\":\"3.10\"") != NULL,
 	   "the tag of NAME:TAG@DIGEST is TAG");
 	ok(strchr(index, '\n') == NULL && strstr(index, ": ") == NULL, "index.json is compact");
+
+	/* What ctr import stores index.json as: known without reading the archive back. */
+	_cleanup_free_ char *digest = NULL, *want = NULL;
+	is_int(oci_archive_index_digest(img, 2, &digest), 0, "oci_archive_index_digest");
+	is_int(blob_digest_buffer(HASH_SHA256, index, strlen(index), &want), 0, "hash of the archive's index.json");
+	is_str(digest, want, "the index digest is that of the index.json in the archive");
 }
 
 static void expect_failure(const OciArchiveImage *imgs, size_t n, int want_r, const char *want_prefix, const char *what) {
