@@ -79,7 +79,11 @@ start_containerd
 ok $? "containerd $(containerd --version | awk '{print $3}') starts in $tmp"
 ctrk images import "$tmp/pause.tar" >/dev/null && ctrk images import "$tmp/coredns.tar" >/dev/null &&
 	ctrk images label "$pause" io.cri-containerd.pinned=pinned >/dev/null &&
-	ctrk images label "$coredns" io.cri-containerd.pinned=pinned >/dev/null
+	ctrk images label "$coredns" io.cri-containerd.pinned=pinned >/dev/null &&
+	# ctr import keeps each archive's index.json as a blob no image refers to, until a
+	# collection: collect now, so the seed holds what kiln-imagegen's does (it drops that
+	# blob too) and the blobs below do not depend on when containerd's GC ran.
+	force_content_gc
 ok $? "both imported into k8s.io and pinned"
 pause_digest=$(digest_of "$pause")
 coredns_digest=$(digest_of "$coredns")
