@@ -45,8 +45,11 @@ machine_exec systemd-run --wait --quiet -p StandardError=journal -p StandardOutp
 ok $(( $? != 0 ? 0 : 1 )) "kilnctl status fails while there is no supervisor"
 
 # journald stores the entry asynchronously after the unit ended: poll for it, bounded.
+# Matched by identifier, not _SYSTEMD_UNIT: journald reads a sender's unit from its
+# cgroup, which a process that has already exited may no longer have, and the entry then
+# has no _SYSTEMD_UNIT. Nothing else runs kilnctl in this machine yet.
 probe_entry() {
-	machine_exec journalctl -o json --no-pager _SYSTEMD_UNIT=kiln-log-probe.service SYSLOG_IDENTIFIER=kilnctl |
+	machine_exec journalctl -o json --no-pager SYSLOG_IDENTIFIER=kilnctl |
 		python3 -c 'import json,sys
 for l in sys.stdin:
     e = json.loads(l)
@@ -55,7 +58,7 @@ for l in sys.stdin:
         break'
 }
 entry=
-for _ in $(seq 1 50); do
+for _ in $(seq 1 100); do
 	entry=$(probe_entry)
 	[[ -n $entry ]] && break
 	sleep 0.2
