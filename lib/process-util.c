@@ -93,12 +93,12 @@ _noreturn_ static void child_exec(const char *path, const char *const *argv, con
 	if (sigemptyset(&empty) < 0 || sigprocmask(SIG_SETMASK, &empty, NULL) < 0)
 		child_fail(err_fd, errno);
 
-	if (o->pdeathsig) {
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+	if (o->pdeath_signal > 0) {
+		if (prctl(PR_SET_PDEATHSIG, o->pdeath_signal) < 0)
 			child_fail(err_fd, errno);
 		/* The parent may have died before prctl(): then nobody will send it. */
 		if (getppid() != parent) {
-			(void) raise(SIGTERM);
+			(void) raise(o->pdeath_signal);
 			child_fail(err_fd, ESRCH);
 		}
 	}
@@ -344,7 +344,7 @@ static int kill_on_error(pid_t pid, int r) {
 }
 
 int run_command(const char *const *argv, usec_t timeout_usec, int *ret_status) {
-	const SpawnOptions o = { .pdeathsig = true };
+	const SpawnOptions o = { .pdeath_signal = SIGTERM };
 	pid_t pid;
 	int r, status;
 
@@ -402,7 +402,7 @@ static int read_all_until(int fd, usec_t deadline, size_t max_size, char **buf, 
 int capture_command_full(const char *const *argv, const SpawnOptions *opts, usec_t timeout_usec,
 			 size_t max_size, char **ret_stdout, size_t *ret_size, int *ret_status) {
 	usec_t deadline = usec_add(now(CLOCK_MONOTONIC), timeout_usec);
-	SpawnOptions o = opts ? *opts : (SpawnOptions) { .pdeathsig = true };
+	SpawnOptions o = opts ? *opts : (SpawnOptions) { .pdeath_signal = SIGTERM };
 	_cleanup_close_ int out_r = -EBADF, out_w = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;

@@ -40,7 +40,7 @@ typedef struct SpawnOptions {
 	size_t n_keep_fds;
 	const char *cwd;            /* NULL: the parent's working directory */
 	const char *const *env;     /* NULL: the parent's environment */
-	bool pdeathsig;             /* SIGTERM when the spawning *thread* exits */
+	int pdeath_signal;          /* sent when the spawning *thread* exits (0: none) */
 	bool new_session;           /* setsid(): own session and process group */
 } SpawnOptions;
 
@@ -61,7 +61,7 @@ int wait_for_exit(pid_t pid, usec_t timeout_usec, int *ret_status);
  * unless the child is known to die of sig. */
 int kill_and_reap(pid_t pid, int sig);
 
-/* spawn() with default options (plus pdeathsig) and wait. On timeout the child is killed
+/* spawn() with default options (plus SIGTERM as pdeath_signal) and wait. On timeout the child is killed
  * with SIGKILL and reaped, and -ETIMEDOUT returned. */
 int run_command(const char *const *argv, usec_t timeout_usec, int *ret_status);
 

@@ -33,6 +33,17 @@ bool strv_contains(char *const *l, const char *s) {
 	return false;
 }
 
+int strv_extend_many(char ***l, ...) {
+	va_list ap;
+	int r = 0;
+
+	va_start(ap, l);
+	for (const char *s; r >= 0 && (s = va_arg(ap, const char *)); )
+		r = strv_extend(l, s);
+	va_end(ap);
+	return r;
+}
+
 int strv_extend(char ***l, const char *s) {
 	size_t n = strv_length(*l);
 	_cleanup_free_ char *copy = strdup(s);

@@ -19,6 +19,9 @@ bool strv_contains(char *const *l, const char *s);
 int strv_extend(char ***l, const char *s);
 /* Append s itself (taking ownership); on failure s is freed and *l is unchanged. */
 int strv_consume(char ***l, char *s);
+/* Append copies of each argument up to the NULL that ends the list; on failure some may
+ * have been appended. */
+int strv_extend_many(char ***l, ...) _sentinel_;
 /* Append a formatted string. */
 int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
 /* Sort in place (strcmp order) and drop repeats. */

@@ -14,6 +14,7 @@ typedef uint64_t usec_t;
 #define NSEC_PER_USEC ((usec_t) 1000ULL)
 #define USEC_PER_MSEC ((usec_t) 1000ULL)
 #define USEC_PER_SEC  ((usec_t) 1000000ULL)
+#define USEC_PER_MINUTE ((usec_t) 60ULL * USEC_PER_SEC)
 #define MSEC_PER_SEC  1000ULL
 
 static inline usec_t timespec_load(const struct timespec *ts) {

@@ -396,7 +396,7 @@ static void test_pdeathsig(bool deathsig) {
 	pid_t helper = fork();
 	if (helper == 0) {
 		pid_t pid = -1;
-		int r = spawn(ARGV("sleep", "10"), &(SpawnOptions) { .pdeathsig = deathsig }, &pid);
+		int r = spawn(ARGV("sleep", "10"), &(SpawnOptions) { .pdeath_signal = deathsig ? SIGTERM : 0 }, &pid);
 		_exit(r < 0 || write(p[1], &pid, sizeof pid) != (ssize_t) sizeof pid);
 	}
 	safe_close(p[1]);
