@@ -7,11 +7,13 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "lockfile.h"
 #include "profile.h"
+#include "time-util.h"
 #include "uuid-util.h"
 
 typedef struct BuildOptions {
@@ -63,7 +65,20 @@ typedef struct Build {
 	char *tools_dir;                /* the cached tools tree the file system tools run in */
 	char *work_dir;                 /* per build, inside the tools tree */
 	char *work_in_tools;            /* the same directory as seen from inside the chroot */
+	char *output_dir;               /* -o, without trailing slashes */
+	char *output_parent;            /* the directory OUTDIR is (to be) in */
+	int output_lock;                /* held from the first step to the end: one build per OUTDIR */
+	char *output_lock_path;
 	char *staging_dir;              /* OUTDIR.partial-XXXXXX, renamed to OUTDIR at the end */
+	char *scratch_dir;              /* <cache>/tmp/build-XXXXXX: this build's temporary files */
+	int scratch_lock;
+	int work_lock;                  /* the work directory's, held while it is in use */
+	const char *step;               /* the step running, for messages */
+	const char *full_path;          /* the file system a command filled (build_exec_wait) */
+	uint64_t images_bytes;          /* the seeded images' blobs, compressed (step-bundle.c) */
+	bool tools_cached, rootfs_cached;       /* the trees exist (not yet checked: steps do) */
+	uint64_t root_tree_bytes;       /* the cached root file system's size, 0 if not cached */
+	char *rootfs_key;
 	char *log_path;                 /* every command's output, for the error report */
 	int log_fd;
 
@@ -90,35 +105,59 @@ typedef struct Build {
 	pid_t tools_job;
 	char *tools_job_tar;
 	char *tools_key;
-	int tools_lock;
+	int tools_lock;                 /* the cached trees' locks, shared while the build uses them */
+	int rootfs_lock;
 } Build;
 
 Build *build_free(Build *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Build *, build_free);
 
-/* build-exec.c: every external command runs through these. Output goes to the build log;
- * on failure the last lines of it are shown. Commands are killed when the build is
- * interrupted (SIGINT, SIGTERM, SIGHUP). */
-extern volatile int build_interrupted;
+/* build-exec.c: every external command runs through these, in a session and a PID and
+ * mount namespace of its own, under a deadline (see there). Output goes to the build
+ * log; on failure the relevant lines of it are shown. Commands are killed when the build
+ * is interrupted (SIGINT, SIGTERM, SIGHUP), when their deadline passes (-ETIMEDOUT) and
+ * when a file system the build writes stays full (-ENOSPC, b->full_path says which). */
+extern volatile sig_atomic_t build_interrupted;
 void build_install_signal_handlers(void);
-int build_exec(Build *b, const char *what, const char *const *argv, const char *const *env);
+
+/* Deadlines: far above what each command takes on a slow machine (mmdebstrap from a slow
+ * mirror: minutes; mkfs of gigabytes of images: a minute), far below "forever". */
+#define BUILD_TIMEOUT_QUICK      (2 * USEC_PER_MINUTE)    /* sfdisk, mmd, mcopy, --version */
+#define BUILD_TIMEOUT_MKFS       (20 * USEC_PER_MINUTE)   /* mkfs.erofs, mkfs.ext4, mkfs.vfat */
+#define BUILD_TIMEOUT_SEED       (30 * USEC_PER_MINUTE)   /* containerd importing every image */
+#define BUILD_TIMEOUT_MMDEBSTRAP (60 * USEC_PER_MINUTE)   /* download and install Debian */
+
+int build_exec(Build *b, const char *what, const char *const *argv, const char *const *env, usec_t timeout);
 int build_exec_capture(Build *b, const char *what, const char *const *argv, const char *const *env,
 		       char **ret_output);
 /* Start a command in the background (output to the build log) and wait for it. */
-int build_exec_start(Build *b, const char *const *argv, const char *const *env, pid_t *ret_pid);
+int build_exec_start(Build *b, const char *const *argv, const char *const *env, usec_t timeout, pid_t *ret_pid);
 int build_exec_wait(Build *b, const char *what, pid_t pid);
 /* Run argv chrooted into the tools tree, with the reproducibility environment set. */
-int build_exec_tools(Build *b, const char *what, const char *const *argv);
+int build_exec_tools(Build *b, const char *what, const char *const *argv, usec_t timeout);
+/* After a tool exited 0: path must exist and not be empty, else the tool is named. */
+int build_expect_output(Build *b, const char *tool, const char *path);
 void build_show_log_tail(Build *b, unsigned lines);
 /* The host path of a path inside the work directory, and its name inside the chroot. */
 char *build_work_path(Build *b, const char *name);
 char *build_tools_path(Build *b, const char *name);
+
+/* build-output.c: OUTDIR checked and locked before the first step (refused there when it
+ * is not kiln's to replace), the staging directory made; moved into place at the end;
+ * the lock released and anything unpublished removed when the build ends. */
+int build_output_prepare(Build *b);
+int build_output_publish(Build *b);
+void build_output_release(Build *b);
 
 /* verb-build.c: shared by the verbs that run some of the steps (lock, fetch). */
 int build_new(Build **ret);
 int build_load_profile(Build *b);
 /* Run the steps named first..last of the table, in order, with progress. */
 int build_run_steps(Build *b, const char *first, const char *last);
+
+/* step-rootfs.c: the cache keys and paths of the tools tree and the root file system, and
+ * whether they are cached (for the plan's space check). */
+int cached_trees_locate(Build *b);
 
 /* The steps. */
 int step_plan(Build *b);

@@ -98,7 +98,7 @@ static int write_gpt(Build *b, const Partition *p, size_t n) {
 	if (asprintf(&cmd, "exec sfdisk --quiet --no-reread --no-tell-kernel '%s' < '%s'", disk_in, script_in) < 0)
 		return log_oom();
 	const char *argv[] = { "sh", "-c", cmd, NULL };
-	return build_exec_tools(b, "sfdisk (partition table)", argv);
+	return build_exec_tools(b, "sfdisk (partition table)", argv, BUILD_TIMEOUT_QUICK);
 }
 
 static int copy_at(const char *src, int dst_fd, uint64_t offset, uint64_t limit) {

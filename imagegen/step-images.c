@@ -66,8 +66,8 @@ int step_root_image(Build *b) {
 
 	/* --all-time applies the epoch to every inode, not only the build time. */
 	const char *argv[] = { "mkfs.erofs", "--quiet", t, "--all-time", u, "-zlz4", img, tree, NULL };
-	r = build_exec_tools(b, "mkfs.erofs (root file system)", argv);
-	if (r < 0)
+	r = build_exec_tools(b, "mkfs.erofs (root file system)", argv, BUILD_TIMEOUT_MKFS);
+	if (r < 0 || (r = build_expect_output(b, "mkfs.erofs", b->root_image)) < 0)
 		return r;
 
 	if ((r = file_size(b->root_image, &size)) < 0)
@@ -108,7 +108,10 @@ int step_var_image(Build *b) {
 		return log_oom();
 
 	const char *argv[] = { "mkfs.ext4", "-q", "-L", "kiln-var", "-U", uuid, "-E", seed, "-d", tree, img, kib, NULL };
-	return build_exec_tools(b, "mkfs.ext4 (var)", argv);
+	r = build_exec_tools(b, "mkfs.ext4 (var)", argv, BUILD_TIMEOUT_MKFS);
+	if (r < 0)
+		return r;
+	return build_expect_output(b, "mkfs.ext4", b->var_image);
 }
 
 static int kernel_cmdline(Build *b, char **ret) {
@@ -227,8 +230,8 @@ int step_esp(Build *b) {
 
 	/* --invariant first: it resets the volume ID, which -i then sets. */
 	const char *mkfs[] = { "mkfs.vfat", "--invariant", "-C", "-F", "32", "-i", serial, "-n", "KILN-ESP", img, kib, NULL };
-	r = build_exec_tools(b, "mkfs.vfat (ESP)", mkfs);
-	if (r < 0)
+	r = build_exec_tools(b, "mkfs.vfat (ESP)", mkfs, BUILD_TIMEOUT_MKFS);
+	if (r < 0 || (r = build_expect_output(b, "mkfs.vfat", b->esp_image)) < 0)
 		return r;
 
 	r = esp_list(b->esp_tree_dir, "", &dirs, &files);
@@ -239,7 +242,7 @@ int step_esp(Build *b) {
 		if (asprintf(&target, "::/%s", *d) < 0)
 			return log_oom();
 		const char *argv[] = { "mmd", "-i", img, target, NULL };
-		if ((r = build_exec_tools(b, "mmd (ESP)", argv)) < 0)
+		if ((r = build_exec_tools(b, "mmd (ESP)", argv, BUILD_TIMEOUT_QUICK)) < 0)
 			return r;
 	}
 	STRV_FOREACH(f, files) {
@@ -251,11 +254,11 @@ int step_esp(Build *b) {
 			return log_oom();
 		/* -m keeps the (clamped) modification time instead of "now". */
 		const char *argv[] = { "mcopy", "-m", "-i", img, full, target, NULL };
-		if ((r = build_exec_tools(b, "mcopy (ESP)", argv)) < 0)
+		if ((r = build_exec_tools(b, "mcopy (ESP)", argv, BUILD_TIMEOUT_QUICK)) < 0)
 			return r;
 	}
 	/* BIOS: syslinux's boot sector and ldlinux.sys in the FAT; the disk's MBR gets
 	 * gptmbr.bin, which boots the partition marked "legacy BIOS bootable". */
 	const char *syslinux[] = { "syslinux", "--install", "--directory", "/syslinux", img, NULL };
-	return build_exec_tools(b, "syslinux (ESP)", syslinux);
+	return build_exec_tools(b, "syslinux (ESP)", syslinux, BUILD_TIMEOUT_QUICK);
 }

@@ -2,17 +2,20 @@
 /* Plan: derive everything the build needs from the profile and the host before any
  * work starts, and refuse early (disk space, sizes) rather than half-way. */
 #include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "apt-sources.h"
 #include "build.h"
+#include "build-space.h"
+#include "cache.h"
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
@@ -149,75 +152,60 @@ static int plan_cache_dir(Build *b) {
 	return 0;
 }
 
-static int free_bytes(const char *path, uint64_t *ret) {
-	struct statvfs sv;
-	if (statvfs(path, &sv) < 0)
-		return -errno;
-	*ret = (uint64_t) sv.f_bavail * sv.f_frsize;
+/* The build log, in the cache: every command's output, kept when a step fails. Named
+ * after the staging directory (a build) or the time (fetch). */
+static int plan_log(Build *b) {
+	_cleanup_free_ char *logs = NULL;
+	char name[64];
+	int r;
+
+	if (b->staging_dir)
+		snprintf(name, sizeof name, "%s", strrchr(b->staging_dir, '/') ? strrchr(b->staging_dir, '/') + 1 : b->staging_dir);
+	else
+		snprintf(name, sizeof name, "fetch-%llu", (unsigned long long) now(CLOCK_REALTIME));
+	if (asprintf(&logs, "%s/logs", b->cache_dir) < 0 || asprintf(&b->log_path, "%s/%s.log", logs, name) < 0)
+		return log_oom();
+	if ((r = mkdir_p(logs, 0755)) < 0)
+		return log_error_errno(r, "Cannot create %s: %m", logs);
+	b->log_fd = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	if (b->log_fd < 0)
+		return log_error_errno(-errno, "Cannot create the build log %s: %m", b->log_path);
 	return 0;
 }
 
-/* A rough upper bound of what the build writes, so that a full disk is refused before
- * minutes of work rather than after: in the cache, the root file system tarball, the
- * tools tree and, in the work directory, the unpacked tree plus the file system images;
- * in the output, the allocated part of disk.raw. */
-static int plan_check_space(Build *b) {
-	const DiskLayout *l = &b->layout;
-	uint64_t need_cache = 1024 * MiB + 256 * MiB + 2 * l->root_size + l->var_size + l->esp_size;
-	uint64_t need_out = l->esp_size + l->root_size + l->var_size;
-	uint64_t have_cache = 0, have_out = 0;
-	_cleanup_free_ char *out_parent = b->opts.output_dir ? strdup(b->opts.output_dir) : NULL;
-	int r;
+/* What interrupted or killed builds left in the cache (their scratch directories, whose
+ * locks nobody holds), and what kiln before scratch directories left (temporary files
+ * next to the cached trees, mmdebstrap's chroots), removed and named. */
+static void plan_sweep(Build *b) {
+	_cleanup_strv_free_ char **removed = NULL;
+	_cleanup_free_ char *tmp = NULL, *pattern = NULL;
+	glob_t g = {};
 
-	r = free_bytes(b->cache_dir, &have_cache);
-	if (r < 0)
-		return log_error_errno(r, "Cannot tell the free space of %s: %m", b->cache_dir);
-	if (!b->opts.output_dir) {
-		/* fetch: only the cache is written. */
-		need_cache = 1024 * MiB + 256 * MiB;
-		if (have_cache < need_cache)
-			return log_error_errno(-ENOSPC, "Not enough free disk space: %s has %llu MiB free, fetching needs up to %llu MiB.",
-					       b->cache_dir, (unsigned long long) (have_cache / MiB),
-					       (unsigned long long) (need_cache / MiB));
-		return 0;
-	}
-	if (!out_parent)
-		return log_oom();
-	r = mkdir_parents(b->opts.output_dir, 0755);
-	if (r < 0)
-		return log_error_errno(r, "Cannot create the parents of %s: %m", b->opts.output_dir);
-	r = free_bytes(dirname(out_parent), &have_out);
-	if (r < 0)
-		return log_error_errno(r, "Cannot tell the free space next to %s: %m", b->opts.output_dir);
-
-	/* Cache and output on one file system need both. */
-	struct stat a, o;
-	_cleanup_free_ char *op = strdup(b->opts.output_dir);
-	if (!op)
-		return log_oom();
-	if (stat(b->cache_dir, &a) == 0 && stat(dirname(op), &o) == 0 && a.st_dev == o.st_dev) {
-		need_cache += need_out;
-		need_out = 0;
-	}
-	if (have_cache < need_cache)
-		return log_error_errno(-ENOSPC,
-				       "Not enough free disk space for the build: %s has %llu MiB free, the build needs up to %llu MiB.",
-				       b->cache_dir, (unsigned long long) (have_cache / MiB),
-				       (unsigned long long) (need_cache / MiB));
-	if (have_out < need_out)
-		return log_error_errno(-ENOSPC,
-				       "Not enough free disk space for the image: %s has %llu MiB free, the image needs up to %llu MiB.",
-				       b->opts.output_dir, (unsigned long long) (have_out / MiB),
-				       (unsigned long long) (need_out / MiB));
-	return 0;
+	if (asprintf(&tmp, "%s/tmp", b->cache_dir) < 0 || asprintf(&pattern, "%s/tools/*/work", b->cache_dir) < 0)
+		return;
+	(void) cache_sweep(tmp, "build-", &removed);
+	if (glob(pattern, GLOB_ONLYDIR, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			(void) cache_sweep(g.gl_pathv[i], "build-", &removed);
+	globfree(&g);
+	(void) cache_sweep_legacy(b->cache_dir, &removed);
+	STRV_FOREACH(r, removed)
+		log_info("Removed %s, left by an interrupted build.", *r);
 }
 
 int step_plan(Build *b) {
 	int r;
 
 	if ((r = plan_epoch(b)) < 0 || (r = plan_packages(b)) < 0 || (r = plan_sources(b)) < 0 ||
-	    (r = plan_cache_dir(b)) < 0)
+	    (r = plan_cache_dir(b)) < 0 || (r = plan_log(b)) < 0)
 		return r;
+	plan_sweep(b);
+	_cleanup_free_ char *tmp = NULL;
+	if (asprintf(&tmp, "%s/tmp", b->cache_dir) < 0)
+		return log_oom();
+	r = cache_scratch_new(tmp, "build-", &b->scratch_dir, &b->scratch_lock);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create a scratch directory in %s: %m", tmp);
 	plan_ids(b);
 	plan_layout(b);
 
@@ -233,8 +221,7 @@ int step_plan(Build *b) {
 	if (!b->mirror)
 		return log_oom();
 
-	r = plan_check_space(b);
-	if (r < 0)
+	if ((r = cached_trees_locate(b)) < 0 || (r = build_space_check(b)) < 0)
 		return r;
 
 	log_debug("Plan: %zu packages from %s, epoch %llu%s, cache %s", strv_length(b->packages), b->mirror,

@@ -13,6 +13,8 @@
 
 #include "archive-util.h"
 #include "build.h"
+#include "build-lock.h"
+#include "cache-inventory.h"
 #include "cache.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -58,14 +60,103 @@ static int tools_key(Build *b, char digest[static 65]) {
 	return r;
 }
 
-/* Unpack a tarball mmdebstrap wrote into dir, atomically: <dir>.partial, then renamed.
- * The tarball is removed afterwards; the tree is what the cache keeps. */
-static int unpack_into_cache(const char *tar, const char *dir) {
-	_cleanup_free_ char *partial = NULL;
+/* Entries of the tools tree that builds write: the work directories. */
+static const char *const tools_skip[] = { "work", NULL };
+
+static int inventory_path(const char *tree, char **ret) {
+	/* rootfs/<key>.tree -> rootfs/<key>.inventory; tools/<key> -> tools/<key>.inventory */
+	const char *dot = strrchr(tree, '.'), *slash = strrchr(tree, '/');
+	size_t n = dot && dot > slash ? (size_t) (dot - tree) : strlen(tree);
+	return asprintf(ret, "%.*s.inventory", (int) n, tree) < 0 ? -ENOMEM : 0;
+}
+
+/* A cached tree is used only if it still matches the inventory written when it was made.
+ * 1: it does. 0: there is none. -EBADMSG: damaged (*ret_problems says how; "no
+ * inventory" counts as damaged too). */
+static int tree_check(const char *tree, InventorySkip skip, char ***ret_problems) {
+	_cleanup_free_ char *inventory = NULL;
+	int r;
+
+	if (!cache_exists(tree))
+		return 0;
+	if (inventory_path(tree, &inventory) < 0)
+		return -ENOMEM;
+	r = inventory_check(tree, skip, inventory, ret_problems);
+	if (r == -ENOENT)
+		return strv_extend(ret_problems, "it has no inventory to be checked against") < 0 ? -ENOMEM : -EBADMSG;
+	return r < 0 ? r : 1;
+}
+
+/* Move a damaged tree out of the way (a rename, at once) and remove it. */
+static int tree_discard(Build *b, const char *tree) {
+	_cleanup_free_ char *inventory = NULL, *aside = NULL;
+
+	if (inventory_path(tree, &inventory) < 0 || asprintf(&aside, "%s/damaged", b->scratch_dir) < 0)
+		return log_oom();
+	if (rename(tree, aside) < 0)
+		return log_error_errno(-errno, "Cannot move the damaged %s aside: %m", tree);
+	(void) unlink(inventory);
+	(void) rm_rf_path(aside, REMOVE_ROOT | REMOVE_MISSING_OK);
+	return 0;
+}
+
+/* A cached tree's lock is shared while builds use the tree and exclusive while one makes
+ * or repairs it, so builds that share a cache run side by side. Returns 1 with the lock
+ * held shared when the tree is there and intact; 0 with it held exclusively when the
+ * caller is to make the tree (a damaged one is gone by then, having been named). */
+static int stage_acquire(Build *b, const char *tree, InventorySkip skip, const char *what, int *ret_lock) {
+	_cleanup_strv_free_ char **problems = NULL;
+	_cleanup_free_ char *path = NULL, *lock_what = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	usec_t start = now(CLOCK_MONOTONIC);
+	int r;
+
+	if (asprintf(&path, "%s.lock", tree) < 0 || asprintf(&lock_what, "the cached %s", what) < 0)
+		return log_oom();
+	fd = build_lock_take(path, lock_what, true, false);
+	if (fd < 0)
+		return fd;
+	r = tree_check(tree, skip, NULL);
+	if (r == 1) {
+		log_debug("The cached %s is intact (%s, checked in %.2f s).", what, tree,
+			  (double) (now(CLOCK_MONOTONIC) - start) / USEC_PER_SEC);
+		*ret_lock = TAKE_FD(fd);
+		return 1;
+	}
+	/* Make or repair it: alone, and looking again, for another build may have done it. */
+	fd = safe_close(fd);
+	fd = build_lock_take(path, lock_what, false, false);
+	if (fd < 0)
+		return fd;
+	r = tree_check(tree, skip, &problems);
+	if (r == 1) {
+		if ((r = build_lock_share(fd)) < 0)
+			return log_error_errno(r, "Cannot share the lock on %s: %m", tree);
+		*ret_lock = TAKE_FD(fd);
+		return 1;
+	}
+	if (r == -EBADMSG) {
+		log_warning("The cached %s (%s) is damaged; making it again. What differs from when it was made:", what, tree);
+		STRV_FOREACH(p, problems)
+			log_warning("  %s", *p);
+		if ((r = tree_discard(b, tree)) < 0)
+			return r;
+	} else if (r < 0)
+		return log_error_errno(r, "Cannot check the cached %s (%s): %m", what, tree);
+	*ret_lock = TAKE_FD(fd);
+	return 0;
+}
+
+/* Unpack a tarball mmdebstrap wrote into the cache at dir: unpacked in the scratch
+ * directory, its inventory written, then renamed into place. prepare() (may be NULL) runs
+ * on the unpacked tree before its inventory is taken. */
+static int unpack_into_cache(Build *b, const char *tar, const char *dir, InventorySkip skip,
+			     int (*prepare)(const char *tree)) {
+	_cleanup_free_ char *partial = NULL, *inventory = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	int r;
 
-	if (asprintf(&partial, "%s.partial", dir) < 0)
+	if (asprintf(&partial, "%s/unpacked", b->scratch_dir) < 0 || inventory_path(dir, &inventory) < 0)
 		return log_oom();
 	(void) rm_rf_path(partial, REMOVE_ROOT | REMOVE_MISSING_OK);
 	if (mkdir(partial, 0755) < 0)
@@ -77,60 +168,47 @@ static int unpack_into_cache(const char *tar, const char *dir) {
 			       ARCHIVE_EXTRACT_KEEP_TIME | ARCHIVE_EXTRACT_KEEP_XATTRS, NULL, NULL);
 	if (r < 0)
 		return log_error_errno(r, "Cannot unpack %s: %m", tar);
+	(void) unlink(tar);
+	if (prepare && (r = prepare(partial)) < 0)
+		return log_error_errno(r, "Cannot prepare %s: %m", partial);
+	r = inventory_write(partial, skip, inventory);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write the inventory of %s: %m", dir);
 	if (rename(partial, dir) < 0)
 		return log_error_errno(-errno, "Cannot move %s into place: %m", dir);
-	(void) unlink(tar);
 	return 0;
 }
 
-static int tools_unpack(Build *b, const char *tar, const char *dir) {
+/* mke2fs looks for mounted file systems in /etc/mtab; an empty one says "none". */
+static int tools_prepare(const char *tree) {
 	_cleanup_free_ char *mtab = NULL;
-	int r = unpack_into_cache(tar, dir);
-	if (r < 0)
-		return r;
-	/* mke2fs looks for mounted file systems in /etc/mtab; an empty one says "none". */
-	if (asprintf(&mtab, "%s/etc/mtab", dir) < 0)
-		return log_oom();
+	if (asprintf(&mtab, "%s/etc/mtab", tree) < 0)
+		return -ENOMEM;
 	(void) unlink(mtab);
-	r = write_file_atomic(mtab, "", 0, 0644, 0);
-	if (r < 0)
-		return log_error_errno(r, "Cannot write %s: %m", mtab);
-	return 0;
+	return write_file_atomic(mtab, "", 0, 0644, 0);
 }
 
 int step_tools(Build *b) {
-	char digest[65];
 	int r;
 
-	r = tools_key(b, digest);
-	if (r < 0)
-		return log_error_errno(r, "Cannot compute the tools tree's cache key: %m");
-	r = cache_path(b->cache_dir, "tools", digest, NULL, &b->tools_dir);
-	if (r < 0)
-		return log_error_errno(r, "Cannot prepare the cache: %m");
-	b->tools_key = strdup(digest);
-	if (!b->tools_key)
-		return log_oom();
-	/* Held until the tools tree is in place (tools_finish()) or the build ends. */
-	b->tools_lock = cache_lock(b->tools_dir);
-	if (b->tools_lock < 0)
-		return log_error_errno(b->tools_lock, "Cannot lock %s: %m", b->tools_dir);
-	if (cache_exists(b->tools_dir)) {
-		log_debug("Tools tree: cached (%s)", b->tools_dir);
-		return 0;
-	}
+	/* Held as long as the build runs: shared, or exclusive until the tree is made. */
+	r = stage_acquire(b, b->tools_dir, tools_skip, "tools tree", &b->tools_lock);
+	if (r != 0)
+		return MIN(r, 0);
 
 	if (b->opts.offline)
 		return log_error_errno(-ENETUNREACH, "Offline: the tools tree is not in the cache (%s); run \"kiln-imagegen fetch\" with network access first.",
 				       b->tools_dir);
 	/* Start it and carry on: step_rootfs() waits for it after its own mmdebstrap. */
-	if (asprintf(&b->tools_job_tar, "%s.tar", b->tools_dir) < 0)
+	_cleanup_free_ char *tmpdir = NULL;
+	if (asprintf(&b->tools_job_tar, "%s/tools.tar", b->scratch_dir) < 0 || asprintf(&tmpdir, "TMPDIR=%s", b->scratch_dir) < 0)
 		return log_oom();
 	const char *argv[] = {
 		"mmdebstrap", "--quiet", "--variant=minbase", "--include", tools_packages,
 		TOOLS_SUITE, b->tools_job_tar, b->mirror, NULL,
 	};
-	r = build_exec_start(b, argv, NULL, &b->tools_job);
+	const char *env[] = { tmpdir, NULL };
+	r = build_exec_start(b, argv, env, BUILD_TIMEOUT_MMDEBSTRAP, &b->tools_job);
 	if (r < 0)
 		return log_error_errno(r, "Cannot start mmdebstrap for the tools tree: %m");
 	return 0;
@@ -145,9 +223,13 @@ static int tools_finish(Build *b) {
 	b->tools_job = 0;
 	if (r < 0)
 		return r;
-	r = tools_unpack(b, b->tools_job_tar, b->tools_dir);
-	b->tools_lock = safe_close(b->tools_lock);
-	return r;
+	r = unpack_into_cache(b, b->tools_job_tar, b->tools_dir, tools_skip, tools_prepare);
+	if (r < 0)
+		return r;
+	r = build_lock_share(b->tools_lock);
+	if (r < 0)
+		return log_error_errno(r, "Cannot share the lock on %s: %m", b->tools_dir);
+	return 0;
 }
 
 static int rootfs_key(Build *b, const char *initramfs_dir, char digest[static 65]) {
@@ -216,27 +298,51 @@ static void report_missing_packages(Build *b, off_t from) {
 	}
 }
 
-int step_rootfs(Build *b) {
-	_cleanup_free_ char *initramfs_dir = NULL, *include = NULL, *hook = NULL, *partial = NULL;
-	_cleanup_close_ int lock = -EBADF;
+static char *initramfs_dir(Build *b) {
+	char *dir = NULL;
+	return asprintf(&dir, "%s/rootfs/etc/initramfs-tools", b->data_dir) < 0 ? NULL : dir;
+}
+
+int cached_trees_locate(Build *b) {
+	_cleanup_free_ char *initramfs = initramfs_dir(b);
 	char digest[65];
 	int r;
 
-	if (asprintf(&initramfs_dir, "%s/rootfs/etc/initramfs-tools", b->data_dir) < 0)
+	if (!initramfs)
 		return log_oom();
-	if (strchr(initramfs_dir, '\''))
-		return log_error_errno(-EINVAL, "The data directory %s has a quote in its path.", b->data_dir);
-	r = rootfs_key(b, initramfs_dir, digest);
-	if (r < 0)
-		return log_error_errno(r, "Cannot compute the root file system's cache key: %m");
-	r = cache_path(b->cache_dir, "rootfs", digest, ".tree", &b->rootfs_tree);
-	if (r < 0 || (r = cache_path(b->cache_dir, "rootfs", digest, ".tar", &b->rootfs_tar)) < 0)
+	if ((r = tools_key(b, digest)) < 0)
+		return log_error_errno(r, "Cannot compute the tools tree's cache key: %m");
+	if (!(b->tools_key = strdup(digest)))
+		return log_oom();
+	if ((r = cache_path(b->cache_dir, "tools", digest, NULL, &b->tools_dir)) < 0)
 		return log_error_errno(r, "Cannot prepare the cache: %m");
 
-	lock = cache_lock(b->rootfs_tree);
-	if (lock < 0)
-		return log_error_errno(lock, "Cannot lock %s: %m", b->rootfs_tree);
-	if (cache_exists(b->rootfs_tree)) {
+	if ((r = rootfs_key(b, initramfs, digest)) < 0)
+		return log_error_errno(r, "Cannot compute the root file system's cache key: %m");
+	if (!(b->rootfs_key = strdup(digest)))
+		return log_oom();
+	if ((r = cache_path(b->cache_dir, "rootfs", digest, ".tree", &b->rootfs_tree)) < 0)
+		return log_error_errno(r, "Cannot prepare the cache: %m");
+
+	b->tools_cached = cache_exists(b->tools_dir);
+	b->rootfs_cached = cache_exists(b->rootfs_tree);
+	if (b->rootfs_cached)
+		(void) cache_tree_usage(b->rootfs_tree, &b->root_tree_bytes);
+	return 0;
+}
+
+int step_rootfs(Build *b) {
+	_cleanup_free_ char *initramfs = initramfs_dir(b), *include = NULL, *hook = NULL, *tar = NULL, *tmpdir = NULL;
+	int r;
+
+	if (!initramfs)
+		return log_oom();
+	if (strchr(initramfs, '\''))
+		return log_error_errno(-EINVAL, "The data directory %s has a quote in its path.", b->data_dir);
+	r = stage_acquire(b, b->rootfs_tree, NULL, "root file system", &b->rootfs_lock);
+	if (r < 0)
+		return r;
+	if (r > 0) {
 		log_info("Root file system: cached (%s)", b->rootfs_tree);
 		return tools_finish(b);
 	}
@@ -256,10 +362,12 @@ int step_rootfs(Build *b) {
 		strcat(include, *p);
 	}
 	/* kiln's initramfs hooks must be in place before the kernel's postinst builds the
-	 * initrd, so they go in right after the essential packages. */
+	 * initrd, so they go in right after the essential packages. mmdebstrap's chroot and
+	 * tarball go to the build's scratch directory: what an interrupted run leaves there
+	 * is removed with it. */
 	if (asprintf(&hook, "mkdir -p \"$1/etc/initramfs-tools\" && cp -a '%s/.' \"$1/etc/initramfs-tools/\"",
-		     initramfs_dir) < 0 ||
-	    asprintf(&partial, "%s/rootfs/.partial-%s.tar", b->cache_dir, digest) < 0)
+		     initramfs) < 0 ||
+	    asprintf(&tar, "%s/rootfs.tar", b->scratch_dir) < 0 || asprintf(&tmpdir, "TMPDIR=%s", b->scratch_dir) < 0)
 		return log_oom();
 
 	const char *argv[32] = {
@@ -272,26 +380,24 @@ int step_rootfs(Build *b) {
 	for (size_t i = 0; i < ELEMENTSOF(dpkg_trims); i++)
 		argv[n++] = dpkg_trims[i];
 	argv[n++] = suite_names[b->profile->base.suite];
-	argv[n++] = partial;
+	argv[n++] = tar;
 	argv[n++] = b->mirror;
 	argv[n] = NULL;
-
-	_cleanup_free_ char *tmpdir = NULL;
-	if (asprintf(&tmpdir, "TMPDIR=%s", b->cache_dir) < 0)
-		return log_oom();
 	const char *env[] = { tmpdir, NULL };
 
 	off_t log_start = lseek(b->log_fd, 0, SEEK_END);
-	r = build_exec(b, "mmdebstrap (root file system)", argv, env);
+	r = build_exec(b, "mmdebstrap (root file system)", argv, env, BUILD_TIMEOUT_MMDEBSTRAP);
 	if (r < 0) {
-		(void) unlink(partial);
 		if (r == -EPROTO)
 			report_missing_packages(b, log_start);
 		return r;
 	}
 	/* Unpack while the tools tree may still be downloading. */
-	r = unpack_into_cache(partial, b->rootfs_tree);
+	r = unpack_into_cache(b, tar, b->rootfs_tree, NULL, NULL);
 	if (r < 0)
 		return r;
+	if ((r = build_lock_share(b->rootfs_lock)) < 0)
+		return log_error_errno(r, "Cannot share the lock on %s: %m", b->rootfs_tree);
+	(void) cache_tree_usage(b->rootfs_tree, &b->root_tree_bytes);
 	return tools_finish(b);
 }

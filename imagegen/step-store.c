@@ -228,18 +228,14 @@ int step_store(Build *b) {
 	if (r < 0)
 		goto finish;
 
-	/* sh -c SCRIPT sh TREE VAR WORK PLATFORM INDEX NAME... */
+	/* sh -c SCRIPT sh TREE VAR WORK PLATFORM INDEX NAME..., in a mount and PID namespace
+	 * of its own (build_exec()): its mounts and containerd end with it. */
 	size_t k = 0;
 	argv = calloc(n + 16, sizeof(char *));
 	if (!argv) {
 		r = log_oom();
 		goto finish;
 	}
-	argv[k++] = "unshare";
-	argv[k++] = "--mount";
-	argv[k++] = "--pid";
-	argv[k++] = "--fork";
-	argv[k++] = "--kill-child";
 	argv[k++] = "sh";
 	argv[k++] = "-c";
 	argv[k++] = seed_script;
@@ -256,7 +252,7 @@ int step_store(Build *b) {
 		r = store_ship_archive(b, images, n, archive);
 		goto finish;
 	}
-	r = build_exec(b, "containerd (seeding the image store)", argv, NULL);
+	r = build_exec(b, "containerd (seeding the image store)", argv, NULL, BUILD_TIMEOUT_SEED);
 	(void) unlink(archive);
 	if (r < 0)
 		goto finish;

@@ -16,6 +16,10 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "build-lock.h"
+#include "build-space.h"
+#include "cache.h"
+#include "job.h"
 #include "default-profile.h"
 #include "diag.h"
 #include "fd-util.h"
@@ -54,15 +58,13 @@ Build *build_free(Build *b) {
 	if (!b)
 		return NULL;
 	if (b->tools_job > 0)
-		(void) kill_and_reap(b->tools_job, SIGKILL);
-	if (b->work_dir)
-		(void) rm_rf_path(b->work_dir, REMOVE_ROOT | REMOVE_MISSING_OK);
-	if (b->staging_dir)
-		(void) rm_rf_path(b->staging_dir, REMOVE_ROOT | REMOVE_MISSING_OK);
-	if (b->tools_job_tar)
-		(void) unlink(b->tools_job_tar);
+		(void) job_kill(b->tools_job);
+	cache_scratch_remove(b->work_dir, b->work_lock);
+	cache_scratch_remove(b->scratch_dir, b->scratch_lock);
+	build_output_release(b);
 	safe_close(b->log_fd);
 	safe_close(b->tools_lock);
+	safe_close(b->rootfs_lock);
 	profile_free(b->profile);
 	free(b->profile_text);
 	free(b->mirror);
@@ -77,6 +79,11 @@ Build *build_free(Build *b) {
 	free(b->work_dir);
 	free(b->work_in_tools);
 	free(b->staging_dir);
+	free(b->scratch_dir);
+	free(b->output_dir);
+	free(b->output_parent);
+	free(b->output_lock_path);
+	free(b->rootfs_key);
 	free(b->log_path);
 	free(b->rootfs_tar);
 	free(b->rootfs_tree);
@@ -106,23 +113,17 @@ Build *build_free(Build *b) {
 }
 
 /* The per-build directory inside the tools tree: the tree and the images are made there,
- * so that the tools (run chrooted) see them. */
+ * so that the tools (run chrooted) see them. A scratch directory: what a killed build
+ * leaves there is swept by the next one. */
 static int step_workdir(Build *b) {
 	_cleanup_free_ char *parent = NULL;
 	int r;
 
-	if (asprintf(&parent, "%s/work", b->tools_dir) < 0 || asprintf(&b->work_dir, "%s/build-XXXXXX", parent) < 0)
+	if (asprintf(&parent, "%s/work", b->tools_dir) < 0)
 		return log_oom();
-	r = mkdir_p(parent, 0755);
+	r = cache_scratch_new(parent, "build-", &b->work_dir, &b->work_lock);
 	if (r < 0)
-		return log_error_errno(r, "Cannot create %s: %m", parent);
-	if (!mkdtemp(b->work_dir)) {
-		r = -errno;
-		b->work_dir = mfree_str(b->work_dir);
 		return log_error_errno(r, "Cannot create a work directory in %s: %m", parent);
-	}
-	if (chmod(b->work_dir, 0755) < 0)
-		return log_error_errno(-errno, "Cannot chmod %s: %m", b->work_dir);
 	if (asprintf(&b->work_in_tools, "/work/%s", strrchr(b->work_dir, '/') + 1) < 0)
 		return log_oom();
 	return 0;
@@ -163,47 +164,6 @@ int build_load_profile(Build *b) {
 	return 0;
 }
 
-/* The build log, in the cache: every command's output, kept when a step fails. */
-static int make_log(Build *b, const char *name) {
-	_cleanup_free_ char *logs = NULL;
-	int r;
-
-	if (asprintf(&logs, "%s/logs", b->cache_dir) < 0 || asprintf(&b->log_path, "%s/%s.log", logs, name) < 0)
-		return log_oom();
-	if ((r = mkdir_p(logs, 0755)) < 0)
-		return log_error_errno(r, "Cannot create %s: %m", logs);
-	b->log_fd = open(b->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	if (b->log_fd < 0)
-		return log_error_errno(-errno, "Cannot create the build log %s: %m", b->log_path);
-	return 0;
-}
-
-static int make_staging(Build *b) {
-	int r;
-
-	if (!b->opts.output_dir) {
-		char name[64];
-		snprintf(name, sizeof name, "fetch-%llu", (unsigned long long) now(CLOCK_REALTIME));
-		return make_log(b, name);
-	}
-	if (asprintf(&b->staging_dir, "%s.partial-XXXXXX", b->opts.output_dir) < 0)
-		return log_oom();
-	r = mkdir_parents(b->staging_dir, 0755);
-	if (r < 0)
-		return log_error_errno(r, "Cannot create the parents of %s: %m", b->opts.output_dir);
-	if (!mkdtemp(b->staging_dir)) {
-		r = -errno;
-		b->staging_dir = mfree_str(b->staging_dir);
-		return log_error_errno(r, "Cannot create a staging directory next to %s: %m", b->opts.output_dir);
-	}
-	if (chmod(b->staging_dir, 0755) < 0)
-		return log_error_errno(-errno, "Cannot chmod %s: %m", b->staging_dir);
-
-	/* OUTDIR may be a bare name without any slash. */
-	const char *slash = strrchr(b->staging_dir, '/');
-	return make_log(b, slash ? slash + 1 : b->staging_dir);
-}
-
 /* build --offline: a network namespace of our own, with only a loopback interface that
  * is down. Every command the build runs inherits it, so any attempt to reach a network
  * fails at once (ENETUNREACH) instead of depending on what the host can reach. */
@@ -211,30 +171,6 @@ static int enter_offline(void) {
 	if (unshare(CLONE_NEWNET) < 0)
 		return log_error_errno(-errno, "Cannot enter a network namespace without network for --offline: %m");
 	log_debug("Offline: running in a network namespace with no interface up.");
-	return 0;
-}
-
-/* Move the finished staging directory to OUTDIR. A previous kiln output there is
- * replaced (atomically swapped, then removed); anything else is left alone. */
-static int publish(Build *b) {
-	const char *out = b->opts.output_dir;
-	_cleanup_free_ char *manifest = NULL;
-	struct stat st;
-
-	if (rename(b->staging_dir, out) >= 0)
-		goto done;
-	if (errno != EEXIST && errno != ENOTEMPTY)
-		return log_error_errno(-errno, "Cannot move the image to %s: %m", out);
-	if (asprintf(&manifest, "%s/manifest.json", out) < 0)
-		return log_oom();
-	if (lstat(out, &st) < 0 || !S_ISDIR(st.st_mode) || access(manifest, F_OK) < 0)
-		return log_error_errno(-EEXIST, "%s exists and is not the output of an earlier build; not replacing it.", out);
-	if (renameat2(AT_FDCWD, b->staging_dir, AT_FDCWD, out, RENAME_EXCHANGE) < 0)
-		return log_error_errno(-errno, "Cannot replace %s: %m", out);
-	/* The old output now sits under the staging name; build_free() removes it. */
-	return 0;
-done:
-	b->staging_dir = mfree_str(b->staging_dir);
 	return 0;
 }
 
@@ -335,7 +271,7 @@ int build_new(Build **ret) {
 	Build *b = calloc(1, sizeof(Build));
 	if (!b)
 		return -ENOMEM;
-	b->log_fd = b->tools_lock = -EBADF;
+	b->log_fd = b->tools_lock = b->rootfs_lock = b->output_lock = b->scratch_lock = b->work_lock = -EBADF;
 	b->files = json_object();
 	b->artifacts = json_object();
 	b->images = json_object();
@@ -354,6 +290,17 @@ static ssize_t step_index(const char *name) {
 	return -1;
 }
 
+/* For the tests of interrupted builds: KILN_IMAGEGEN_TEST_STOP_BEFORE=STEP stops the
+ * process (SIGSTOP) right before STEP runs, so that a test can fill a file system, kill
+ * the build or damage the cache at exactly that point, then let it go on (SIGCONT). */
+static void test_stop_before(const char *step) {
+	const char *at = getenv("KILN_IMAGEGEN_TEST_STOP_BEFORE");
+	if (!at || !streq(at, step))
+		return;
+	log_info("Test hook: stopping before step \"%s\".", step);
+	(void) raise(SIGSTOP);
+}
+
 /* Returns 0, or the exit status to end with (a failure was logged). */
 int build_run_steps(Build *b, const char *first, const char *last) {
 	ssize_t from = step_index(first), to = step_index(last);
@@ -362,21 +309,23 @@ int build_run_steps(Build *b, const char *first, const char *last) {
 	assert(from >= 0 && to >= from);
 	build_install_signal_handlers();
 	for (size_t i = from; i <= (size_t) to; i++) {
-		if (i > 0 && b->log_fd < 0 && (r = make_staging(b)) < 0)
-			return EXIT_FAILURE;
+		b->step = steps[i].name;
+		test_stop_before(steps[i].name);
 		progress_begin((unsigned) (i - from) + 1, (unsigned) (to - from) + 1, steps[i].title);
 		r = build_interrupted ? -EINTR : steps[i].run(b);
 		if (r >= 0 && build_interrupted)
 			r = -EINTR;
 		progress_end(r);
 		if (r == -EINTR) {
-			log_error("Interrupted during step \"%s\" (signal %d)%s%s.", steps[i].name, build_interrupted,
-				  b->opts.output_dir ? "; nothing was written to " : "", b->opts.output_dir ?: "");
+			log_error("Interrupted during step \"%s\" (signal %d)%s%s.", steps[i].name, (int) build_interrupted,
+				  b->output_dir ? "; nothing was written to " : "", b->output_dir ?: "");
 			return 128 + (build_interrupted ?: SIGINT);
 		}
+		if (r == -ENOSPC)
+			build_space_report(b, steps[i].name);
 		if (r < 0) {
 			log_error("Step \"%s\" failed%s%s.", steps[i].name,
-				  b->opts.output_dir ? "; nothing was written to " : "", b->opts.output_dir ?: "");
+				  b->output_dir ? "; nothing was written to " : "", b->output_dir ?: "");
 			if (b->log_path)
 				log_error("The build log is %s.", b->log_path);
 			return EXIT_FAILURE;
@@ -403,16 +352,19 @@ int verb_build(int argc, char **argv) {
 	r = build_load_profile(b);
 	if (r != 0)
 		return r;
+	build_install_signal_handlers();
+	if (build_lock_set_holder("build", b->opts.output_dir) < 0 || build_output_prepare(b) < 0)
+		return build_interrupted ? 128 + build_interrupted : EXIT_FAILURE;
 
 	usec_t start = now(CLOCK_MONOTONIC);
 	r = build_run_steps(b, steps[0].name, steps[ELEMENTSOF(steps) - 1].name);
 	if (r != 0)
 		return r;
-	r = publish(b);
+	r = build_output_publish(b);
 	if (r < 0)
 		return EXIT_FAILURE;
 	(void) unlink(b->log_path);
-	log_info("Built %s/disk.raw in %.1f s (root %s).", b->opts.output_dir,
+	log_info("Built %s/disk.raw in %.1f s (root %s).", b->output_dir,
 		 (double) (now(CLOCK_MONOTONIC) - start) / USEC_PER_SEC, b->root_sha256);
 	return EXIT_SUCCESS;
 }

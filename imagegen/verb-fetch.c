@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "build-lock.h"
 #include "bundle.h"
 #include "fetch-http.h"
 #include "imagegen.h"
@@ -87,6 +88,8 @@ static int setup(int argc, char **argv, Build **ret) {
 	r = build_load_profile(b);
 	if (r != 0)
 		return r;
+	if (build_lock_set_holder(argv[0], NULL) < 0)
+		return log_oom();
 	r = build_run_steps(b, "plan", "plan");
 	if (r != 0)
 		return r;
