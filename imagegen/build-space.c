@@ -50,8 +50,8 @@ static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 	*ret_where = IN_CACHE;
 	if (streq(step, "tools"))
 		return b->tools_cached ? 0 : 2 * TOOLS_TREE;
-	if (streq(step, "rootfs"))
-		return b->rootfs_cached ? 0 : 2 * root_tree(b);
+	if (streq(step, "rootfs"))      /* the tools tree is made meanwhile, and waited for here */
+		return (b->rootfs_cached ? 0 : 2 * root_tree(b)) + (b->tools_cached ? 0 : 2 * TOOLS_TREE);
 	if (streq(step, "store"))
 		return b->images_bytes + b->images_bytes / 100 * STORE_PERCENT;
 	if (streq(step, "root-image"))

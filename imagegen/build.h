@@ -177,6 +177,13 @@ int tree_add_file(Build *b, const char *rel, const void *data, size_t size, mode
 /* Record a file put into the tree otherwise (rel: its path in the image). */
 int tree_record_file(Build *b, const char *rel, const char *sha256, uint64_t size, mode_t mode);
 int tree_copy_file(Build *b, const char *src, const char *rel, mode_t mode);
+/* The same, returning the SHA-256 of what was copied. */
+int tree_copy_file_digest(Build *b, const char *src, const char *rel, mode_t mode, char ret_sha256[static 65]);
 int tree_copy_dir(Build *b, const char *src_dir, const char *rel_dir);
 int tree_clamp_mtimes(const char *dir, uint64_t epoch);
+/* Enable a unit of the tree as "systemctl enable" would, from its [Install] section
+ * (unit_path: where to read it; unit_name: its name under /usr/lib/systemd/system). */
+int tree_enable_unit(Build *b, const char *unit_path, const char *unit_name);
+/* tree-network.c: the node's network configuration (systemd-networkd, systemd-resolved). */
+int tree_network(Build *b);
 int tree_link_copy(const char *src, const char *dst);

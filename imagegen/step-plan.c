@@ -30,6 +30,8 @@
 static const char *const node_packages[] = {
 	/* systemd-boot (not only -efi): systemd-bless-boot marks a counted boot good. */
 	"systemd", "systemd-sysv", "dbus", "udev", "kmod", "initramfs-tools", "systemd-boot", "systemd-boot-efi",
+	/* The node's network from the profile (imagegen/tree-network.c). */
+	"systemd-resolved",
 	"iproute2", "iptables", "conntrack", "ethtool", "socat", "ebtables", "ca-certificates",
 	"containerd", "runc", "containernetworking-plugins",
 	"libyaml-0-2", "libjansson4", "libseccomp2", "libcap2", "libsystemd0",

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "fd-util.h"
 #include "fileio.h"
+#include "hash.h"
 #include "log.h"
 #include "rm-rf.h"
 #include "strv.h"
@@ -82,7 +83,7 @@ static int tree_take_kernel(Build *b) {
 
 /* Enable a unit the way "systemctl enable" would, from its [Install] WantedBy= and
  * RequiredBy= lines: a symlink in /etc/systemd/system/<target>.wants/. */
-static int tree_enable_unit(Build *b, const char *unit_path, const char *unit_name) {
+int tree_enable_unit(Build *b, const char *unit_path, const char *unit_name) {
 	_cleanup_free_ char *text = NULL;
 	int r = read_full_file(unit_path, &text, NULL);
 	if (r < 0)
@@ -237,8 +238,18 @@ static int tree_install_kubernetes(Build *b) {
 				r = log_error_errno(-ENOENT, "Kubernetes %s is not in the lock file.", name);
 			else if (files[i].member)
 				r = tree_extract_member(b, e->digest, files[i].member, rel);
-			else if ((r = blob_cache_path(b->cache_dir, e->digest, &src)) >= 0)
-				r = tree_copy_file(b, src, rel, 0755);
+			else if ((r = blob_cache_path(b->cache_dir, e->digest, &src)) >= 0) {
+				/* The cache holds what the lock pins, unless it was damaged since. */
+				char sha256[65];
+				_cleanup_free_ char *sha512 = NULL;
+				bool is512 = strneq(e->digest, "sha512:", 7);
+				r = tree_copy_file_digest(b, src, rel, 0755, sha256);
+				if (r >= 0 && is512)
+					r = hash_file(HASH_SHA512, src, &sha512);
+				if (r >= 0 && !streq(e->digest + 7, is512 ? sha512 : sha256))
+					r = log_error_errno(-EBADMSG, "Kubernetes %s in the cache (%s) is not %s as locked: the cache is damaged; run \"kiln-imagegen fetch\" again.",
+							    name, src, e->digest);
+			}
 		}
 		if (r < 0) {
 			log_error_errno(r, "Cannot install %s: %m", name);
@@ -422,7 +433,8 @@ int step_tree(Build *b) {
 	if (r < 0)
 		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
 	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 ||
-	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_containerd_config(b)) < 0 || (r = tree_identity(b)) < 0 || (r = tree_kiln_files(b)) < 0)
+	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_containerd_config(b)) < 0 || (r = tree_identity(b)) < 0 ||
+	    (r = tree_network(b)) < 0 || (r = tree_kiln_files(b)) < 0)
 		return r;
 	STRV_FOREACH(t, b->opts.extra_trees) {
 		r = tree_copy_dir(b, *t, "");

@@ -15,6 +15,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "hash.h"
+#include "io-util.h"
 #include "log.h"
 #include "strv.h"
 
@@ -74,13 +75,59 @@ int tree_add_file(Build *b, const char *rel, const void *data, size_t size, mode
 	return r;
 }
 
-int tree_copy_file(Build *b, const char *src, const char *rel, mode_t mode) {
-	_cleanup_free_ char *data = NULL;
-	size_t size;
-	int r = read_full_file(src, &data, &size);
-	if (r < 0)
+/* Streamed, not read into memory: Kubernetes' binaries are larger than the files
+ * read_full_file() takes. Written under a temporary name and renamed, like tree_add_file(). */
+int tree_copy_file_digest(Build *b, const char *src, const char *rel, mode_t mode, char ret_sha256[static 65]) {
+	_cleanup_(hash_context_freep) HashContext *h = NULL;
+	_cleanup_free_ char *path = NULL, *tmp = NULL, *slash_rel = NULL, *buf = NULL;
+	_cleanup_close_ int in = -EBADF, out = -EBADF;
+	uint8_t md[HASH_SIZE_MAX];
+	uint64_t size = 0;
+	size_t len;
+	int r;
+
+	while (rel[0] == '/')
+		rel++;
+	if (asprintf(&path, "%s/%s", b->tree_dir, rel) < 0 || asprintf(&tmp, "%s.kiln-XXXXXX", path) < 0 ||
+	    asprintf(&slash_rel, "/%s", rel) < 0 || !(buf = malloc(1 << 20)))
+		return -ENOMEM;
+	if ((r = hash_context_new(HASH_SHA256, &h)) < 0 || (r = mkdir_parents(path, 0755)) < 0)
 		return r;
-	return tree_add_file(b, rel, data, size, mode);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = mkostemp(tmp, O_CLOEXEC);
+	if (out < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = loop_read(in, buf, 1 << 20);
+		if (n < 0) {
+			r = (int) n;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((r = hash_context_update(h, buf, (size_t) n)) < 0 || (r = loop_write(out, buf, (size_t) n)) < 0)
+			break;
+		size += (uint64_t) n;
+	}
+	if (r >= 0 && fchmod(out, mode) < 0)
+		r = -errno;
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void) unlink(tmp);
+		return r;
+	}
+	if ((r = clamp_one(AT_FDCWD, path, b->epoch)) < 0 || (r = hash_context_final(h, md, &len)) < 0 ||
+	    (r = hexmem_buf(md, len, ret_sha256, 65)) < 0)
+		return r;
+	return tree_record_file(b, slash_rel, ret_sha256, size, mode);
+}
+
+int tree_copy_file(Build *b, const char *src, const char *rel, mode_t mode) {
+	char sha256[65];
+	return tree_copy_file_digest(b, src, rel, mode, sha256);
 }
 
 /* Copy a directory of kiln's data (regular files, directories and symlinks) over the

@@ -14,7 +14,7 @@
 
 /* Kubernetes minors this release of kiln knows how to install (kubeadm config v1beta4). */
 #define KUBERNETES_MINOR_MIN 31
-#define KUBERNETES_MINOR_MAX 33
+#define KUBERNETES_MINOR_MAX 37
 
 typedef struct IpAddress {
 	int family;                     /* AF_INET, AF_INET6, or AF_UNSPEC when unset */

@@ -10,13 +10,14 @@
 #   C  ENOSPC at each step from the image tree to the manifest (a tmpfs filled while the
 #      build is stopped before the step): the step, the file system and the need named,
 #      no hang (mkfs.erofs waits forever after ENOSPC); SIGTERM stops a hung tool
-#   D  ENOSPC while mmdebstrap installs and while it writes its tarball: exit 1, ENOSPC
-#      said, no mmdebstrap left behind (its SIGHUP to its process group used to reach kiln)
+#   D  ENOSPC while dpkg installs the root file system and while mmdebstrap writes a
+#      tarball: exit 1, ENOSPC said, no mmdebstrap left behind (its SIGHUP to its process
+#      group used to reach kiln)
 #   E  SIGKILL during mmdebstrap and in a later step, two quick ^C: nothing keeps running,
-#      nothing stays mounted, and the next build removes what was left and says so
+#      nothing stays mounted, and the next build removes what was left and says so; a
+#      second build that needs the cache meanwhile waits and says for whom
 #   F  a damaged cache (bytes changed in libc, systemd truncated, a module directory
-#      deleted, a tool truncated): named, made again, the image unchanged; a build that
-#      waits for the cache while another repairs it says for whom
+#      deleted, a tool truncated): named, made again, the image unchanged
 #   G  two builds into one OUTDIR: the second waits, says for whom, and both succeed
 # The stops before a step come from KILN_IMAGEGEN_TEST_STOP_BEFORE (kiln-imagegen(1)):
 # a fault hook, so that filling a file system or killing the build does not depend on
@@ -204,20 +205,21 @@ rm -f "$work/small/filler"
 none_left "$sc" "$work/small/out" "mkfs.erofs and its namespace are gone"
 umount "$work/small"
 
-# --- D: ENOSPC in mmdebstrap: while it installs, and while it writes its tarball.
+# --- D: ENOSPC in mmdebstrap: while dpkg installs the root file system, and while
+# mmdebstrap writes the tools tree's tarball (the small tree: a quicker run of the same).
 mkdir "$work/small2" && mount -t tmpfs -o size=4g tmpfs "$work/small2"
 sc=$work/small2/cache
-for spec in install:400 tarball:1000; do
-	what=${spec%%:*} leave=${spec#*:}
-	rm -rf "$sc" && mkdir -p "$sc/tools" && cp -a "$work/cache/tools/." "$sc/tools/"
+for spec in rootfs:install:400 tools:tarball:220; do
+	IFS=: read -r tree what leave <<<"$spec"
+	rm -rf "$sc" && cp -a "$work/cache" "$sc" && rm -rf "${sc:?}/$tree"
 	out=$work/small2/out-$what
 	LOG=$work/log.$((++n))
-	run "$LOG" "$out" "$sc" KILN_IMAGEGEN_TEST_STOP_BEFORE=rootfs
+	run "$LOG" "$out" "$sc" KILN_IMAGEGEN_TEST_STOP_BEFORE="$([[ $tree == rootfs ]] && echo rootfs || echo tools)"
 	wait_for 120 stopped "$BUILD"
 	fill "$work/small2" "$leave"
 	kill -CONT "$BUILD"
 	finish "$BUILD" 900
-	is $? 1 "ENOSPC while mmdebstrap ${what}s ($leave MiB left): exit 1, not a signal"
+	is $? 1 "ENOSPC while mmdebstrap ${what}s the $tree ($leave MiB left): exit 1, not a signal"
 	grep -q 'Out of disk space (ENOSPC) in step "rootfs"' "$LOG" &&
 		grep -qE "^  .*(No space left on device|You don't have enough free space)" "$LOG"
 	ok $? "the message says ENOSPC, the step and mmdebstrap's own words" || diag_tail "$LOG" 8
@@ -226,15 +228,17 @@ for spec in install:400 tarball:1000; do
 done
 umount "$work/small2"
 
-# --- E: SIGKILL and ^C.
+# --- E: SIGKILL and ^C, while mmdebstrap makes the tools tree (the root file system's
+# run is the same job, only longer: D and F make that one).
+tools_mmdebstrap() { running "mmdebstrap --quiet --variant=minbase --include e2fsprogs.*$1"; }
 ck=$work/cache-kill
-mkdir -p "$ck/tools" && cp -a "$work/cache/tools/." "$ck/tools/"
+cp -a "$work/cache" "$ck" && rm -rf "$ck/tools"
 # SIGKILL while mmdebstrap works: it and its mounts go at once.
 LOG=$work/log.$((++n))
 run "$LOG" "$work/out-kill" "$ck"
-wait_for 300 running "mmdebstrap --variant=minbase --format=tar.*$ck"
+wait_for 300 tools_mmdebstrap "$ck"
 ok $? "mmdebstrap runs"
-sleep 8
+sleep 6
 kill -9 "$BUILD"
 wait "$BUILD" 2>/dev/null
 wait_for 5 gone "$ck"
@@ -261,31 +265,31 @@ is "$(cache_size "$work/cache")" "$cache_bytes" "the cache is as large as before
 rm -rf "$work/out-kill2"
 # Two quick ^C during mmdebstrap (the terminal signals the whole foreground group).
 ci=$work/cache-int
-mkdir -p "$ci/tools" && cp -a "$work/cache/tools/." "$ci/tools/"
+cp -a "$work/cache" "$ci" && rm -rf "$ci/tools"
 LOG=$work/log.$((++n))
 run "$LOG" "$work/out-int" "$ci"
-wait_for 300 running "mmdebstrap --variant=minbase --format=tar.*$ci"
-sleep 5
+wait_for 300 tools_mmdebstrap "$ci"
+sleep 4
 kill -INT -- -"$BUILD"; kill -INT -- -"$BUILD" 2>/dev/null
 finish "$BUILD" 20
 is $? 130 "two quick ^C: exit 130"
 grep -q 'Interrupted during step "rootfs" (signal 2)' "$LOG"
 ok $? "saying where" || diag_tail "$LOG" 3
 none_left "$ci" "$work/out-int" "no process, mount, chroot or tarball left behind"
-is "$(find "$ci" -type f -not -path "$ci/tools/*" -not -path "$ci/logs/*" -not -name '*.lock')" "" \
+is "$(find "$ci" -type f -not -path "$ci/rootfs/*" -not -path "$ci/logs/*" -not -name '*.lock')" "" \
 	"the cache holds nothing more than before"
 rm -rf "$ci"
 
-# The build after the SIGKILL sweeps, and makes the root file system; a second build
-# that shares the cache waits for it and says for whom.
+# The build after the SIGKILL sweeps, and makes the tools tree; a second build that
+# shares the cache waits for it and says for whom.
 LOG=$work/log.$((++n)); first_log=$LOG
 run "$LOG" "$work/out-kill" "$ck"
 first=$BUILD
-wait_for 120 grep -q "mmdebstrap (root file system)\|Debian root file system (mmdebstrap) \.\.\." "$LOG"
+wait_for 120 tools_mmdebstrap "$ck"
 LOG=$work/log.$((++n)); second_log=$LOG
 run "$LOG" "$work/out-kill-2" "$ck"
 second=$BUILD
-wait_for 60 grep -q "Waiting for the cached root file system: it is held by kiln-imagegen build (PID $first, since" "$second_log"
+wait_for 60 grep -q "Waiting for the cached tools tree: it is held by kiln-imagegen build (PID $first, since" "$second_log"
 ok $? "a build waiting for the cache says for whom" || diag_tail "$second_log" 5
 finish "$first" 900; s1=$?
 finish "$second" 900; s2=$?

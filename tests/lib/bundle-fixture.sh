@@ -4,19 +4,23 @@
 # and an HTTP server with the Kubernetes binaries, so that "kiln-imagegen lock", "fetch"
 # and "build --offline" run end to end here.
 #
-# Kubernetes cannot be downloaded on these machines: kubeadm is the test double
-# (tests/doubles/kubeadm, which answers "config images list" as kubeadm does), kubelet and
-# kubectl are stand-in scripts, crictl a stand-in inside a release-style .tar.gz, and the
-# control-plane images are tiny images named as kubeadm lists them under the profile's
-# imageRepository. With KILN_K8S_ARTIFACTS=DIR holding the real kubeadm, kubelet, kubectl
-# and crictl, those are served instead (the images stay test images: they cannot be
-# fetched here either).
+# Two kinds of Kubernetes:
+#   - by default the test double and stand-ins: kubeadm is tests/doubles/kubeadm (it
+#     answers "config images list" as kubeadm does), kubelet and kubectl are stand-in
+#     scripts, crictl a stand-in inside a release-style .tar.gz, and the control-plane
+#     images are tiny images named as kubeadm lists them under the profile's
+#     imageRepository;
+#   - with KILN_K8S_ARTIFACTS=DIR holding a release made by tools/k8s-artifacts
+#     (tests/lib/k8s-real.sh), the real kubeadm, kubelet, kubectl and crictl are served and
+#     the real control-plane images are pushed under the names the real kubeadm lists.
 #
 #   bundle_fixture_setup WORKDIR
 #       starts the servers, builds and pushes the images, writes WORKDIR/profile/test.yaml
 #       (+ its addon manifest) and WORKDIR/auth.json; sets BUNDLE_PROFILE, BUNDLE_AUTH,
 #       BUNDLE_APP (the image a container is run from), BUNDLE_IMAGES (every reference the
-#       image list must have, sorted), KUBEADM (the kubeadm served)
+#       image list must have, sorted), KUBEADM (the kubeadm served), BUNDLE_K8S_VERSION,
+#       BUNDLE_REPO (the imageRepository), BUNDLE_SANDBOX (the pause image) and
+#       BUNDLE_ARTIFACTS (the profile's kubernetes.artifacts mapping, indented 4 spaces)
 # Stop everything with registry_cleanup.
 
 BUNDLE_K8S_VERSION=v1.31.4
@@ -45,7 +49,9 @@ bundle_fixture_setup() {
 	local f=$_bundle_dir/files
 	if [[ -n ${KILN_K8S_ARTIFACTS:-} ]]; then
 		cp "$KILN_K8S_ARTIFACTS"/{kubeadm,kubelet,kubectl} "$f/" || return 1
-		tar -C "$KILN_K8S_ARTIFACTS" -czf "$f/crictl.tar.gz" crictl || return 1
+		tar -C "$KILN_K8S_ARTIFACTS" --owner=0 --group=0 --mtime=@0 -czf "$f/crictl.tar.gz" crictl || return 1
+		[[ -s $KILN_K8S_ARTIFACTS/versions ]] &&
+			BUNDLE_K8S_VERSION=$(awk '$1 == "kubernetes" { print $2 }' "$KILN_K8S_ARTIFACTS/versions")
 	else
 		cp "$KILN_SRCDIR/tests/doubles/kubeadm" "$f/kubeadm"
 		# The double plays one release: the 1.31 kubeadm a v1.31 image ships.
@@ -64,9 +70,19 @@ bundle_fixture_setup() {
 	local repo=$REGISTRY_ADDR/k8s cp
 	cp=$("$KUBEADM" config images list --kubernetes-version "$BUNDLE_K8S_VERSION" --image-repository "$repo") || return 1
 	BUNDLE_IMAGES=$cp
-	local ref
+	BUNDLE_REPO=$repo
+	BUNDLE_SANDBOX=$(grep -m1 '/pause:' <<<"$cp")
+	local ref archive
 	for ref in $cp; do
-		_bundle_push "${ref#"$REGISTRY_ADDR/"}" || return 1
+		if [[ -s ${KILN_K8S_ARTIFACTS:-/nonexistent}/images.list ]]; then
+			# The release's archive of that image: the same last path component and tag.
+			archive=$(awk -v want="/${ref##*/}" 'substr($1, length($1) - length(want) + 1) == want { print $2 }' \
+				"$KILN_K8S_ARTIFACTS/images.list")
+			[[ -n $archive ]] || { echo "bundle-fixture: no archive of $ref in the release" >&2; return 1; }
+			registry_push "$KILN_K8S_ARTIFACTS/images/$archive" "${ref#"$REGISTRY_ADDR/"}" >/dev/null || return 1
+		else
+			_bundle_push "${ref#"$REGISTRY_ADDR/"}" || return 1
+		fi
 	done
 	# The addon's images: one from its manifest (a multi-arch index whose second layer
 	# deletes a file and makes a directory opaque), one from its images list.
@@ -82,6 +98,13 @@ bundle_fixture_setup() {
 	sha_kubelet=$(sha256sum <"$f/kubelet" | cut -d' ' -f1)
 	sha_kubectl=$(sha256sum <"$f/kubectl" | cut -d' ' -f1)
 	sha_crictl=$(sha256sum <"$f/crictl.tar.gz" | cut -d' ' -f1)
+	BUNDLE_ARTIFACTS=$(cat <<-EOF
+	    kubeadm: {url: "$HTTP_FILES_URL/kubeadm", sha256: "$sha_kubeadm"}
+	    kubelet: {url: "$HTTP_FILES_URL/kubelet", sha256: "$sha_kubelet"}
+	    kubectl: {url: "$HTTP_FILES_URL/kubectl", sha256: "$sha_kubectl"}
+	    crictl: {url: "$HTTP_FILES_URL/crictl.tar.gz", sha256: "$sha_crictl"}
+	EOF
+	)
 	cat >"$_bundle_dir/profile/app.yaml" <<-EOF
 	apiVersion: apps/v1
 	kind: Deployment
@@ -114,12 +137,9 @@ bundle_fixture_setup() {
 	  version: $BUNDLE_K8S_VERSION
 	  imageRepository: $repo
 	  artifacts:
-	    kubeadm: {url: "$HTTP_FILES_URL/kubeadm", sha256: "$sha_kubeadm"}
-	    kubelet: {url: "$HTTP_FILES_URL/kubelet", sha256: "$sha_kubelet"}
-	    kubectl: {url: "$HTTP_FILES_URL/kubectl", sha256: "$sha_kubectl"}
-	    crictl: {url: "$HTTP_FILES_URL/crictl.tar.gz", sha256: "$sha_crictl"}
+	$BUNDLE_ARTIFACTS
 	containerd:
-	  sandboxImage: $repo/pause:3.10
+	  sandboxImage: $BUNDLE_SANDBOX
 	addons:
 	  - name: kiln-test-app
 	    version: "1"

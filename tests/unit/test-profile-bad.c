@@ -74,7 +74,7 @@ static const struct BadCase {
 	{ "port-zero", HEAD "  apiServerPort: 0\n", "6:18", "'0' is out of range" },
 	{ "version-syntax", "schema: 1\nname: t\nbase: {}\nkubernetes:\n  version: 1.31.4\n", "5:12", "invalid Kubernetes version '1.31.4'" },
 	{ "version-minor", "schema: 1\nname: t\nbase: {}\nkubernetes:\n  version: v1.30.2\n", "5:12",
-	  "unsupported Kubernetes version 'v1.30.2' (v1.31.x to v1.33.x)" },
+	  "unsupported Kubernetes version 'v1.30.2' (v1.31.x to v1.37.x)" },
 	{ "mac", HEAD "nodes:\n  - mac: 52:54:00:zz:00:10\n    hostname: a\n", "7:10", "nodes[0].mac: invalid MAC address" },
 	{ "mac-multicast", HEAD "nodes:\n  - mac: 01:00:5e:00:00:01\n    hostname: a\n", "7:10", "is not a unicast address" },
 	{ "hostname", HEAD "node:\n  hostname: Node_1\n", "7:13", "node.hostname: invalid host name 'Node_1' (an RFC 1123 label" },
