@@ -165,6 +165,8 @@ ok $? "the image's Corefile (no forward) is in the coredns ConfigMap, and CoreDN
 is "$(inside kilnctl kubeconfig | head -n1)" "apiVersion: v1" "kilnctl kubeconfig prints admin.conf to root"
 uid=$(cluster_uid)
 ok $([[ -n $uid ]]; echo $?) "the cluster's objects are in etcd's data directory (kubeadm-config $uid)"
+own=$(inside journalctl -b -o export --no-pager -u kiln-supervisor KILN_PHASE=cluster | sed -n 's/^KILN_CLUSTER_OWN_CPU_USEC=//p' | tail -n1)
+ok $([[ $own =~ ^[0-9]+$ ]]; echo $?) "the supervisor's own CPU time in the phase is logged: ${own:-?} us (goal: under 1 s)"
 
 # --- Already initialized: a restart of the supervisor.
 inside systemctl restart kiln-supervisor.service
