@@ -358,6 +358,7 @@ def validate(docs):
         "podSubnet": net.get("podSubnet", ""),
         "serviceSubnet": net.get("serviceSubnet", "10.96.0.0/12"),
         "endpoint": cluster.get("controlPlaneEndpoint") or "",
+        "repository": cluster.get("imageRepository") or kubeadm.DEFAULT_REPOSITORY,
         "dns": not (cluster.get("dns") or {}).get("disabled", False),
         "proxy": not (cluster.get("proxy") or {}).get("disabled", False),
         "kubeletTimeout": go_duration(timeouts.get("kubeletHealthCheck"), 240),
@@ -547,12 +548,21 @@ def kubeconfig(cfg, user):
             % (data, server, user, user, user, user, data, data))
 
 
+def image(cfg, name):
+    """The image kubeadm names for a component, from the release's list (kubeadm's
+    `config images list`: the imageRepository, and coredns's own path)."""
+    for i in kubeadm.images(cfg["version"], kubeadm.RELEASES[RELEASE], cfg["repository"]):
+        if i.rsplit("/", 1)[1].split(":")[0] == name:
+            return i
+    raise KeyError(name)
+
+
 def manifest(name, cfg, command):
     return ("apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    component: %s\n    tier: control-plane\n"
             "  name: %s\n  namespace: kube-system\nspec:\n  containers:\n  - command:\n%s"
-            "    image: registry.k8s.io/%s:%s\n    name: %s\n  hostNetwork: true\n"
+            "    image: %s\n    name: %s\n  hostNetwork: true\n"
             "  priorityClassName: system-node-critical\nstatus: {}\n"
-            % (name, name, "".join("    - %s\n" % c for c in command), name, cfg["version"], name))
+            % (name, name, "".join("    - %s\n" % c for c in command), image(cfg, name), name))
 
 
 def phase_certs(cfg):
@@ -707,7 +717,7 @@ def phase_addons(cfg, state):
                             "spec": {"replicas": 2, "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
                                      "template": {"metadata": {"labels": {"k8s-app": "kube-dns"}},
                                                   "spec": {"containers": [{"name": "coredns",
-                                                                           "image": "registry.k8s.io/coredns/coredns:v1.14.6",
+                                                                           "image": image(cfg, "coredns"),
                                                                            "args": ["-conf", "/etc/coredns/Corefile"]}]}}}})
         out("[addons] Applied essential addon: CoreDNS")
     if cfg["proxy"]:
@@ -718,7 +728,7 @@ def phase_addons(cfg, state):
                             "spec": {"selector": {"matchLabels": {"k8s-app": "kube-proxy"}},
                                      "template": {"metadata": {"labels": {"k8s-app": "kube-proxy"}},
                                                   "spec": {"containers": [{"name": "kube-proxy",
-                                                                           "image": "registry.k8s.io/kube-proxy:" + cfg["version"]}]}}}})
+                                                                           "image": image(cfg, "kube-proxy")}]}}}})
         out("[addons] Applied essential addon: kube-proxy")
 
 

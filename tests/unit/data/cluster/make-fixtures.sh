@@ -53,6 +53,8 @@ apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
 kubernetesVersion: $("$kubeadm" version -o short)
 certificatesDir: $work/pki
+# Where a kiln node's images come from: the mirror the profile names (seeded, never pulled).
+imageRepository: 127.0.0.1:5000/k8s
 apiServer:
   certSANs: [127.0.0.1]
 controlPlaneEndpoint: 127.0.0.1:$api
