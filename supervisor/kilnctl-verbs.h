@@ -8,3 +8,7 @@
  * fixing anything. Exit 0 when nothing fails, 1 when a check fails (or the checks cannot
  * run), 2 for a usage error. */
 int verb_preflight(int argc, char **argv);
+
+/* kilnctl kubeconfig: print /etc/kubernetes/admin.conf. Root only: exit 1 for anybody
+ * else, and when the file is not there (no cluster yet); 2 for a usage error. */
+int verb_kubeconfig(int argc, char **argv);

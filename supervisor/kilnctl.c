@@ -17,8 +17,9 @@ static int help(void) {
 	       "Show what this kiln node is doing and why.\n"
 	       "\n"
 	       "Commands:\n"
-	       "  status                Show each phase, its timing and the last error\n"
+	       "  status                Show each phase, its last error, and the cluster\n"
 	       "  preflight             Run the host checks without fixing anything\n"
+	       "  kubeconfig            Print the cluster's admin kubeconfig (root only)\n"
 	       "\n"
 	       "Options:\n"
 	       "  -h --help             Show this help\n"
@@ -41,7 +42,9 @@ static void status_help(void) {
 	printf("%s status [--json]\n"
 	       "\n"
 	       "Show each phase of the node's supervisor with its timing, attempts, detail and\n"
-	       "last error, as the supervisor reports them on its status socket.\n"
+	       "last error, and what it last saw of the cluster (API server, node Ready,\n"
+	       "kube-system workloads and pods not running and ready), as the supervisor\n"
+	       "reports them on its status socket.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -h --help             Show this help\n"
@@ -115,6 +118,7 @@ static const Verb verbs[] = {
 	{ "help",      VERB_ANY, VERB_ANY, verb_help      },
 	{ "status",    VERB_ANY, VERB_ANY, verb_status    },
 	{ "preflight", VERB_ANY, VERB_ANY, verb_preflight },
+	{ "kubeconfig", VERB_ANY, VERB_ANY, verb_kubeconfig },
 };
 
 static int parse_argv(int argc, char **argv) {

@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cluster-phase.h"
 #include "config.h"
 #include "containerd-images.h"
 #include "diag.h"
@@ -46,7 +47,10 @@ Node *node_free(Node *n) {
 	if (!n)
 		return NULL;
 	sd_event_source_disable_unref(n->cri_poll);
-	sd_event_source_disable_unref(n->repair_retry);
+	for (size_t i = 0; i < n->n_watched; i++)
+		sd_event_source_disable_unref(n->watched[i].retry);
+	cluster_free(n->cluster);
+	free(n->cluster_summary);
 	sd_event_unref(n->event);
 	profile_free(n->profile);
 	image_info_free(n->image);
@@ -105,8 +109,7 @@ static int join_append(char **list, const char *item) {
 	return 0;
 }
 
-/* This machine's nodes[] entry, by the MACs of its network cards; NULL: node.role. */
-static const ProfileMachine *node_machine(Node *n) {
+const ProfileMachine *node_machine(Node *n) {
 	_cleanup_free_ MacAddress *macs = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	size_t n_macs = 0;
@@ -251,23 +254,14 @@ static int phase_images(PhaseRunner *r, void *userdata) {
 
 /* ---- cluster and addons ---- */
 
-static int phase_cluster(PhaseRunner *r, void *userdata) {
-	Node *n = userdata;
-	int k = node_load_image(n);
-
-	if (k < 0)
-		return phase_failed(r, k, "cannot load the image's files (%s, %s): %s",
-				    IMAGE_INFO_PATH, IMAGE_PROFILE_PATH, strerror(-k));
-	if (!n->image->kubernetes_present)
-		return phase_skipped(r, "not installed");
-	return phase_failed(r, -EOPNOTSUPP, "cluster formation is not implemented in this version");
-}
-
 static int phase_addons(PhaseRunner *r, void *userdata) {
 	const PhaseState *cluster = node_state_find(phase_runner_state(r), "cluster");
+	Node *n = userdata;
 
 	if (cluster && cluster->status == PHASE_SKIPPED)
 		return phase_skipped(r, "no cluster");
+	if (node_load_image(n) >= 0 && n->profile->n_addons == 0)
+		return phase_skipped(r, "none in the profile");
 	return phase_failed(r, -EOPNOTSUPP, "addons are not implemented in this version");
 }
 
@@ -335,7 +329,7 @@ const Phase node_phases[] = {
 	{ "preflight", PHASE_SCOPE_BOOT,    false, phase_preflight,    NULL              },
 	{ "runtime",   PHASE_SCOPE_BOOT,    false, node_phase_runtime, node_check_runtime },
 	{ "images",    PHASE_SCOPE_NODE,    false, phase_images,       check_images      },
-	{ "cluster",   PHASE_SCOPE_NODE,    false, phase_cluster,      NULL              },
+	{ "cluster",   PHASE_SCOPE_BOOT,    false, node_phase_cluster, node_check_cluster },
 	{ "addons",    PHASE_SCOPE_NODE,    false, phase_addons,       NULL              },
 	{ "ready",     PHASE_SCOPE_PROCESS, true,  phase_ready,        NULL              },
 	{ "watch",     PHASE_SCOPE_PROCESS, false, node_phase_watch,   NULL              },

@@ -7,10 +7,12 @@
  *   runtime    start containerd.service, wait until it answers          once per boot
  *   images     the images image.json lists are in containerd's k8s.io   once per node
  *              namespace, at their digests, pinned (never pulled)
- *   cluster    form or join the cluster (not in this version)          once per node
+ *   cluster    form a one-node cluster with kubeadm (cluster-phase.h);  once per boot
+ *              at later boots: start kubelet and wait (never init again)
  *   addons     apply the addons in order (not in this version)         once per node
  *   ready      re-check the finished phases, READY=1, KILN-BOOTED      every start
- *   watch      restart containerd.service when it fails (never ends)   every start */
+ *   watch      restart containerd.service (and kubelet.service) when   every start
+ *              they fail; look at the cluster (never ends) */
 
 #include <stdbool.h>
 #include <systemd/sd-event.h>
@@ -25,8 +27,23 @@
 /* The runtime phase polls the CRI socket this often, for at most this long. */
 #define NODE_CRI_POLL_USEC (200 * USEC_PER_MSEC)
 #define NODE_CRI_TIMEOUT_USEC (60 * USEC_PER_SEC)
+/* Units the watch restarts when they fail: containerd, and kubelet on a cluster node. */
+#define NODE_WATCHED_MAX 2
 
-typedef struct Node {
+typedef struct Node Node;
+typedef struct Cluster Cluster;
+
+/* The watch's repair of one unit. */
+typedef struct UnitRepair {
+	Node *node;
+	const char *unit;
+	bool repairing;                /* a restart job is queued */
+	bool down;                     /* the last state seen was failed/inactive */
+	unsigned failures;             /* restarts in a row that failed */
+	sd_event_source *retry;        /* backoff after a failed restart */
+} UnitRepair;
+
+struct Node {
 	sd_event *event;
 	SystemdClient *systemd;        /* not owned */
 	PhaseRunner *runner;           /* not owned; set once the runner exists */
@@ -34,10 +51,12 @@ typedef struct Node {
 	const char *kmsg_path;         /* "/dev/kmsg" */
 	const char *cmdline_path;      /* "/proc/cmdline" */
 	char **ignore_checks;          /* preflight checks whose failure only warns */
+	const char *state_dir;         /* the supervisor's state: the cluster's stamp goes there */
 
 	/* Loaded by the first phase that needs them, kept for the process. */
 	Profile *profile;
 	ImageInfo *image;
+	Cluster *cluster;              /* made by the cluster phase (or the watch) when needed */
 
 	sd_event_source *cri_poll;     /* runtime: the next probe of the CRI socket */
 	usec_t cri_deadline;           /* CLOCK_MONOTONIC */
@@ -49,11 +68,10 @@ typedef struct Node {
 	usec_t runtime_started;
 	usec_t containerd_wait;
 
-	bool repairing;                /* watch: a restart job is queued */
-	bool containerd_down;          /* watch: the last state seen was failed/inactive */
-	unsigned repair_failures;      /* watch: restarts in a row that failed */
-	sd_event_source *repair_retry; /* watch: backoff after a failed restart */
-} Node;
+	UnitRepair watched[NODE_WATCHED_MAX];   /* watch: the units it restarts */
+	size_t n_watched;
+	char *cluster_summary;         /* watch: the cluster's last look */
+};
 
 extern const Phase node_phases[];
 extern const size_t node_phases_n;
@@ -69,6 +87,16 @@ int node_load_image(Node *n);
 /* Write "KILN-BOOTED <version> <kiln.image= or unknown>" to the kernel log at priority 2
  * (shown on the console even with "quiet"), the line the boot tests wait for. */
 int node_announce_booted(const char *kmsg_path, const char *cmdline_path);
+
+/* This machine's nodes[] entry, by the MACs of its network cards; NULL: node.role. */
+const ProfileMachine *node_machine(Node *n);
+
+/* The cluster phase (cluster-node.c), and the Cluster behind it: made once, from the
+ * image's files. -ENOPKG when Kubernetes is not installed; other -errno with the reason
+ * in *ret_problem. */
+int node_cluster(Node *n, char **ret_problem);
+int node_phase_cluster(PhaseRunner *r, void *userdata);
+int node_check_cluster(PhaseRunner *r, void *userdata, char **ret_detail);
 
 /* The watch phase (node-watch.c). */
 int node_phase_runtime(PhaseRunner *r, void *userdata);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The phases that talk to systemd: runtime (start containerd, wait until it answers) and
- * watch (restart containerd when it fails). Both are asynchronous: systemd's jobs end
+ * watch (restart containerd, and kubelet on a cluster node, when they fail; look at the
+ * cluster through cluster-watch.c). Both are asynchronous: systemd's jobs end
  * with a signal on the bus, and the loop must keep serving the watchdog and the status
  * socket meanwhile. */
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster-phase.h"
 #include "log.h"
 #include "node-phases.h"
 #include "runtime.h"
@@ -86,30 +88,38 @@ int node_check_runtime(PhaseRunner *r, void *userdata, char **ret_detail) {
 /* ---- watch ---- */
 
 static void watch_note(Node *n) {
-	char detail[128];
+	_cleanup_free_ char *detail = NULL;
+	char units[128] = "";
 
-	snprintf(detail, sizeof detail, "ready; watching %s, %u repairs", NODE_CONTAINERD_UNIT,
-		 phase_runner_state(n->runner)->repairs);
+	for (size_t i = 0; i < n->n_watched; i++)
+		snprintf(units + strlen(units), sizeof units - strlen(units), "%s%s", i == 0 ? "" : " and ",
+			 n->watched[i].unit);
+	if (asprintf(&detail, "ready; watching %s, %u repairs%s%s", units, phase_runner_state(n->runner)->repairs,
+		     n->cluster_summary ? "; " : "", n->cluster_summary ?: "") < 0) {
+		detail = NULL;
+		return;
+	}
 	(void) phase_note(n->runner, detail);
 }
 
-static void watch_repair(Node *n);
+static void watch_repair(UnitRepair *u);
 
 static int on_repair_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-	Node *n = userdata;
+	UnitRepair *u = userdata;
 
-	n->repair_retry = sd_event_source_disable_unref(n->repair_retry);
-	if (n->containerd_down)
-		watch_repair(n);
+	u->retry = sd_event_source_disable_unref(u->retry);
+	if (u->down)
+		watch_repair(u);
 	return 0;
 }
 
 static void on_repaired(const char *unit, int result, const char *job_result, void *userdata) {
-	Node *n = userdata;
+	UnitRepair *u = userdata;
+	Node *n = u->node;
 
-	n->repairing = false;
+	u->repairing = false;
 	if (result >= 0) {
-		n->repair_failures = 0;
+		u->failures = 0;
 		(void) phase_runner_count_repair(n->runner);
 		log_struct(LOG_NOTICE, 0, LOG_FIELDS({ "KILN_PHASE", "watch" }, { "KILN_UNIT", unit }),
 			   "Restarted %s; it is running again.", unit);
@@ -118,64 +128,101 @@ static void on_repaired(const char *unit, int result, const char *job_result, vo
 	}
 
 	/* Restarting at once again would spin if the unit cannot start at all. */
-	usec_t delay = phase_retry_delay(++n->repair_failures, USEC_PER_SEC, 5 * 60 * USEC_PER_SEC);
+	usec_t delay = phase_retry_delay(++u->failures, USEC_PER_SEC, 5 * 60 * USEC_PER_SEC);
 	log_struct(LOG_ERR, result, LOG_FIELDS({ "KILN_PHASE", "watch" }, { "KILN_UNIT", unit }),
 		   "Restarting %s failed (%s), trying again in %llu s: %m", unit, job_result ?: "?",
 		   (unsigned long long) (delay / USEC_PER_SEC));
-	n->repair_retry = sd_event_source_disable_unref(n->repair_retry);
-	int k = sd_event_add_time_relative(n->event, &n->repair_retry, CLOCK_MONOTONIC, delay, 0,
-					   on_repair_retry, n);
+	u->retry = sd_event_source_disable_unref(u->retry);
+	int k = sd_event_add_time_relative(n->event, &u->retry, CLOCK_MONOTONIC, delay, 0, on_repair_retry, u);
 	if (k < 0)
 		log_error_errno(k, "Failed to schedule the next restart of %s: %m", unit);
 }
 
-static void watch_repair(Node *n) {
+static void watch_repair(UnitRepair *u) {
+	char note[128];
 	int k;
 
-	if (n->repairing || n->repair_retry)
+	if (u->repairing || u->retry)
 		return;
-	k = systemd_unit_job(n->systemd, NODE_CONTAINERD_UNIT, UNIT_RESTART, on_repaired, n);
+	k = systemd_unit_job(u->node->systemd, u->unit, UNIT_RESTART, on_repaired, u);
 	if (k < 0) {
-		on_repaired(NODE_CONTAINERD_UNIT, k, "not queued", n);
+		on_repaired(u->unit, k, "not queued", u);
 		return;
 	}
-	n->repairing = true;
-	(void) phase_note(n->runner, "repairing " NODE_CONTAINERD_UNIT);
+	u->repairing = true;
+	snprintf(note, sizeof note, "repairing %s", u->unit);
+	(void) phase_note(u->node->runner, note);
 }
 
-static void on_containerd_state(const char *unit, const char *active_state, const char *sub_state, void *userdata) {
-	Node *n = userdata;
+static void on_unit_state(const char *unit, const char *active_state, const char *sub_state, void *userdata) {
+	UnitRepair *u = userdata;
 
 	if (!active_state) {
 		/* The watch could not be set up and has ended: the phase fails and its retry
 		 * sets up a new one. */
-		(void) phase_failed(n->runner, -EIO, "cannot watch %s: %s", unit, sub_state ?: "?");
+		(void) phase_failed(u->node->runner, -EIO, "cannot watch %s: %s", unit, sub_state ?: "?");
 		return;
 	}
 	/* A unit with Restart= waits out its RestartSec= in "auto-restart" (ActiveState
 	 * "activating"): a restart job cuts that short, a start job would wait for it. */
-	n->containerd_down = streq(active_state, "failed") || streq(active_state, "inactive") ||
-			     (sub_state && streq(sub_state, "auto-restart"));
-	if (!n->containerd_down)
+	u->down = streq(active_state, "failed") || streq(active_state, "inactive") ||
+		  (sub_state && streq(sub_state, "auto-restart"));
+	if (!u->down)
 		return;
 	log_struct(LOG_WARNING, 0,
 		   LOG_FIELDS({ "KILN_PHASE", "watch" }, { "KILN_UNIT", unit },
 			      { "KILN_UNIT_STATE", active_state }, { "KILN_UNIT_SUBSTATE", sub_state }),
 		   "%s is %s (%s); restarting it.", unit, active_state, sub_state ?: "?");
-	watch_repair(n);
+	watch_repair(u);
+}
+
+static void on_cluster_look(Cluster *c, const char *summary, bool healthy, bool changed, void *userdata) {
+	Node *n = userdata;
+
+	if (!changed)
+		return;
+	free(n->cluster_summary);
+	n->cluster_summary = summary ? strdup(summary) : NULL;
+	watch_note(n);
+}
+
+/* The cluster is watched when the cluster phase formed it (in this boot, maybe in an
+ * earlier process). */
+static bool watch_cluster(Node *n) {
+	const PhaseState *p = node_state_find(phase_runner_state(n->runner), "cluster");
+	return p && p->status == PHASE_DONE;
 }
 
 int node_phase_watch(PhaseRunner *r, void *userdata) {
 	Node *n = userdata;
+	_cleanup_free_ char *problem = NULL;
 	int k;
 
 	if (!n->systemd)
 		return -ENOTCONN;
-	/* The callback runs once at once with the current state: a containerd that died
-	 * while no supervisor ran is repaired right away. */
-	k = systemd_unit_watch(n->systemd, NODE_CONTAINERD_UNIT, on_containerd_state, n);
-	if (k < 0)
-		return k;
+	/* A new run after a failed watch starts from scratch. */
+	for (size_t i = 0; i < n->n_watched; i++)
+		n->watched[i].retry = sd_event_source_disable_unref(n->watched[i].retry);
+	n->n_watched = 0;
+	n->watched[n->n_watched++] = (UnitRepair) { .node = n, .unit = NODE_CONTAINERD_UNIT };
+	if (watch_cluster(n)) {
+		k = node_cluster(n, &problem);
+		if (k < 0)
+			return phase_failed(r, k, "cannot watch the cluster: %s", problem ?: strerror(-k));
+		n->watched[n->n_watched++] = (UnitRepair) { .node = n, .unit = CLUSTER_KUBELET_UNIT };
+	}
+	/* The callback runs once at once with the current state: a unit that died while no
+	 * supervisor ran is repaired right away. */
+	for (size_t i = 0; i < n->n_watched; i++) {
+		k = systemd_unit_watch(n->systemd, n->watched[i].unit, on_unit_state, &n->watched[i]);
+		if (k < 0)
+			return k;
+	}
+	if (n->n_watched > 1) {
+		k = cluster_watch_start(n->cluster, on_cluster_look, n);
+		if (k < 0)
+			return k;
+	}
 	watch_note(n);
 	return 0;
 }

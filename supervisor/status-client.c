@@ -110,6 +110,46 @@ static const char *text_or_dash(json_t *o, const char *key) {
 	return isempty(s) ? "-" : s;
 }
 
+/* The cluster as the supervisor last saw it: the API server, this node, kube-system's
+ * workloads, and each kube-system pod that is not running and ready. */
+static void format_cluster(FILE *f, json_t *cluster) {
+	json_t *api = json_object_get(cluster, "apiServer"), *node = json_object_get(cluster, "node");
+	json_t *workloads = json_object_get(cluster, "workloads"), *pods = json_object_get(cluster, "podsNotReady");
+	json_t *ok = json_object_get(api, "ok"), *ready = json_object_get(node, "ready"), *w, *p;
+	size_t i, avail = 0;
+
+	fprintf(f, "\nCluster, as last checked %s:\n", text_or_dash(cluster, "checked"));
+	fprintf(f, "  API server   %s\n", json_is_true(ok) ? "ok" : json_is_false(ok)
+		? text_or_dash(api, "detail") : "not checked");
+	fprintf(f, "  Node         %s %s%s%s%s\n", text_or_dash(node, "name"),
+		json_is_true(ready) ? "Ready" : json_is_false(ready) ? "NotReady" : "unknown",
+		json_is_null(json_object_get(node, "detail")) ? "" : " (",
+		json_is_null(json_object_get(node, "detail")) ? "" : text_or_dash(node, "detail"),
+		json_is_null(json_object_get(node, "detail")) ? "" : ")");
+	if (json_is_array(workloads)) {
+		json_array_foreach(workloads, i, w)
+			avail += json_is_true(json_object_get(w, "ok"));
+		fprintf(f, "  kube-system  %zu/%zu workloads available", avail, json_array_size(workloads));
+		json_array_foreach(workloads, i, w)
+			if (!json_is_true(json_object_get(w, "ok")))
+				fprintf(f, "; %s %s %lld/%lld", text_or_dash(w, "kind"), text_or_dash(w, "name"),
+					(long long) json_integer_value(json_object_get(w, "available")),
+					(long long) json_integer_value(json_object_get(w, "desired")));
+		fputc('\n', f);
+	}
+	if (json_is_array(pods)) {
+		long long total = json_integer_value(json_object_get(cluster, "podsTotal"));
+		if (json_array_size(pods) == 0)
+			fprintf(f, "  Pods         all %lld kube-system pods running and ready\n", total);
+		else
+			fprintf(f, "  Pods         %zu of %lld kube-system pods not running and ready:\n",
+				json_array_size(pods), total);
+		json_array_foreach(pods, i, p)
+			fprintf(f, "    %s  %s  %s\n", text_or_dash(p, "name"), text_or_dash(p, "phase"),
+				text_or_dash(p, "reason"));
+	}
+}
+
 int status_format_table(const char *document, char **ret) {
 	_cleanup_json_ json_t *doc = NULL;
 	_cleanup_free_ char *out = NULL;
@@ -159,6 +199,9 @@ int status_format_table(const char *document, char **ret) {
 			(long long) json_integer_value(json_object_get(p, "attempts")),
 			w_detail, text_or_dash(p, "detail"), text_or_dash(p, "lastError"));
 	}
+	json_t *cluster = json_object_get(doc, "cluster");
+	if (json_is_object(cluster))
+		format_cluster(f, cluster);
 	/* out is only complete, and only ours, once the stream is closed. */
 	if (fclose(TAKE_PTR(f)) != 0)
 		return -ENOMEM;

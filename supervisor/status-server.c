@@ -211,7 +211,7 @@ StatusServer *status_server_free(StatusServer *s) {
 
 /* ---- the document ---- */
 
-static json_t *json_time(usec_t u) {
+json_t *status_json_time(usec_t u) {
 	char buf[sizeof "2026-11-22T03:44:01.123Z"];
 	struct tm tm;
 	time_t t = (time_t) (u / USEC_PER_SEC);
@@ -239,15 +239,15 @@ static json_t *phase_json(const PhaseState *p, usec_t now_usec) {
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o}",
 			 "name", p->name,
 			 "status", phase_status_to_string(p->status),
-			 "started", json_time(p->started_usec),
-			 "finished", json_time(p->finished_usec),
+			 "started", status_json_time(p->started_usec),
+			 "finished", status_json_time(p->finished_usec),
 			 "durationMs", duration,
 			 "attempts", (json_int_t) p->attempts,
 			 "lastError", json_text(p->last_error),
 			 "detail", json_text(p->detail));
 }
 
-int status_document(PhaseRunner *r, usec_t now_usec, char **ret) {
+int status_document(PhaseRunner *r, json_t *cluster, usec_t now_usec, char **ret) {
 	_cleanup_json_ json_t *doc = NULL, *phases = json_array();
 	NodeState *s = phase_runner_state(r);
 	char boot[SD_ID128_STRING_MAX];
@@ -265,7 +265,7 @@ int status_document(PhaseRunner *r, usec_t now_usec, char **ret) {
 	usec_t retry_at = phase_runner_retry_at(r);
 	json_t *retry = retry_at == USEC_INFINITY ? json_null()
 		: json_integer((json_int_t) (usec_sub_unsigned(retry_at, now(CLOCK_MONOTONIC)) / USEC_PER_MSEC));
-	doc = json_pack("{s:s, s:o, s:b, s:o, s:s, s:I, s:o, s:O}",
+	doc = json_pack("{s:s, s:o, s:b, s:o, s:s, s:I, s:o, s:O, s:O}",
 			"version", KILN_VERSION,
 			"phase", json_text(phase_runner_current(r)),
 			"ready", ready && ready->status == PHASE_DONE,
@@ -273,7 +273,8 @@ int status_document(PhaseRunner *r, usec_t now_usec, char **ret) {
 			"bootId", sd_id128_to_string(s->boot_id, boot),
 			"repairs", (json_int_t) s->repairs,
 			"retryInMs", retry,
-			"phases", phases);
+			"phases", phases,
+			"cluster", cluster ?: json_null());
 	if (!doc)
 		return -ENOMEM;
 	text = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);

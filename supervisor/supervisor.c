@@ -12,7 +12,9 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "cluster-phase.h"
 #include "config.h"
+#include "json-util.h"
 #include "log.h"
 #include "node-phases.h"
 #include "phases.h"
@@ -129,7 +131,8 @@ static void on_phase_change(PhaseRunner *r, const char *status_text, void *userd
 
 static int build_status(void *userdata, char **ret) {
 	Manager *m = userdata;
-	return status_document(m->runner, now(CLOCK_REALTIME), ret);
+	_cleanup_json_ json_t *cluster = cluster_status_json(m->node->cluster);
+	return status_document(m->runner, cluster, now(CLOCK_REALTIME), ret);
 }
 
 /* The system bus, or PID 1's private socket when dbus-daemon is not (yet) there: systemd
@@ -208,13 +211,16 @@ static int run(int argc, char **argv) {
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
-	/* sd-event takes the signals through a signalfd: they must be blocked first. */
+	/* sd-event takes the signals through a signalfd: they must be blocked first.
+	 * SIGCHLD too: sd_event_add_child() wants it blocked (kubeadm and kubectl run as
+	 * children of the loop). */
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return log_error_errno(-errno, "Failed to block SIGTERM and SIGINT: %m");
+		return log_error_errno(-errno, "Failed to block SIGTERM, SIGINT and SIGCHLD: %m");
 
 	if ((r = sd_event_default(&m.event)) < 0 ||
 	    (r = sd_event_add_signal(m.event, NULL, SIGTERM, on_stop_signal, &m)) < 0 ||
@@ -237,6 +243,7 @@ static int run(int argc, char **argv) {
 	if (r < 0)
 		return log_oom();
 	m.node->ignore_checks = TAKE_PTR(arg_ignore_checks);
+	m.node->state_dir = arg_state_dir;
 	m.node->process_started = started;
 	r = manager_load(&m);
 	if (r < 0)

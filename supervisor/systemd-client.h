@@ -57,6 +57,12 @@ int systemd_unit_mask_runtime(SystemdClient *c, const char *unit);
  * the effect (swap off in /proc/swaps) themselves. 0 or -errno. */
 int systemd_unit_queue_stop(SystemdClient *c, const char *unit);
 
+/* Enable unit for this boot only (EnableUnitFiles with runtime=true: links in /run), and
+ * call cb from the loop with 0, or -errno and systemd's message. The caller owns
+ * *ret_slot: unref'ing it before the reply cancels the callback. (systemd-unit-files.c) */
+int systemd_unit_enable_runtime(SystemdClient *c, const char *unit, UnitJobCallback cb, void *userdata,
+				sd_bus_slot **ret_slot);
+
 /* "start", "stop", "restart"; NULL when out of range. */
 const char *unit_action_to_string(UnitAction a);
 /* Map a JobRemoved result word to 0 or -errno (unknown words: -EIO). */

@@ -19,16 +19,7 @@ source "$KILN_SRCDIR/tests/lib/rootfs.sh"
 source "$KILN_SRCDIR/tests/lib/nspawn.sh"
 source "$KILN_SRCDIR/tests/lib/supervisor-machine.sh"
 
-[[ $(id -u) -eq 0 ]] || skip_all "needs root for systemd-nspawn"
-for t in systemd-nspawn mmdebstrap script nsenter python3; do
-	command -v "$t" >/dev/null || skip_all "$t is not installed (tools/install-deps)"
-done
-sup=$KILN_BUILDDIR/supervisor/kiln-supervisor
-ctl=$KILN_BUILDDIR/supervisor/kilnctl
-[[ -x $sup && -x $ctl ]] || bail "kiln-supervisor or kilnctl is not built"
-# A sanitizer build needs libasan, which the machine does not have.
-ldd "$sup" | grep -q 'libasan\|libubsan' && skip_all "built with sanitizers: cannot run inside the machine"
-
+supervisor_machine_requirements
 tar=$(supervisor_machine_tar) || bail "could not build the test rootfs with mmdebstrap"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-sup-XXXXXX")

@@ -5,7 +5,11 @@
 # Shared by the integration test and bench/supervisor.sh. Needs KILN_SRCDIR and
 # KILN_BUILDDIR; source tests/lib/rootfs.sh first.
 #
-#   supervisor_machine_tar                   print the path of the cached rootfs tarball
+#   supervisor_machine_requirements          skip_all (or bail) unless this host can run it:
+#                                            root, the tools, a supervisor built without
+#                                            sanitizers
+#   supervisor_machine_tar [PACKAGES...]     print the path of the cached rootfs tarball
+#                                            (with more packages if asked)
 #   supervisor_machine_prepare ROOT CHECKS   install into the extracted ROOT; CHECKS are
 #                                            the preflight checks to ignore (comma list)
 #   SUPERVISOR_MACHINE_NSPAWN_ARGS           what machine_boot needs for containerd and
@@ -18,9 +22,23 @@ SUPERVISOR_MACHINE_IGNORE=cgroup-v2,kernel-modules
 # preflight's sysctl fixes work.
 SUPERVISOR_MACHINE_NSPAWN_ARGS=(--system-call-filter=@keyring --private-network)
 
+supervisor_machine_requirements() {
+	local t
+	[[ $(id -u) -eq 0 ]] || skip_all "needs root for systemd-nspawn"
+	for t in systemd-nspawn mmdebstrap script nsenter python3; do
+		command -v "$t" >/dev/null || skip_all "$t is not installed (tools/install-deps)"
+	done
+	[[ -x $KILN_BUILDDIR/supervisor/kiln-supervisor && -x $KILN_BUILDDIR/supervisor/kilnctl ]] ||
+		bail "kiln-supervisor or kilnctl is not built"
+	# A sanitizer build needs libasan, which the machine does not have.
+	ldd "$KILN_BUILDDIR/supervisor/kiln-supervisor" | grep -q 'libasan\|libubsan' &&
+		skip_all "built with sanitizers: cannot run inside the machine"
+	return 0
+}
+
 supervisor_machine_tar() {
 	test_rootfs_tar trixie containerd runc iproute2 iptables conntrack util-linux mount \
-		libyaml-0-2 libjansson4 libssl3t64 libarchive13t64 libcap2
+		libyaml-0-2 libjansson4 libssl3t64 libarchive13t64 libcap2 "$@"
 }
 
 supervisor_machine_prepare() {

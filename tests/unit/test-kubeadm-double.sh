@@ -150,14 +150,69 @@ if ! $real; then
 	k version
 	ok $(( $? == 1 ? 0 : 1 )) "the double refuses to play a release it has no data for"
 	release=v1.33.0
-	k init
+	k join
 	is "$? $(cat "$work/err")" \
-		"1 kubeadm test double (kiln-test-double): \"kubeadm init\" is not implemented by this double" \
+		"1 kubeadm test double (kiln-test-double): \"kubeadm join\" is not implemented by this double" \
 		"commands it does not implement fail, saying so"
+	k init --config /dev/null
+	is "$? $(cat "$work/err")" \
+		"1 kubeadm test double (kiln-test-double): \"kubeadm init\" as v1.33.0 (only as v1.37.2) is not implemented by this double" \
+		"init is played as v1.37.2 only, and says so"
 	k config images list --config /dev/null
 	ok $(( $? == 1 ? 0 : 1 )) "--config: not implemented, exit 1"
 else
-	skip 3 "double-only checks"
+	skip 4 "double-only checks"
 fi
 
+# kubeadm init --config and reset, as v1.37.2: only what fails before kubeadm touches the
+# host (a bad configuration, mixed flags, reset not confirmed, reset --dry-run), so that
+# the same checks run against the real binary. The texts were seen from it.
+if $real && [[ $releases != v1.37.2 ]]; then
+	skip 14 "init and reset are checked as v1.37.2 (the real binary is $releases)"
+	tap_done
+	exit
+fi
+release=v1.37.2
+good=$KILN_SRCDIR/tests/lib/kubeadm-node.yaml
+bad() {	# bad NAME SED-EXPRESSION: a copy of the good configuration, changed
+	sed "$2" "$good" >"$work/$1.yaml"
+}
+init_fails() {	# init_fails DESCRIPTION EXPECTED-ERROR CONFIG [FLAGS...]
+	local desc=$1 want=$2 config=$3
+	shift 3
+	k init --config "$config" "$@"
+	local rc=$?
+	is "$rc" 1 "init, $desc: exit 1"
+	is "$(grep -v '^W[0-9]' "$work/err")" "error: $want
+$hint" "init, $desc: kubeadm's error"
+}
+bad badname 's#name: kiln-test-node#name: Node_1#'
+init_fails "a node name that is no RFC 1123 subdomain" 'nodeRegistration.name: Invalid value: "node_1": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '"'-'"' or '"'.'"', and must start and end with an alphanumeric character (e.g. '"'example.com'"', regex used for validation is '"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'"')' "$work/badname.yaml"
+bad badsvc 's#serviceSubnet: 10.96.0.0/12#serviceSubnet: bogus#'
+init_fails "a service subnet that is none" 'networking.serviceSubnet: Invalid value: "bogus": couldn'"'"'t parse subnet' "$work/badsvc.yaml"
+bad badip 's#advertiseAddress: 10.0.2.15#advertiseAddress: notanip#'
+init_fails "an advertise address that is no IP" 'couldn'"'"'t use "notanip" as "apiserver-advertise-address", must be ipv4 or ipv6 address' "$work/badip.yaml"
+bad v1b3 's#kubeadm.k8s.io/v1beta4#kubeadm.k8s.io/v1beta3#'
+init_fails "v1beta3" 'your configuration file uses an old API spec: "kubeadm.k8s.io/v1beta3" (kind: "ClusterConfiguration"). Please use kubeadm v1.36 instead and run '"'kubeadm config migrate --old-config old-config-file --new-config new-config-file'"', which will write the new, similar spec using a newer API version.' "$work/v1b3.yaml"
+bad oldver 's#kubernetesVersion: v1.37.2#kubernetesVersion: v1.30.0#'
+init_fails "a control plane too old" "this version of kubeadm only supports deploying clusters with the control plane version >= 1.36.0. Current version: v1.30.0" "$work/oldver.yaml"
+(cat "$good"; printf -- '---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n') >"$work/twice.yaml"
+init_fails "a kind twice" 'invalid configuration: kind "ClusterConfiguration" is specified twice in YAML file' "$work/twice.yaml"
+printf 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n    apiServerEndpoint: 10.0.0.1:6443\n    unsafeSkipCAVerification: true\n' >"$work/join.yaml"
+init_fails "a join configuration" "no InitConfiguration or ClusterConfiguration kind was found in the configuration file" "$work/join.yaml"
+grep -q 'Ignored configuration document with GroupVersionKind kubeadm.k8s.io/v1beta4, Kind=JoinConfiguration' "$work/err"
+ok $? "init ignores the JoinConfiguration with a klog warning"
+bad badtype 's#bindPort: 6443#bindPort: "abc"#'
+init_fails "bindPort as a string" "json: cannot unmarshal string into Go struct field APIEndpoint.localAPIEndpoint.bindPort of type int32" "$work/badtype.yaml"
+k init --config "$good" --pod-network-cidr 10.0.0.0/8
+is "$? $(head -n1 "$work/err")" "1 error: can not mix '--config' with arguments [pod-network-cidr]" "init: --config mixed with another flag"
+k init --config "$work/missing.yaml"
+ok $(( $? == 1 ? 0 : 1 )) "init with a missing file: exit 1"
+
+# reset: not confirmed, it stops (the same on the real binary, which then changes nothing).
+printf 'n\n' >"$work/no"
+KILN_KUBEADM_DOUBLE_VERSION=$release "${run[@]}" reset <"$work/no" >"$work/out" 2>"$work/err"
+is "$? $(cat "$work/out")" "1 [reset] Are you sure you want to proceed? [y/N]: " "reset without --force asks"
+grep -qx "error: error execution phase preflight: won't proceed; the user didn't answer (Y|y) in order to continue" "$work/err"
+ok $? "and a no stops it, in kubeadm's words"
 tap_done

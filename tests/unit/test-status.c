@@ -58,7 +58,7 @@ static PhaseRunner *make_runner(bool ready) {
 }
 
 static int build_doc(void *userdata, char **ret) {
-	return status_document(userdata, 4000000, ret);
+	return status_document(userdata, NULL, 4000000, ret);
 }
 
 static int build_fails(void *userdata, char **ret) {
@@ -117,7 +117,7 @@ static void test_document(void) {
 
 	if (!r)
 		return (void) ok(false, "runner for the document");
-	is_int(status_document(r, 4000000, &text), 0, "status_document");
+	is_int(status_document(r, NULL, 4000000, &text), 0, "status_document");
 	doc = text ? json_loads(text, 0, NULL) : NULL;
 	ok(json_is_object(doc), "the document is a JSON object");
 	is_str(json_string_value(json_object_get(doc, "phase")), "runtime", "phase: the first unfinished one");
@@ -140,7 +140,7 @@ static void test_document(void) {
 
 	_cleanup_(phase_runner_freep) PhaseRunner *r2 = make_runner(true);
 	_cleanup_free_ char *t2 = NULL;
-	ok(r2 && status_document(r2, 4000000, &t2) >= 0 && strstr(t2, "\"ready\":true"),
+	ok(r2 && status_document(r2, NULL, 4000000, &t2) >= 0 && strstr(t2, "\"ready\":true"),
 	   "ready: true once the ready phase is done");
 
 	_cleanup_free_ char *table_text = NULL;
@@ -154,6 +154,37 @@ static void test_document(void) {
 	ok(table_text && strstr(table_text, "cluster    skipped          -         0  not installed  -\n"),
 	   "a skipped row: no duration, no error");
 	for (const char *l = table_text; l && *l; ) {
+		size_t n = strcspn(l, "\n");
+		diag("%.*s", (int) n, l);
+		l += n + (l[n] == '\n');
+	}
+
+	ok(table_text && !strstr(table_text, "Cluster"), "no cluster section while nothing was checked (cluster: null)");
+
+	/* The document's cluster object, as cluster_health_to_json() writes it after a look. */
+	json_t *cluster = json_pack("{s:s, s:{s:b, s:s}, s:{s:s, s:b, s:s}, s:[{s:s, s:s, s:i, s:i, s:b}, {s:s, s:s, s:i, s:i, s:b}],"
+				    " s:[{s:s, s:s, s:s}], s:i}",
+				    "checked", "2026-12-06T14:39:36.000Z",
+				    "apiServer", "ok", 1, "detail", "ok",
+				    "node", "name", "kiln-node-1", "ready", 1, "detail", "KubeletReady: kubelet is posting ready status",
+				    "workloads", "kind", "Deployment", "name", "coredns", "desired", 2, "available", 1, "ok", 0,
+				    "kind", "DaemonSet", "name", "kube-proxy", "desired", 1, "available", 1, "ok", 1,
+				    "podsNotReady", "name", "coredns-559f6c778d-q2hd8", "phase", "Running",
+				    "reason", "CrashLoopBackOff: back-off 2m40s restarting failed container=coredns",
+				    "podsTotal", 3);
+	_cleanup_free_ char *t3 = NULL, *table3 = NULL;
+	ok(cluster && status_document(r, cluster, 4000000, &t3) >= 0 && strstr(t3, "\"podsTotal\":3"),
+	   "the cluster object goes into the document");
+	json_decref(cluster);
+	is_int(status_format_table(t3, &table3), 0, "and is formatted");
+	ok(table3 && strstr(table3, "\nCluster, as last checked 2026-12-06T14:39:36.000Z:\n"
+			    "  API server   ok\n"
+			    "  Node         kiln-node-1 Ready (KubeletReady: kubelet is posting ready status)\n"
+			    "  kube-system  1/2 workloads available; Deployment coredns 1/2\n"
+			    "  Pods         1 of 3 kube-system pods not running and ready:\n"
+			    "    coredns-559f6c778d-q2hd8  Running  CrashLoopBackOff: back-off 2m40s restarting failed container=coredns\n"),
+	   "the cluster section: API, node, workloads, pods not ready");
+	for (const char *l = table3 ? strstr(table3, "Cluster") : NULL; l && *l; ) {
 		size_t n = strcspn(l, "\n");
 		diag("%.*s", (int) n, l);
 		l += n + (l[n] == '\n');
@@ -180,7 +211,7 @@ static void test_socket(void) {
 	ok(stat(P("run/kiln"), &st) >= 0 && (st.st_mode & 07777) == 0750, "the socket's directory is created 0750");
 	ok(stat(path, &st) >= 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0660, "the socket is 0660");
 
-	(void) status_document(r, 4000000, &want);
+	(void) status_document(r, NULL, 4000000, &want);
 	for (int i = 0; i < 3; i++) {
 		free(doc);
 		doc = NULL;
