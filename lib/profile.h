@@ -69,15 +69,29 @@ typedef struct ProfileArtifacts {
 	ProfileArtifact kubeadm, kubelet, kubectl, crictl;
 } ProfileArtifacts;
 
+/* How long kubeadm waits for each thing, in seconds (its v1beta4 "timeouts"). */
+typedef struct ProfileTimeouts {
+	uint64_t control_plane_component_health_check;
+	uint64_t kubelet_health_check;
+	uint64_t kubernetes_api_call;
+	uint64_t etcd_api_call;
+	uint64_t tls_bootstrap;
+	uint64_t discovery;
+} ProfileTimeouts;
+
 typedef struct ProfileKubernetes {
 	KubernetesVersion version;
 	char *cluster_name;
 	char *control_plane_endpoint;   /* "host[:port]", as kubeadm takes it; NULL when not set */
+	char **cert_sans;               /* extra names and addresses of the API server's certificate */
+	size_t n_cert_sans;
 	int api_server_port;
 	IpPrefix pod_subnet;
 	IpPrefix service_subnet;
 	char *dns_domain;
 	char *image_repository;         /* where kubeadm's control-plane images come from */
+	bool offline;                   /* no upstream DNS: CoreDNS answers for the cluster only */
+	ProfileTimeouts timeouts;
 	ProfileArtifacts artifacts;
 } ProfileKubernetes;
 

@@ -253,11 +253,11 @@ static void test_version(void) {
 	is_int(parse_kubernetes_version("v1.31.4", &v), 0, "version: v1.31.4");
 	ok(v.major == 1 && v.minor == 31 && v.patch == 4, "version: fields");
 	is_int(parse_kubernetes_version("v1.31.0", &v), 0, "version: lowest supported minor");
-	is_int(parse_kubernetes_version("v1.33.12", &v), 0, "version: highest supported minor");
+	is_int(parse_kubernetes_version("v1.37.12", &v), 0, "version: highest supported minor");
 	is_int(parse_kubernetes_version("v1.30.9", &v), -ERANGE, "version: 1.30 below range");
-	is_int(parse_kubernetes_version("v1.34.0", &v), -ERANGE, "version: 1.34 above range");
+	is_int(parse_kubernetes_version("v1.38.0", &v), -ERANGE, "version: 1.38 above range");
 	is_int(parse_kubernetes_version("v2.31.0", &v), -ERANGE, "version: major 2");
-	is_int(v.minor, 33, "version: ret untouched on failure");
+	is_int(v.minor, 37, "version: ret untouched on failure");
 	is_int(parse_kubernetes_version("1.31.4", &v), -EINVAL, "version: missing v");
 	is_int(parse_kubernetes_version("v1.31", &v), -EINVAL, "version: no patch");
 	is_int(parse_kubernetes_version("v1.31.4-rc.0", &v), -EINVAL, "version: pre-release refused");
