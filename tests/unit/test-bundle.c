@@ -114,9 +114,14 @@ static void test_images(void) {
 	if (!artifacts)
 		setenv("KILN_KUBEADM_DOUBLE_VERSION", "v1.31.0", 1);
 	if (access(kubeadm, X_OK) < 0) {
-		skip(3, "no kubeadm at %s", kubeadm);
+		skip(4, "no kubeadm at %s", kubeadm);
 	} else {
-		r = bundle_images(p, dir, NULL, "/nonexistent", kubeadm, &images, &error);
+		_cleanup_strv_free_ char **listed = NULL;
+		_cleanup_(diag_list_done) DiagList diags = {};
+		r = bundle_ask_kubeadm(kubeadm, p, &diags, NULL, &listed, &error);
+		is_int(r, 0, "kubeadm answers for its images");
+		if (r >= 0)
+			r = bundle_images(p, dir, NULL, "/nonexistent", listed, &images, &error);
 		is_int(r, 0, "with kubeadm: the list is computed");
 		if (r < 0)
 			diag("%s", error ?: "");
