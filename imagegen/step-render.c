@@ -5,16 +5,22 @@
  * ships must accept every configuration ("kubeadm config validate", strict: an unknown
  * or mistyped field fails). The tree step bakes what this step keeps. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "build.h"
 #include "fileio.h"
 #include "imagegen.h"
 #include "log.h"
+#include "process-util.h"
 #include "render.h"
 #include "strv.h"
+
+/* kubeadm reads one file and answers: this long before it is taken for hung. */
+#define KUBEADM_VALIDATE_TIMEOUT_USEC (60 * USEC_PER_SEC)
 
 /* Takes text, also on failure. */
 static int keep(Build *b, const char *path, char *text) {
@@ -46,10 +52,23 @@ static int validate(Build *b, const RenderInput *in, const RenderNode *node, con
 	r = write_file_atomic(path, text, strlen(text), 0600, 0);
 	if (r < 0)
 		return log_error_errno(r, "Cannot write %s: %m", path);
+	/* Run as the bundle step asks it for its images (bundle_ask_kubeadm()): a quick,
+	 * local command, its complaints into the build log. */
 	const char *argv[] = { b->kubeadm_path, "config", "validate", "--config", path, NULL };
-	r = build_exec_capture(b, what, argv, NULL, &out);
+	SpawnOptions opts = {
+		.stdio = { [STDERR_FILENO] = SPAWN_STDIO_FROM_FD(b->log_fd) },
+		.new_session = true,
+		.pdeath_signal = SIGKILL,
+	};
+	int status = 0;
+	r = capture_command_full(argv, &opts, KUBEADM_VALIDATE_TIMEOUT_USEC, CAPTURE_SIZE_MAX, &out, NULL, &status);
 	if (r < 0)
-		return r;
+		return log_error_errno(r, "%s: running %s failed: %m", what, b->kubeadm_path);
+	if (status != 0) {
+		log_error("%s failed (exit status %d):", what, status);
+		build_show_log_tail(b, 5);
+		return -EBADMSG;
+	}
 	(void) unlink(path);
 	return 0;
 }

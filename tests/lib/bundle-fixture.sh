@@ -9,14 +9,14 @@
 # kubectl are stand-in scripts, crictl a stand-in inside a release-style .tar.gz, and the
 # control-plane images are tiny images named as kubeadm lists them under the profile's
 # imageRepository. With KILN_K8S_ARTIFACTS=DIR holding the real kubeadm, kubelet, kubectl
-# and crictl, those are served instead (the images stay test images: they cannot be
-# fetched here either).
+# and crictl, those are served instead, and the profile names their version (the images
+# stay test images: they cannot be fetched here either).
 #
 #   bundle_fixture_setup WORKDIR
 #       starts the servers, builds and pushes the images, writes WORKDIR/profile/test.yaml
 #       (+ its addon manifest) and WORKDIR/auth.json; sets BUNDLE_PROFILE, BUNDLE_AUTH,
 #       BUNDLE_APP (the image a container is run from), BUNDLE_IMAGES (every reference the
-#       image list must have, sorted), KUBEADM (the kubeadm served)
+#       image list must have, sorted), KUBEADM (the kubeadm served), BUNDLE_K8S_VERSION
 # Stop everything with registry_cleanup.
 
 BUNDLE_K8S_VERSION=v1.31.4
@@ -46,6 +46,8 @@ bundle_fixture_setup() {
 	if [[ -n ${KILN_K8S_ARTIFACTS:-} ]]; then
 		cp "$KILN_K8S_ARTIFACTS"/{kubeadm,kubelet,kubectl} "$f/" || return 1
 		tar -C "$KILN_K8S_ARTIFACTS" -czf "$f/crictl.tar.gz" crictl || return 1
+		# A kubeadm deploys its own minor and the one before: the profile names its own.
+		BUNDLE_K8S_VERSION=$("$f/kubeadm" version -o short) || return 1
 	else
 		cp "$KILN_SRCDIR/tests/doubles/kubeadm" "$f/kubeadm"
 		# The double plays one release: the 1.31 kubeadm a v1.31 image ships.
@@ -64,6 +66,9 @@ bundle_fixture_setup() {
 	local repo=$REGISTRY_ADDR/k8s cp
 	cp=$("$KUBEADM" config images list --kubernetes-version "$BUNDLE_K8S_VERSION" --image-repository "$repo") || return 1
 	BUNDLE_IMAGES=$cp
+	# containerd's sandbox image is kubeadm's pause, so that one pause is seeded.
+	local sandbox
+	sandbox=$(grep "^$repo/pause:" <<<"$cp") || return 1
 	local ref
 	for ref in $cp; do
 		_bundle_push "${ref#"$REGISTRY_ADDR/"}" || return 1
@@ -119,7 +124,7 @@ bundle_fixture_setup() {
 	    kubectl: {url: "$HTTP_FILES_URL/kubectl", sha256: "$sha_kubectl"}
 	    crictl: {url: "$HTTP_FILES_URL/crictl.tar.gz", sha256: "$sha_crictl"}
 	containerd:
-	  sandboxImage: $repo/pause:3.10
+	  sandboxImage: $sandbox
 	addons:
 	  - name: kiln-test-app
 	    version: "1"
