@@ -3,7 +3,6 @@
  * line: a Kubernetes version the shipped kubeadm cannot deploy, and an image the
  * configuration names that the node would not have (it never pulls). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,20 +63,10 @@ int render_config_images(const RenderInput *in, char ***ret) {
 	return 0;
 }
 
-_printf_(5, 6) static int refuse(const Profile *p, const void *addr, const char *expected, DiagList *diags,
-				 const char *fmt, ...) {
-	_cleanup_free_ char *msg = NULL;
-	unsigned line, column;
-	va_list ap;
-
-	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	profile_position((Profile *) p, addr, &p->kubernetes, &line, &column);
-	return diag_add(diags, p->file, line, column, expected, "%s", msg);
-}
+/* Every refusal is about the Kubernetes release or its images: at the kubernetes mapping
+ * when the value came from a default. */
+#define refuse(p, addr, expected, diags, ...) \
+	profile_diag((Profile *) (p), (diags), (addr), &(p)->kubernetes, (expected), __VA_ARGS__)
 
 int render_check_kubeadm_version(const Profile *p, const KubernetesVersion *kv, DiagList *diags) {
 	const KubernetesVersion *v = &p->kubernetes.version;

@@ -20,18 +20,11 @@ typedef struct Checker {
 
 _printf_(5, 6) static int problem(Checker *c, const void *addr, const void *fallback, const char *expected,
 				  const char *fmt, ...) {
-	_cleanup_free_ char *msg = NULL;
-	unsigned line, column;
 	va_list ap;
-	int r;
-
 	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
+	int r = profile_diagv(c->p, c->diags, addr, fallback, expected, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	profile_position(c->p, addr, fallback, &line, &column);
-	return diag_add(c->diags, c->p->file, line, column, expected, "%s", msg);
+	return r;
 }
 
 static bool usable(Checker *c, const void *addr) {
