@@ -78,36 +78,20 @@ int tree_add_file(Build *b, const char *rel, const void *data, size_t size, mode
 /* Streamed, not read into memory: Kubernetes' binaries are larger than read_full_file()
  * takes (the real kubeadm is 75 MB). */
 int tree_copy_file(Build *b, const char *src, const char *rel, mode_t mode) {
-	_cleanup_free_ char *path = NULL, *tmp = NULL, *hex = NULL, *slash_rel = NULL;
-	_cleanup_close_ int in = -EBADF, out = -EBADF;
-	uint64_t size = 0;
+	_cleanup_free_ char *path = NULL, *hex = NULL, *slash_rel = NULL;
+	struct stat st;
 	int r;
 
 	while (rel[0] == '/')
 		rel++;
-	if (asprintf(&path, "%s/%s", b->tree_dir, rel) < 0 || asprintf(&tmp, "%s.XXXXXX", path) < 0 ||
-	    asprintf(&slash_rel, "/%s", rel) < 0)
+	if (asprintf(&path, "%s/%s", b->tree_dir, rel) < 0 || asprintf(&slash_rel, "/%s", rel) < 0)
 		return -ENOMEM;
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (in < 0)
+	if ((r = mkdir_parents(path, 0755)) < 0 || (r = copy_file_sparse(src, path, mode)) < 0 ||
+	    (r = clamp_one(AT_FDCWD, path, b->epoch)) < 0 || (r = hash_file(HASH_SHA256, path, &hex)) < 0)
+		return r;
+	if (stat(path, &st) < 0)
 		return -errno;
-	if ((r = mkdir_parents(path, 0755)) < 0)
-		return r;
-	out = mkostemp(tmp, O_CLOEXEC);
-	if (out < 0)
-		return -errno;
-	r = copy_file_to_offset(in, out, 0, &size);
-	if (r >= 0 && fchmod(out, mode) < 0)
-		r = -errno;
-	if (r >= 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		(void) unlink(tmp);
-		return r;
-	}
-	if ((r = clamp_one(AT_FDCWD, path, b->epoch)) < 0 || (r = hash_file(HASH_SHA256, path, &hex)) < 0)
-		return r;
-	return tree_record_file(b, slash_rel, hex, size, mode);
+	return tree_record_file(b, slash_rel, hex, (uint64_t) st.st_size, mode);
 }
 
 /* Copy a directory of kiln's data (regular files, directories and symlinks) over the
