@@ -101,6 +101,11 @@ typedef struct Build {
 	char **bundle_images;           /* sorted references the store is seeded with */
 	char ***bundle_blobs;           /* [i]: the blobs bundle_images[i] needs (registry_image_blobs()) */
 	char *kubeadm;                  /* the kubeadm that is shipped, as a runnable copy */
+	char *kubeadm_path;             /* the kubeadm to ask: b->kubeadm, or --artifacts' */
+	char **kubeadm_images;          /* its control-plane images for the profile (its defaults) */
+	/* The cluster's files (step-render.c): paths in the image and their text, in step. */
+	char **render_paths;
+	char **render_texts;
 	/* The tools tree's mmdebstrap runs in the background, next to the root file system's. */
 	pid_t tools_job;
 	char *tools_job_tar;
@@ -155,6 +160,13 @@ int build_load_profile(Build *b);
 /* Run the steps named first..last of the table, in order, with progress. */
 int build_run_steps(Build *b, const char *first, const char *last);
 
+/* step-bundle.c: the kubeadm that ships, runnable (b->kubeadm_path): from --artifacts, else
+ * a copy of the one the lock pins out of the cache. */
+int bundle_find_kubeadm(Build *b);
+/* step-plan.c: the cache directory (--cache, else $XDG_CACHE_HOME/kiln, ~/.cache/kiln),
+ * created. */
+int plan_cache_dir(Build *b);
+
 /* step-rootfs.c: the cache keys and paths of the tools tree and the root file system, and
  * whether they are cached (for the plan's space check). */
 int cached_trees_locate(Build *b);
@@ -162,6 +174,7 @@ int cached_trees_locate(Build *b);
 /* The steps. */
 int step_plan(Build *b);
 int step_bundle(Build *b);
+int step_render(Build *b);
 int step_store(Build *b);
 int step_tools(Build *b);
 int step_rootfs(Build *b);

@@ -10,6 +10,7 @@
 #include "image-ref.h"
 #include "manifest-images.h"
 #include "process-util.h"
+#include "render.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -133,6 +134,48 @@ int kubeadm_images_list(const char *kubeadm, const Profile *p, char ***images, c
 	return 0;
 }
 
+int kubeadm_version(const char *kubeadm, KubernetesVersion *ret, char **ret_error) {
+	const char *argv[] = { kubeadm, "version", "-o", "short", NULL };
+	_cleanup_free_ char *out = NULL;
+	int status, r;
+
+	r = capture_command(argv, KUBEADM_LIST_TIMEOUT_USEC, &out, NULL, &status);
+	if (r < 0)
+		return asprintf(ret_error, "cannot run %s version: %s", kubeadm, strerror(-r)) < 0 ? -ENOMEM : r;
+	if (status != 0)
+		return asprintf(ret_error, "%s version -o short failed with status %d", kubeadm, status) < 0 ? -ENOMEM : -EBADMSG;
+	out[strcspn(out, "\n")] = '\0';
+	/* Its own version may lie outside the minors a profile may name: parse it loosely. */
+	KubernetesVersion v;
+	char end;
+	if (sscanf(out, "v%u.%u.%u%c", &v.major, &v.minor, &v.patch, &end) < 3)
+		return asprintf(ret_error, "%s version -o short printed \"%s\", not a version", kubeadm, out) < 0
+			       ? -ENOMEM : -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+int bundle_ask_kubeadm(const char *kubeadm, const Profile *p, DiagList *diags, KubernetesVersion *ret_version,
+		       char ***ret_images, char **ret_error) {
+	_cleanup_strv_free_ char **images = NULL;
+	KubernetesVersion v;
+	size_t before = diags->n;
+	int r;
+
+	if ((r = kubeadm_version(kubeadm, &v, ret_error)) < 0)
+		return r;
+	if ((r = render_check_kubeadm_version(p, &v, diags)) < 0)
+		return r;
+	if (diags->n > before)
+		return -EBADMSG;
+	if ((r = kubeadm_images_list(kubeadm, p, &images, ret_error)) < 0)
+		return r;
+	if (ret_version)
+		*ret_version = v;
+	*ret_images = TAKE_PTR(images);
+	return 0;
+}
+
 static int read_manifest(const char *source, const char *profile_dir, const LockFile *lock, const char *cache_dir,
 			 char **ret_text, size_t *ret_size, char **ret_error) {
 	_cleanup_free_ char *path = NULL;
@@ -159,7 +202,7 @@ static int read_manifest(const char *source, const char *profile_dir, const Lock
 }
 
 int bundle_images(const Profile *p, const char *profile_dir, const LockFile *lock, const char *cache_dir,
-		  const char *kubeadm, char ***ret_images, char **ret_error) {
+		  char *const *kubeadm_images, char ***ret_images, char **ret_error) {
 	_cleanup_strv_free_ char **images = NULL;
 	int r;
 
@@ -179,12 +222,12 @@ int bundle_images(const Profile *p, const char *profile_dir, const LockFile *loc
 			if (strv_extend(&images, addon->images[i]) < 0)
 				return -ENOMEM;
 	}
-	if (kubeadm) {
+	if (kubeadm_images) {
 		if (strv_extend(&images, p->containerd.sandbox_image) < 0)
 			return -ENOMEM;
-		r = kubeadm_images_list(kubeadm, p, &images, ret_error);
-		if (r < 0)
-			return r;
+		STRV_FOREACH(i, kubeadm_images)
+			if (strv_extend(&images, *i) < 0)
+				return -ENOMEM;
 	}
 	strv_sort_unique(images);
 	*ret_images = TAKE_PTR(images);

@@ -30,16 +30,25 @@ int bundle_manifest_urls(const Profile *p, char ***ret_urls);
 
 /* The images of the bundle, sorted and unique. profile_dir resolves local manifests;
  * URL manifests are read from the cache by the digest the lock gives them (a URL the
- * lock lacks, or whose content is not cached, is an error naming it). kubeadm (a path,
- * NULL when the image carries no Kubernetes) is asked "config images list" for the
- * profile's version and image repository. On failure *ret_error says what and where. */
+ * lock lacks, or whose content is not cached, is an error naming it). kubeadm_images is
+ * kubeadm's control-plane list (bundle_ask_kubeadm()), NULL when the image carries no
+ * Kubernetes; with it comes the sandbox image. On failure *ret_error says what and where. */
 int bundle_images(const Profile *p, const char *profile_dir, const LockFile *lock, const char *cache_dir,
-		  const char *kubeadm, char ***ret_images, char **ret_error);
+		  char *const *kubeadm_images, char ***ret_images, char **ret_error);
 
 /* kubeadm's control-plane images: "kubeadm config images list --kubernetes-version V
  * --image-repository R", one per line (kubeadm's documented text output). Appended to
  * *images. */
 int kubeadm_images_list(const char *kubeadm, const Profile *p, char ***images, char **ret_error);
+/* "kubeadm version -o short". */
+int kubeadm_version(const char *kubeadm, KubernetesVersion *ret, char **ret_error);
+
+/* Ask the kubeadm that ships (a path) what the image needs of it: its version must be
+ * able to deploy the profile's (else -EBADMSG, and a diagnostic at the profile's line in
+ * diags), and its control-plane images for the profile go to *ret_images. Other
+ * failures: *ret_error says what. */
+int bundle_ask_kubeadm(const char *kubeadm, const Profile *p, DiagList *diags, KubernetesVersion *ret_version,
+		       char ***ret_images, char **ret_error);
 
 /* "linux/amd64" for the profile's architecture. */
 const char *bundle_platform(const Profile *p);

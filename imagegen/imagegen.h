@@ -10,6 +10,7 @@ int verb_show_default(int argc, char **argv);
 int verb_build(int argc, char **argv);
 int verb_lock(int argc, char **argv);
 int verb_fetch(int argc, char **argv);
+int verb_render(int argc, char **argv);
 
 /* Print each diagnostic as "file:line:column: problem (expectation)" on stderr. */
 int print_diagnostics(const DiagList *diags);

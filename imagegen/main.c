@@ -20,6 +20,7 @@ static int help(void) {
 	       "  lock [PROFILE]        Pin binaries, manifests and images in kiln.lock\n"
 	       "  fetch [PROFILE]       Download what kiln.lock pins into the cache\n"
 	       "  validate PROFILE...   Check profiles without building anything\n"
+	       "  render [PROFILE] WHAT Print a file the build bakes: kubeadm, corefile, cni\n"
 	       "  show-default          Print the embedded default profile\n"
 	       "\n"
 	       "Options:\n"
@@ -38,6 +39,7 @@ static const Verb verbs[] = {
 	{ "lock",         VERB_ANY, VERB_ANY, verb_lock     },
 	{ "fetch",        VERB_ANY, VERB_ANY, verb_fetch    },
 	{ "validate",     2,        VERB_ANY, verb_validate },
+	{ "render",       VERB_ANY, VERB_ANY, verb_render   },
 	{ "show-default", 1,        1,        verb_show_default },
 };
 

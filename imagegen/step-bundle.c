@@ -20,6 +20,7 @@
 #include "fd-util.h"
 #include "fetch-http.h"
 #include "fileio.h"
+#include "imagegen.h"
 #include "log.h"
 #include "oci-registry.h"
 #include "strv.h"
@@ -69,6 +70,26 @@ int bundle_runnable_copy(const char *cache_dir, const char *digest, const char *
 	}
 	*ret_path = TAKE_PTR(path);
 	return 0;
+}
+
+int bundle_find_kubeadm(Build *b) {
+	if (b->kubeadm_path)
+		return 0;
+	if (b->opts.artifacts_dir) {
+		if (asprintf(&b->kubeadm_path, "%s/kubeadm", b->opts.artifacts_dir) < 0)
+			return log_oom();
+		return 0;
+	}
+	const LockEntry *k = b->lock ? lock_file_find(b->lock, LOCK_FILE, "kubeadm") : NULL;
+	if (!k)
+		return log_error_errno(-ENOENT, "The lock file pins no kubeadm; run \"kiln-imagegen lock\".");
+	int r = bundle_runnable_copy(b->cache_dir, k->digest, "kubeadm", &b->kubeadm);
+	if (r == -ENOENT)
+		return log_error_errno(r, "kubeadm (%s) is not fetched; run \"kiln-imagegen fetch\".", k->digest);
+	if (r < 0)
+		return log_error_errno(r, "Cannot copy kubeadm out of the cache: %m");
+	b->kubeadm_path = strdup(b->kubeadm);
+	return b->kubeadm_path ? 0 : log_oom();
 }
 
 /* Every Kubernetes binary the profile asks for is in the lock, at the address the
@@ -150,24 +171,26 @@ int step_bundle(Build *b) {
 	if ((r = bundle_check_files(b, &missing)) < 0)
 		return r;
 
-	/* kubeadm answers for its own control-plane images: the one that is shipped, from
-	 * --artifacts (not ours to delete) or a runnable copy of the cached one. */
-	_cleanup_free_ char *given = NULL;
-	if (b->opts.artifacts_dir) {
-		if (asprintf(&given, "%s/kubeadm", b->opts.artifacts_dir) < 0)
-			return log_oom();
-	} else {
+	/* kubeadm answers for its own control-plane images: the one that is shipped. */
+	if (!b->opts.artifacts_dir && !b->kubeadm_path) {
 		const LockEntry *k = lock_file_find(b->lock, LOCK_FILE, "kubeadm");
 		if (!k || !blob_cache_has(b->cache_dir, k->digest)) {
 			STRV_FOREACH(m, missing)
 				log_error("  %s", *m);
 			return log_error_errno(-ENOENT, "kubeadm is not fetched, so its control-plane images cannot be listed; run \"kiln-imagegen fetch\".");
 		}
-		r = bundle_runnable_copy(b->cache_dir, k->digest, "kubeadm", &b->kubeadm);
-		if (r < 0)
-			return log_error_errno(r, "Cannot copy kubeadm out of the cache: %m");
 	}
-	r = bundle_images(b->profile, profile_dir, b->lock, b->cache_dir, given ?: b->kubeadm, &b->bundle_images, &error);
+	if ((r = bundle_find_kubeadm(b)) < 0)
+		return r;
+	_cleanup_(diag_list_done) DiagList diags = {};
+	r = bundle_ask_kubeadm(b->kubeadm_path, b->profile, &diags, NULL, &b->kubeadm_images, &error);
+	if (r == -EBADMSG && diags.n > 0) {
+		(void) print_diagnostics(&diags);
+		return log_error_errno(r, "The profile does not fit the kubeadm that ships.");
+	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot ask kubeadm for its images: %s", error ?: strerror(-r));
+	r = bundle_images(b->profile, profile_dir, b->lock, b->cache_dir, b->kubeadm_images, &b->bundle_images, &error);
 	if (r < 0)
 		return log_error_errno(r, "Cannot compute the image list: %s", error ?: strerror(-r));
 

@@ -133,7 +133,7 @@ static int plan_sources(Build *b) {
 	return 0;
 }
 
-static int plan_cache_dir(Build *b) {
+int plan_cache_dir(Build *b) {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	int r;
 

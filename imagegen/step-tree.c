@@ -266,6 +266,29 @@ static int tree_install_kubernetes(Build *b) {
 	return 0;
 }
 
+/* What kubeadm needs on the node, only in images with Kubernetes: the kubelet's unit and
+ * kubeadm's drop-in for it (not enabled: the supervisor starts the kubelet), crictl's
+ * configuration (rootfs-kubernetes/), and the files the render step made: each machine's
+ * kubeadm configuration, the Corefile, the one-machine pod network. */
+static int tree_cluster_files(Build *b) {
+	_cleanup_free_ char *overlay = NULL;
+	int r;
+
+	if (!b->kubernetes_present)
+		return 0;
+	if (asprintf(&overlay, "%s/rootfs-kubernetes", b->data_dir) < 0)
+		return log_oom();
+	r = tree_copy_dir(b, overlay, "");
+	if (r < 0)
+		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
+	for (size_t i = 0; b->render_paths && b->render_paths[i]; i++) {
+		r = tree_add_file(b, b->render_paths[i], b->render_texts[i], strlen(b->render_texts[i]), 0644);
+		if (r < 0)
+			return log_error_errno(r, "Cannot write %s into the tree: %m", b->render_paths[i]);
+	}
+	return 0;
+}
+
 /* Identity: an empty /etc/machine-id has systemd generate and save one at the first
  * boot (the /etc overlay is writable by then). Deliberately not "uninitialized": that
  * would make it a "first boot" in machine-id(5)'s sense and apply every unit preset
@@ -433,8 +456,8 @@ int step_tree(Build *b) {
 	if (r < 0)
 		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
 	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 ||
-	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_containerd_config(b)) < 0 || (r = tree_identity(b)) < 0 ||
-	    (r = tree_network(b)) < 0 || (r = tree_kiln_files(b)) < 0)
+	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_cluster_files(b)) < 0 || (r = tree_containerd_config(b)) < 0 ||
+	    (r = tree_identity(b)) < 0 || (r = tree_network(b)) < 0 || (r = tree_kiln_files(b)) < 0)
 		return r;
 	STRV_FOREACH(t, b->opts.extra_trees) {
 		r = tree_copy_dir(b, *t, "");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "copy.h"
 #include "dir-util.h"
 #include "fd-util.h"
 #include "fileio.h"

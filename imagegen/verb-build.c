@@ -42,6 +42,7 @@ static const struct BuildStep {
 } steps[] = {
 	{ "plan",        "Plan",                                   step_plan },
 	{ "bundle",      "Bundle (lock file, binaries, images)",   step_bundle },
+	{ "render",      "Kubeadm configuration (rendered, validated)", step_render },
 	{ "tools",       "Tools tree (Debian 13 file system tools)", step_tools },
 	{ "rootfs",      "Debian root file system (mmdebstrap)",   step_rootfs },
 	{ "workdir",     "Work directory",                         step_workdir },
@@ -107,6 +108,10 @@ Build *build_free(Build *b) {
 	if (b->kubeadm)
 		(void) unlink(b->kubeadm);
 	free(b->kubeadm);
+	free(b->kubeadm_path);
+	strv_free(b->kubeadm_images);
+	strv_free(b->render_paths);
+	strv_free(b->render_texts);
 	strv_free(b->opts.extra_trees);
 	free(b);
 	return NULL;

@@ -150,7 +150,8 @@ static int lock_manifests(Build *b, LockFile *l) {
 static int lock_images(Build *b, LockFile *l) {
 	FetchOptions fo = fetch_options(b);
 	_cleanup_free_ char *profile_dir = NULL, *error = NULL;
-	_cleanup_strv_free_ char **images = NULL;
+	_cleanup_strv_free_ char **images = NULL, **kubeadm_images = NULL;
+	_cleanup_(diag_list_done) DiagList diags = {};
 	const LockEntry *k = lock_file_find(l, LOCK_FILE, "kubeadm");
 	int r;
 
@@ -159,7 +160,15 @@ static int lock_images(Build *b, LockFile *l) {
 	r = bundle_runnable_copy(b->cache_dir, k->digest, "kubeadm", &b->kubeadm);
 	if (r < 0)
 		return log_error_errno(r, "Cannot copy kubeadm out of the cache: %m");
-	r = bundle_images(b->profile, profile_dir, l, b->cache_dir, b->kubeadm, &images, &error);
+	r = bundle_ask_kubeadm(b->kubeadm, b->profile, &diags, NULL, &kubeadm_images, &error);
+	if (r == -EBADMSG && diags.n > 0) {
+		(void) print_diagnostics(&diags);
+		return log_error_errno(r, "The profile does not fit the kubeadm it names.");
+	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot ask kubeadm for its images: %s", error ?: strerror(-r));
+	error = mfree_str(error);
+	r = bundle_images(b->profile, profile_dir, l, b->cache_dir, kubeadm_images, &images, &error);
 	if (r < 0)
 		return log_error_errno(r, "Cannot compute the image list: %s", error ?: strerror(-r));
 

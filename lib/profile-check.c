@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "profile.h"
@@ -19,18 +20,11 @@ typedef struct Checker {
 
 _printf_(5, 6) static int problem(Checker *c, const void *addr, const void *fallback, const char *expected,
 				  const char *fmt, ...) {
-	_cleanup_free_ char *msg = NULL;
-	unsigned line, column;
 	va_list ap;
-	int r;
-
 	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
+	int r = profile_diagv(c->p, c->diags, addr, fallback, expected, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	profile_position(c->p, addr, fallback, &line, &column);
-	return diag_add(c->diags, c->p->file, line, column, expected, "%s", msg);
+	return r;
 }
 
 static bool usable(Checker *c, const void *addr) {
@@ -257,6 +251,23 @@ static int check_roles(Checker *c) {
 	return 0;
 }
 
+/* An addon is applied from its manifests. Built-in definitions (an addon known by name,
+ * configured by its settings) do not exist yet: such an addon would silently do
+ * nothing, so it is refused, and so are settings nothing would read. */
+static int check_addon_source(Checker *c, ProfileAddon *a) {
+	if (!a->name)
+		return 0;
+	if (a->n_manifests == 0)
+		return problem(c, &a->name, a, NULL,
+			       "addon %s: built-in addon definitions are not implemented yet; give its manifests: (and images:)",
+			       a->name);
+	if (a->n_settings > 0)
+		return problem(c, a->settings, a, "no settings: the manifests are applied as they are",
+			       "addon %s: settings are read by built-in addon definitions, which are not implemented yet",
+			       a->name);
+	return 0;
+}
+
 static int check_addons(Checker *c) {
 	Profile *p = c->p;
 	char q[80];
@@ -264,6 +275,8 @@ static int check_addons(Checker *c) {
 
 	for (size_t i = 0; i < p->n_addons; i++) {
 		ProfileAddon *a = &p->addons[i];
+		if ((r = check_addon_source(c, a)) < 0)
+			return r;
 		for (size_t d = 0; a->name && d < a->n_depends_on; d++) {
 			const char *dep = a->depends_on[d];
 			size_t j;
@@ -286,6 +299,37 @@ static int check_addons(Checker *c) {
 		}
 	}
 	return 0;
+}
+
+static bool cert_san_matches(const char *san, const char *host) {
+	IpAddress a, b;
+	if (parse_ip_address(san, &a) == 0)
+		return parse_ip_address(host, &b) == 0 && ip_address_equal(&a, &b);
+	if (strneq(san, "*.", 2)) {
+		/* A wildcard stands for exactly one label. */
+		const char *dot = strchr(host, '.');
+		return dot && dot != host && strcasecmp(dot + 1, san + 2) == 0;
+	}
+	return strcasecmp(san, host) == 0;
+}
+
+/* Clients reach the API server at the endpoint: when the certificate's extra names are
+ * given, the endpoint's host must be one of them (kubeadm would add it anyway; a profile
+ * that lists the names and leaves out the one that matters was written by mistake). */
+static int check_cert_sans(Checker *c) {
+	ProfileKubernetes *k = &c->p->kubernetes;
+	_cleanup_free_ char *host = NULL;
+	char expected[300];
+
+	if (k->n_cert_sans == 0 || !k->control_plane_endpoint || !usable(c, &k->cert_sans) ||
+	    parse_endpoint(k->control_plane_endpoint, &host, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < k->n_cert_sans; i++)
+		if (cert_san_matches(k->cert_sans[i], host))
+			return 0;
+	snprintf(expected, sizeof expected, "kubernetes.certSANs listing %s", host);
+	return problem(c, &k->control_plane_endpoint, k, expected,
+		       "kubernetes.controlPlaneEndpoint host %s is not in kubernetes.certSANs", host);
 }
 
 static int check_artifacts(Checker *c) {
@@ -314,6 +358,23 @@ static int check_artifacts(Checker *c) {
 			return r;
 	}
 	return 0;
+}
+
+/* Choices the schema spells out but the image does not offer (yet): refused rather than
+ * ignored. */
+static int check_containerd(Checker *c) {
+	ProfileContainerd *ct = &c->p->containerd;
+	int r = 0;
+
+	if (ct->cgroup_driver != CGROUP_DRIVER_SYSTEMD && usable(c, &ct->cgroup_driver))
+		r = problem(c, &ct->cgroup_driver, ct, "systemd",
+			    "containerd.cgroupDriver %s is not implemented: containerd and the kubelet of the image use systemd's",
+			    cgroup_driver_to_string(ct->cgroup_driver));
+	if (r >= 0 && ct->snapshotter != SNAPSHOTTER_OVERLAYFS && usable(c, &ct->snapshotter))
+		r = problem(c, &ct->snapshotter, ct, "overlayfs",
+			    "containerd.snapshotter %s is not implemented: the image's store is seeded for overlayfs",
+			    snapshotter_to_string(ct->snapshotter));
+	return r;
 }
 
 static int check_misc(Checker *c) {
@@ -347,7 +408,8 @@ static int check_misc(Checker *c) {
 
 int profile_check(Profile *p, DiagList *diags) {
 	static int (*const rules[])(Checker *c) = {
-		check_subnets, check_disk, check_network, check_roles, check_addons, check_artifacts, check_misc,
+		check_subnets, check_disk, check_network, check_roles, check_cert_sans, check_addons, check_artifacts,
+		check_containerd, check_misc,
 	};
 	Checker c = { .p = p, .diags = diags };
 

@@ -53,6 +53,15 @@ static bool is_image_repository(const char *s) {
 	return image_reference_is_valid(probe);
 }
 
+/* A name the API server's certificate carries: an IP address, a DNS name, or a wildcard
+ * for one label of a DNS name (*.example.lan), as x509 and kubeadm take them. */
+static bool is_cert_san(const char *s) {
+	IpAddress a;
+	if (parse_ip_address(s, &a) == 0)
+		return true;
+	return hostname_is_valid(strneq(s, "*.", 2) ? s + 2 : s);
+}
+
 static bool is_manifest_source(const char *s) {
 	return url_is_valid(s, true) || relative_path_is_valid(s);
 }
@@ -81,6 +90,7 @@ static const SchemaCheck
 			image_reference_is_valid },
 	check_repository = { "image repository", "a registry host with an optional path, e.g. registry.k8s.io or 192.168.1.5:5000/k8s",
 			     is_image_repository },
+	check_cert_san = { "certificate name", "an IP address, a DNS name or *.<DNS name>", is_cert_san },
 	check_endpoint = { "endpoint", "host[:port], e.g. 192.168.1.10:6443 or cp.example.lan", is_endpoint },
 	check_manifest = { "manifest", "a path inside the profile's directory or an https:// URL", is_manifest_source },
 	check_module = { "kernel module name", "letters, digits, '_' and '-'", kernel_module_name_is_valid },
@@ -146,6 +156,28 @@ static const SchemaField artifacts_fields[] = {
 };
 static const SchemaTable artifacts_table = SCHEMA_TABLE(ProfileArtifacts, artifacts_fields);
 
+/* kubeadm's own defaults are the floor: they are its waits on a fast machine. kiln's are
+ * raised for small, slow homelab machines (an SD card, a busy disk: the API server and
+ * etcd take minutes to come up there, and a wait that runs out fails the whole init). */
+static const SchemaField timeouts_fields[] = {
+	{ KEY("controlPlaneComponentHealthCheck", SCHEMA_DURATION, ProfileTimeouts, control_plane_component_health_check),
+	  .min = 4 * 60, .max = 2 * 3600, .def = "10m",
+	  .help = "how long kubeadm waits for the API server, controller manager and scheduler to be healthy" },
+	{ KEY("kubeletHealthCheck", SCHEMA_DURATION, ProfileTimeouts, kubelet_health_check),
+	  .min = 4 * 60, .max = 2 * 3600, .def = "10m", .help = "how long kubeadm waits for the kubelet to be healthy" },
+	{ KEY("kubernetesAPICall", SCHEMA_DURATION, ProfileTimeouts, kubernetes_api_call),
+	  .min = 60, .max = 2 * 3600, .def = "3m", .help = "how long one call to the API server may take" },
+	{ KEY("etcdAPICall", SCHEMA_DURATION, ProfileTimeouts, etcd_api_call),
+	  .min = 2 * 60, .max = 2 * 3600, .def = "5m", .help = "how long one call to etcd may take" },
+	{ KEY("tlsBootstrap", SCHEMA_DURATION, ProfileTimeouts, tls_bootstrap),
+	  .min = 5 * 60, .max = 2 * 3600, .def = "10m",
+	  .help = "how long a joining kubelet may take to get its certificate" },
+	{ KEY("discovery", SCHEMA_DURATION, ProfileTimeouts, discovery),
+	  .min = 5 * 60, .max = 2 * 3600, .def = "10m",
+	  .help = "how long a joining node may take to find and trust the cluster" },
+};
+static const SchemaTable timeouts_table = SCHEMA_TABLE(ProfileTimeouts, timeouts_fields);
+
 static const SchemaField kubernetes_fields[] = {
 	{ KEY("version", SCHEMA_VERSION, ProfileKubernetes, version), .flags = SCHEMA_REQUIRED,
 	  .help = "version: the Kubernetes release, e.g. v1.31.4" },
@@ -153,6 +185,8 @@ static const SchemaField kubernetes_fields[] = {
 	  .def = "kubernetes", .help = "the cluster's name in kubeconfig files" },
 	{ KEY("controlPlaneEndpoint", SCHEMA_STRING, ProfileKubernetes, control_plane_endpoint),
 	  .check = &check_endpoint, .help = "the shared address of the control plane, host[:port]" },
+	{ LIST("certSANs", SCHEMA_STRING, ProfileKubernetes, cert_sans), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	  .check = &check_cert_san, .help = "extra names and addresses in the API server's certificate" },
 	{ KEY("apiServerPort", SCHEMA_INT, ProfileKubernetes, api_server_port), .min = 1, .max = 65535,
 	  .def = "6443", .help = "the port the API server listens on" },
 	{ KEY("podSubnet", SCHEMA_CIDR, ProfileKubernetes, pod_subnet), .def = "10.244.0.0/16",
@@ -163,6 +197,10 @@ static const SchemaField kubernetes_fields[] = {
 	  .def = "cluster.local", .help = "the cluster's DNS domain" },
 	{ KEY("imageRepository", SCHEMA_STRING, ProfileKubernetes, image_repository), .check = &check_repository,
 	  .def = "registry.k8s.io", .help = "the registry (and path) kubeadm's control-plane images come from" },
+	{ KEY("offline", SCHEMA_BOOL, ProfileKubernetes, offline), .def = "false",
+	  .help = "the site has no upstream DNS: CoreDNS forwards no query outside the cluster" },
+	{ KEY("timeouts", SCHEMA_MAPPING, ProfileKubernetes, timeouts), .child = &timeouts_table,
+	  .help = "kubeadm's waits, raised for slow machines" },
 	{ KEY("artifacts", SCHEMA_MAPPING, ProfileKubernetes, artifacts), .child = &artifacts_table,
 	  .help = "where the Kubernetes binaries come from, with digests" },
 };

@@ -28,6 +28,26 @@ void profile_position(Profile *p, const void *addr, const void *fallback, unsign
 	*ret_line = *ret_column = 1;
 }
 
+int profile_diagv(Profile *p, DiagList *diags, const void *addr, const void *fallback, const char *expected,
+		  const char *fmt, va_list ap) {
+	_cleanup_free_ char *msg = NULL;
+	unsigned line, column;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return -ENOMEM;
+	profile_position(p, addr, fallback, &line, &column);
+	return diag_add(diags, p->file, line, column, expected, "%s", msg);
+}
+
+int profile_diag(Profile *p, DiagList *diags, const void *addr, const void *fallback, const char *expected,
+		 const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	int r = profile_diagv(p, diags, addr, fallback, expected, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 /* Values that default to something computed from other values. */
 static int profile_resolve(Profile *p) {
 	if (!p->kernel.package &&

@@ -6,6 +6,7 @@
  * (profile-schema.c) and documented in kiln-profile(5). Strings that are not set are
  * NULL; lists are an array plus a count (string arrays are also NULL-terminated). */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,15 +70,29 @@ typedef struct ProfileArtifacts {
 	ProfileArtifact kubeadm, kubelet, kubectl, crictl;
 } ProfileArtifacts;
 
+/* How long kubeadm waits for each thing, in seconds (its v1beta4 "timeouts"). */
+typedef struct ProfileTimeouts {
+	uint64_t control_plane_component_health_check;
+	uint64_t kubelet_health_check;
+	uint64_t kubernetes_api_call;
+	uint64_t etcd_api_call;
+	uint64_t tls_bootstrap;
+	uint64_t discovery;
+} ProfileTimeouts;
+
 typedef struct ProfileKubernetes {
 	KubernetesVersion version;
 	char *cluster_name;
 	char *control_plane_endpoint;   /* "host[:port]", as kubeadm takes it; NULL when not set */
+	char **cert_sans;               /* extra names and addresses of the API server's certificate */
+	size_t n_cert_sans;
 	int api_server_port;
 	IpPrefix pod_subnet;
 	IpPrefix service_subnet;
 	char *dns_domain;
 	char *image_repository;         /* where kubeadm's control-plane images come from */
+	bool offline;                   /* no upstream DNS: CoreDNS answers for the cluster only */
+	ProfileTimeouts timeouts;
 	ProfileArtifacts artifacts;
 } ProfileKubernetes;
 
@@ -204,6 +219,14 @@ int profile_check(Profile *p, DiagList *diags);
 /* Position of the value stored at addr, or of the mapping fallback when the value came
  * from a default; 1:1 when neither is known. */
 void profile_position(Profile *p, const void *addr, const void *fallback, unsigned *ret_line, unsigned *ret_column);
+
+/* Add a diagnostic in the profile's file at the value stored at addr (or at the mapping
+ * fallback when that value came from a default): for the checks after loading, of the
+ * profile and of later stages that judge it (the build's). 0 or -ENOMEM. */
+_printf_(6, 0) int profile_diagv(Profile *p, DiagList *diags, const void *addr, const void *fallback,
+				 const char *expected, const char *fmt, va_list ap);
+_printf_(6, 7) int profile_diag(Profile *p, DiagList *diags, const void *addr, const void *fallback,
+				const char *expected, const char *fmt, ...);
 
 const char *debian_suite_to_string(DebianSuite s);
 const char *architecture_to_string(Architecture a);

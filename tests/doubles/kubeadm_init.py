@@ -86,7 +86,7 @@ MINIMUM = (1, 36, 0)
 # Flags kubeadm allows next to --config (kubeadm-contract.md 3.1; seen).
 MIX_OK = {"config", "ignore-preflight-errors", "dry-run", "kubeconfig", "node-name", "kubeconfig-dir",
           "upload-certs", "print-join-command", "rootfs", "v", "log-file"}
-INIT_FLAGS = dict(kubeadm.GLOBAL_FLAGS, **{
+INIT_FLAGS = dict(kubeadm.global_flags(), **{
     "config": (None, True), "skip-token-print": (None, False), "skip-certificate-key-print": (None, False),
     "skip-phases": (None, True), "ignore-preflight-errors": (None, True), "dry-run": (None, False),
     "apiserver-advertise-address": (None, True), "apiserver-bind-port": (None, True),
@@ -96,7 +96,7 @@ INIT_FLAGS = dict(kubeadm.GLOBAL_FLAGS, **{
     "patches": (None, True), "pod-network-cidr": (None, True), "service-cidr": (None, True),
     "service-dns-domain": (None, True), "token": (None, True), "token-ttl": (None, True),
     "upload-certs": (None, False), "vmodule": (None, True)})
-RESET_FLAGS = dict(kubeadm.GLOBAL_FLAGS, **{
+RESET_FLAGS = dict(kubeadm.global_flags(), **{
     "force": ("f", False), "dry-run": (None, False), "cert-dir": (None, True), "cleanup-tmp-dir": (None, False),
     "config": (None, True), "cri-socket": (None, True), "ignore-preflight-errors": (None, True),
     "kubeconfig": (None, True), "skip-phases": (None, True)})

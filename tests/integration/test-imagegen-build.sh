@@ -65,6 +65,8 @@ is "$(json "$m" '"systemd" in d["packages"] and "containerd" in d["packages"]')"
 is "$(json "$m" 'd["files"]["/usr/bin/kilnctl"]["sha256"]')" "$(sha256sum < "$KILN_BUILDDIR/supervisor/kilnctl" | cut -c1-64)" \
 	"manifest records kilnctl with the digest of the binary that was installed"
 is "$(json "$m" 'd["kubernetes"]["present"]')" False "manifest records that Kubernetes is absent"
+is "$(json "$m" '" ".join(sorted(f for f in d["files"] if "kubeadm" in f or "kubelet" in f or "/cni/" in f or "crictl" in f))')" "" \
+	"without Kubernetes: no kubeadm configuration, kubelet unit, pod network or crictl configuration"
 is "$(json "$m" 'd["files"]["/etc/hostname"]["sha256"]')" "$(printf 'node-a\n' | sha256sum | cut -c1-64)" \
 	"the profile's hostname is in the image"
 

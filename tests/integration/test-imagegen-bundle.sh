@@ -5,7 +5,10 @@
 #   lock pins every binary and every image of the computed list, twice the same;
 #   fetch fills the cache; a lock file that misses images fails the build naming each;
 #   build --offline, with the registry stopped, seeds containerd's store, twice to the
-#   same bytes; the seeded databases are valid bbolt files with times clamped.
+#   same bytes; the seeded databases are valid bbolt files with times clamped; the node's
+#   kubeadm configuration (accepted by the shipped kubeadm's config validate), Corefile,
+#   pod network and kubelet unit are baked, the configuration as "render" prints it, and
+#   the kubelet is not enabled.
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 source "$KILN_SRCDIR/tests/lib/image.sh"
 source "$KILN_SRCDIR/tests/lib/registry.sh"
@@ -101,6 +104,43 @@ is "$(json "$work/out1/manifest.json" 'd["kubernetes"]["artifacts"]["kubeadm"]["
 is "$(json "$work/out1/manifest.json" 'd["kubernetes"]["artifacts"]["crictl"]["sha256"]')" \
 	"$(tar -xzOf "$(dirname "$KUBEADM")/crictl.tar.gz" crictl | sha256sum | cut -d' ' -f1)" \
 	"crictl was taken out of its release tarball"
+
+# What kubeadm needs on the node, baked and listed (the kubeadm served is the double,
+# playing the release the profile names, or the real one with KILN_K8S_ARTIFACTS).
+grep -q "Kubeadm configuration: 1 machine, each accepted by kubeadm config validate; a bridge pod network." \
+	"$work/build1.out"
+ok $? "the build had the shipped kubeadm validate the configuration" || diag_tail "$work/build1.out"
+baked=$(python3 -c '
+import json, sys
+files = json.load(open(sys.argv[1]))["files"]
+for path in sys.argv[2:]:
+    print(path, files[path]["mode"] if path in files else "missing")' "$work/out1/manifest.json" \
+	/usr/lib/kiln/kubeadm/node.yaml /usr/lib/kiln/kubeadm/Corefile /etc/cni/net.d/10-kiln-bridge.conflist \
+	/usr/lib/systemd/system/kubelet.service /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf /etc/crictl.yaml)
+is "$baked" "/usr/lib/kiln/kubeadm/node.yaml 0644
+/usr/lib/kiln/kubeadm/Corefile 0644
+/etc/cni/net.d/10-kiln-bridge.conflist 0644
+/usr/lib/systemd/system/kubelet.service 0644
+/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf 0644
+/etc/crictl.yaml 0644" "manifest.json lists the node's kubeadm configuration, Corefile, pod network, kubelet unit and crictl's configuration"
+"$imagegen" render --cache "$cache" "$BUNDLE_PROFILE" kubeadm >"$work/render.yaml" 2>"$work/render.err"
+is "$? $(json "$work/out1/manifest.json" 'd["files"]["/usr/lib/kiln/kubeadm/node.yaml"]["sha256"]')" \
+	"0 $(sha256sum <"$work/render.yaml" | cut -d' ' -f1)" "the baked configuration is what \"render\" prints" ||
+	diag_tail "$work/render.err"
+grep -qx "  imagePullPolicy: Never" "$work/render.yaml" && grep -qx "imageRepository: $REGISTRY_ADDR/k8s" "$work/render.yaml" &&
+	grep -qx "kubernetesVersion: $BUNDLE_K8S_VERSION" "$work/render.yaml"
+ok $? "it names the profile's version and registry, and never pulls"
+root_start=$(python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["partitions"]:
+    if p["name"] == "root-a": print(p["start"], p["size"])' "$work/out1/manifest.json")
+read -r rstart rsize <<<"$root_start"
+dd if="$work/out1/disk.raw" of="$work/root.img" bs=1M iflag=skip_bytes,count_bytes skip="$rstart" count="$rsize" conv=sparse \
+	status=none
+wants=$(dump.erofs --ls --path=/etc/systemd/system/multi-user.target.wants "$work/root.img" 2>&1)
+[[ $wants == *kiln-supervisor.service* && $wants != *kubelet* ]]
+ok $? "kiln-supervisor is enabled, the kubelet is not (the supervisor starts it)" || diag "$wants"
+rm -f "$work/root.img"
 
 manifest_images=$(python3 -c '
 import json, sys

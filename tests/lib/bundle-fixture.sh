@@ -50,8 +50,8 @@ bundle_fixture_setup() {
 	if [[ -n ${KILN_K8S_ARTIFACTS:-} ]]; then
 		cp "$KILN_K8S_ARTIFACTS"/{kubeadm,kubelet,kubectl} "$f/" || return 1
 		tar -C "$KILN_K8S_ARTIFACTS" --owner=0 --group=0 --mtime=@0 -czf "$f/crictl.tar.gz" crictl || return 1
-		[[ -s $KILN_K8S_ARTIFACTS/versions ]] &&
-			BUNDLE_K8S_VERSION=$(awk '$1 == "kubernetes" { print $2 }' "$KILN_K8S_ARTIFACTS/versions")
+		# A kubeadm deploys its own minor and the one before: the profile names its own.
+		BUNDLE_K8S_VERSION=$("$f/kubeadm" version -o short) || return 1
 	else
 		cp "$KILN_SRCDIR/tests/doubles/kubeadm" "$f/kubeadm"
 		# The double plays one release: the 1.31 kubeadm a v1.31 image ships.
