@@ -17,6 +17,7 @@
 
 #include "image-info.h"
 #include "phases.h"
+#include "preflight.h"
 #include "profile.h"
 #include "systemd-client.h"
 #include "time-util.h"
@@ -38,6 +39,8 @@ typedef struct Node {
 	/* Loaded by the first phase that needs them, kept for the process. */
 	Profile *profile;
 	ImageInfo *image;
+
+	PreflightRun *preflight;       /* preflight: the checks, running or ended */
 
 	sd_event_source *cri_poll;     /* runtime: the next probe of the CRI socket */
 	usec_t cri_deadline;           /* CLOCK_MONOTONIC */
