@@ -2,24 +2,18 @@
 /* Jobs watched from an sd-event loop: the handler sees the exit status, or the deadline's
  * SIGKILL to the whole process group; the loop's other timers fire while a job runs. */
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "child-test.h"
 #include "job-event.h"
 #include "tap.h"
 
-#define ARGV(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
 typedef struct Watch {
 	sd_event *event;
@@ -90,29 +84,6 @@ static void watch_done(Watch *w) {
 	w->event = sd_event_unref(w->event);
 }
 
-static pid_t read_pid(const char *path) {
-	_cleanup_free_ char *text = NULL;
-
-	for (int i = 0; i < 200; i++) {
-		if (read_full_file(path, &text, NULL) >= 0 && text[0])
-			return (pid_t) atoi(text);
-		usleep(10000);
-	}
-	return -1;
-}
-
-/* An orphan of the job, reaped by us (we are its subreaper): how it died. */
-static int reap_orphan(pid_t pid) {
-	int st;
-
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-		usleep(10000);
-	}
-	return -1;
-}
-
 static void test_exit_status(void) {
 	Watch w;
 
@@ -154,9 +125,9 @@ static void test_deadline(const char *tmp) {
 	ok(w.ticks >= 3, "the loop's timer fired %u times meanwhile", w.ticks);
 	errno = 0;
 	ok(kill(pid, 0) < 0 && errno == ESRCH, "the job was reaped before the handler ran");
-	pid_t bg = read_pid(bgfile);
+	pid_t bg = child_read_pid(bgfile);
 	ok(bg > 0, "the job's background child had started");
-	is_int(reap_orphan(bg), 128 + SIGKILL, "and was killed with it: SIGKILL to the job's process group");
+	is_int(child_reap_orphan(bg), 128 + SIGKILL, "and was killed with it: SIGKILL to the job's process group");
 	watch_done(&w);
 }
 
@@ -187,37 +158,12 @@ static void test_free_kills(void) {
 	ok(!j, "ret untouched on failure");
 }
 
-/* A seccomp filter turning pidfd_open() into ENOSYS, as on kernels before 5.3 or under a
- * filter that does not know it. */
-static int block_pidfd_open(void) {
-#if defined(__x86_64__)
-	const unsigned arch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-	const unsigned arch = AUDIT_ARCH_AARCH64;
-#else
-	return -EOPNOTSUPP;
-#endif
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_open, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = ELEMENTSOF(f), .filter = f };
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
-		return -errno;
-	return 0;
-}
-
 /* Without pidfd_open() the job is polled: the same results, the loop just as free. */
 static void test_without_pidfd(void) {
 	pid_t helper = fork();
 	if (helper == 0) {
 		Watch w;
-		if (block_pidfd_open() < 0)
+		if (child_block_pidfd_open() < 0)
 			_exit(77);
 		if (syscall(SYS_pidfd_open, getpid(), 0) >= 0 || errno != ENOSYS)
 			_exit(10);

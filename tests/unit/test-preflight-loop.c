@@ -231,10 +231,7 @@ int main(void) {
 	single = load_profile(PROFILE_HEAD);
 	if (!single)
 		return ok(false, "test profile loads"), done_testing();
-	req = *preflight_requirements(NODE_ROLE_SINGLE);
-	req.disk_fail = req.disk_warn = 0;
-	req.ports[0] = free_port();
-	req.n_ports = 1;
+	req = test_requirements();
 
 	test_slow_modprobe();
 	test_swap_goes_off_later();
