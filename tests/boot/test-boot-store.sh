@@ -29,8 +29,7 @@ registry_require
 
 STORE_TIMEOUT=420	# QEMU start to KILN-STORE-END: boot, containerd, the report's 60 s run bound
 
-work=$(mktemp -d /var/tmp/kiln-boot-store.XXXXXX)
-qemu_test_setup boot-store
+qemu_test_setup boot-store	# sets $work
 cleanup_store() {
 	registry_cleanup
 	rm -rf "$work"
