@@ -3,9 +3,10 @@
 
 /* Preflight: the host checks a node must pass before the container runtime and kubeadm
  * run. The checks are a table (preflight-checks.c): each has a name, a one-line
- * description and a run function that reports a result, a message and a hint to fix it;
- * checks the supervisor can fix itself (load a module, set a sysctl, turn swap off and
- * mask its sources) do so when allowed and say so.
+ * description and a function that reports a result, a message and a hint to fix it
+ * (in turns, for the two whose fixes take time: preflight-internal.h); checks the
+ * supervisor can fix itself (load a module, set a sysctl, turn swap off and mask its
+ * sources) do so when allowed and say so.
  *
  * Everything is read relative to a root directory ("/" on a node, a fake tree in tests),
  * so the checks are testable without the real /proc and /sys. Two things cannot be: the
