@@ -46,6 +46,7 @@ int node_new(sd_event *e, SystemdClient *systemd, const char *root, Node **ret) 
 Node *node_free(Node *n) {
 	if (!n)
 		return NULL;
+	preflight_run_free(n->preflight);
 	sd_event_source_disable_unref(n->cri_poll);
 	for (size_t i = 0; i < n->n_watched; i++)
 		sd_event_source_disable_unref(n->watched[i].retry);
@@ -138,33 +139,18 @@ static int preflight_stop_unit(const char *unit, void *userdata) {
 	return n->systemd ? systemd_unit_queue_stop(n->systemd, unit) : -ENOTCONN;
 }
 
-static int phase_preflight(PhaseRunner *r, void *userdata) {
+/* The checks' end, from the loop: each result logged once, then the phase ends. */
+static void on_preflight_done(int result, PreflightReport *reports, size_t n_reports, void *userdata) {
 	Node *n = userdata;
-	PreflightReport *reports = NULL;
+	PhaseRunner *r = n->runner;
 	_cleanup_free_ char *failed = NULL, *detail = NULL;
-	size_t n_reports = 0, count[_PREFLIGHT_RESULT_MAX] = {}, ignored = 0;
-	int k;
+	size_t count[_PREFLIGHT_RESULT_MAX] = {}, ignored = 0;
+	int k = result;
 
-	k = node_load_image(n);
-	if (k < 0)
-		return phase_failed(r, k, "cannot load the image's files (%s, %s): %s",
-				    IMAGE_INFO_PATH, IMAGE_PROFILE_PATH, strerror(-k));
-
-	/* The checks look at this machine; --root only moves where the image's files are. */
-	PreflightContext ctx = {
-		.root = "/",
-		.profile = n->profile,
-		.build_epoch = n->image->build_epoch,
-		.fix = true,
-		.kubernetes = n->image->kubernetes_present,
-		.machine = node_machine(n),
-		.mask_unit = preflight_mask_unit,
-		.stop_unit = preflight_stop_unit,
-		.userdata = n,
-	};
-	k = preflight_run(&ctx, &reports, &n_reports);
-	if (k < 0)
-		return phase_failed(r, k, "the checks could not run: %s", strerror(-k));
+	if (k < 0) {
+		(void) phase_failed(r, k, "the checks could not run: %s", strerror(-k));
+		return;
+	}
 
 	for (size_t i = 0; i < n_reports; i++) {
 		PreflightReport *p = &reports[i];
@@ -194,12 +180,46 @@ static int phase_preflight(PhaseRunner *r, void *userdata) {
 	}
 	preflight_reports_free(reports, n_reports);
 
-	if (k > 0)
-		return phase_failed(r, 0, "failed checks: %s", failed ?: "?");
+	if (k > 0) {
+		(void) phase_failed(r, 0, "failed checks: %s", failed ?: "?");
+		return;
+	}
 	if (asprintf(&detail, "%zu passed, %zu fixed, %zu warnings, %zu ignored", count[PREFLIGHT_PASS],
 		     count[PREFLIGHT_FIXED], count[PREFLIGHT_WARN] - ignored, ignored) < 0)
 		detail = NULL;   /* asprintf() leaves it undefined; the detail is optional */
-	return phase_done(r, detail);
+	(void) phase_done(r, detail);
+}
+
+/* Starts the checks and returns: modprobe and the wait for swap to go off take seconds,
+ * and run as children and timers on the loop (preflight_start()); the phase ends in
+ * on_preflight_done(). */
+static int phase_preflight(PhaseRunner *r, void *userdata) {
+	Node *n = userdata;
+	int k;
+
+	k = node_load_image(n);
+	if (k < 0)
+		return phase_failed(r, k, "cannot load the image's files (%s, %s): %s",
+				    IMAGE_INFO_PATH, IMAGE_PROFILE_PATH, strerror(-k));
+
+	/* The checks look at this machine; --root only moves where the image's files are. */
+	PreflightContext ctx = {
+		.root = "/",
+		.profile = n->profile,
+		.build_epoch = n->image->build_epoch,
+		.fix = true,
+		.kubernetes = n->image->kubernetes_present,
+		.machine = node_machine(n),
+		.mask_unit = preflight_mask_unit,
+		.stop_unit = preflight_stop_unit,
+		.userdata = n,
+	};
+	/* A retry: the earlier run has ended (a phase runs once at a time). */
+	n->preflight = preflight_run_free(n->preflight);
+	k = preflight_start(n->event, &ctx, on_preflight_done, n, &n->preflight);
+	if (k < 0)
+		return phase_failed(r, k, "the checks could not run: %s", strerror(-k));
+	return 0;
 }
 
 /* ---- images ---- */

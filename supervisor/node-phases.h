@@ -19,6 +19,7 @@
 
 #include "image-info.h"
 #include "phases.h"
+#include "preflight.h"
 #include "profile.h"
 #include "systemd-client.h"
 #include "time-util.h"
@@ -57,6 +58,8 @@ struct Node {
 	Profile *profile;
 	ImageInfo *image;
 	Cluster *cluster;              /* made by the cluster phase (or the watch) when needed */
+
+	PreflightRun *preflight;       /* preflight: the checks, running or ended */
 
 	sd_event_source *cri_poll;     /* runtime: the next probe of the CRI socket */
 	usec_t cri_deadline;           /* CLOCK_MONOTONIC */

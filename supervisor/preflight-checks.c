@@ -88,7 +88,7 @@ static const PreflightBinary binaries[] = {
 
 /* In order: modules before the sysctls their files come from, swap before its sources. */
 const PreflightCheck preflight_checks[] = {
-	{ "kernel-modules", "overlay and br_netfilter are loaded (fix: modprobe)", check_kernel_modules, modules },
+	{ "kernel-modules", "overlay and br_netfilter are loaded (fix: modprobe)", NULL, modules, check_kernel_modules },
 	{ "modules-load", "overlay and br_netfilter are loaded at boot (modules-load.d)", check_modules_load, modules },
 	{ "sysctl-ip-forward", "IPv4 forwarding is on (fix: write /proc/sys)", check_sysctl, &sysctl_ip_forward },
 	{ "sysctl-ipv6-forwarding", "IPv6 forwarding is on, for IPv6 clusters (fix: write /proc/sys)",
@@ -97,7 +97,7 @@ const PreflightCheck preflight_checks[] = {
 	  check_sysctl, &sysctl_bridge_iptables },
 	{ "sysctl-bridge-nf-call-ip6tables", "bridged IPv6 traffic passes ip6tables (fix: write /proc/sys)",
 	  check_sysctl, &sysctl_bridge_ip6tables },
-	{ "swap", "swap is off (fix: swapoff -a)", check_swap, NULL },
+	{ "swap", "swap is off (fix: stop its units, or swapoff -a)", NULL, NULL, check_swap },
 	{ "swap-sources", "nothing turns swap on at boot (fix: mask swap.target and the swap units)",
 	  check_swap_sources, NULL },
 	{ "cgroup-v2", "cgroup v2 with the cpu, memory and pids controllers", check_cgroup, &controllers },

@@ -46,12 +46,55 @@ typedef struct PreflightBinary {
  * finds wrong with the host is a report, not an error. Only -ENOMEM aborts the run. */
 typedef int (*preflight_check_fn)(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
 
+/* What a check with long steps waits for between two of its turns. */
+typedef enum PreflightWait {
+	PREFLIGHT_WAIT_COMMAND,     /* argv runs, for at most usec */
+	PREFLIGHT_WAIT_TIME,        /* usec pass */
+} PreflightWait;
+
+/* A check with long steps runs in turns. Each turn either appends its report(s) and
+ * returns 0, or says what to wait for (preflight_wait_command(), preflight_wait_time())
+ * and returns PREFLIGHT_STEP_WAIT; the runner does the waiting from the event loop and
+ * calls the check again. Between turns the check keeps its progress in state (NULL on
+ * the first turn; freed with free_state when the check is done or the run freed). */
+typedef struct PreflightStep {
+	void *state;
+	void (*free_state)(void *state);
+	/* What to wait for, set by the check: */
+	PreflightWait wait;
+	const char *const *argv;    /* COMMAND: kept alive by state */
+	usec_t usec;
+	/* How the wait ended, set by the runner for the next turn: COMMAND: the command's
+	 * exit status (shell style, 0: success), -ETIMEDOUT when it ran out of time and was
+	 * killed, other -errno when it could not be started; TIME: 0. */
+	int result;
+} PreflightStep;
+
+#define PREFLIGHT_STEP_WAIT 1
+typedef int (*preflight_step_fn)(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s,
+				 PreflightReports *out);
+
 struct PreflightCheck {
 	const char *name;           /* the report's name (a prefix for checks that report several) */
 	const char *description;    /* one line: what is checked and why */
-	preflight_check_fn run;
+	preflight_check_fn run;     /* a check that never waits ... */
 	const void *data;           /* the check's own table, if it has one */
+	preflight_step_fn step;     /* ... or one with long steps: exactly one of the two */
 };
+
+static inline int preflight_wait_command(PreflightStep *s, const char *const *argv, usec_t timeout) {
+	s->wait = PREFLIGHT_WAIT_COMMAND;
+	s->argv = argv;
+	s->usec = timeout;
+	return PREFLIGHT_STEP_WAIT;
+}
+
+static inline int preflight_wait_time(PreflightStep *s, usec_t usec) {
+	s->wait = PREFLIGHT_WAIT_TIME;
+	s->argv = NULL;
+	s->usec = usec;
+	return PREFLIGHT_STEP_WAIT;
+}
 
 extern const PreflightCheck preflight_checks[];
 extern const size_t preflight_n_checks;
@@ -72,11 +115,10 @@ int preflight_read(const PreflightContext *ctx, const char *rel, char **ret);
 int preflight_read_line(const PreflightContext *ctx, const char *rel, char **ret);
 bool preflight_exists(const PreflightContext *ctx, const char *rel);
 
-/* Whether fixes that change the host directly may run, and running them. */
+/* Whether fixes that change the host directly may run. */
 bool preflight_can_fix_host(const PreflightContext *ctx);
 /* Whether root is the running system's "/". */
 bool preflight_root_is_host(const PreflightContext *ctx);
-int preflight_run_command(const PreflightContext *ctx, const char *const *argv, usec_t timeout);
 
 /* "1.5 GiB", "512.0 MiB": approximate sizes for messages. */
 #define PREFLIGHT_SIZE_MAX 32
@@ -94,11 +136,11 @@ bool preflight_has_word(const char *text, const char *word);
 int strextend_list(char **s, const char *word);
 
 /* The check functions, defined in the files named after them. */
-int check_kernel_modules(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
+int check_kernel_modules(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s, PreflightReports *out);
 int check_modules_load(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
 int check_sysctl(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
 int check_cgroup(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
-int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
+int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s, PreflightReports *out);
 int check_swap_sources(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
 int check_hostname(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
 int check_clock(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 #include "preflight-internal.h"
 #include "strv.h"
 
+/* modprobe answers in milliseconds; one still running after this (a module whose init
+ * waits on hardware) is killed, and the check fails saying so. */
 #define MODPROBE_TIMEOUT (30 * USEC_PER_SEC)
 
 /* /proc/modules: "name size refcount users state address", one module a line. */
@@ -49,62 +52,29 @@ static int missing_modules(const PreflightContext *ctx, const PreflightModule *t
 	return 0;
 }
 
-/* modprobe each module; the failures, for the message, in *failed. */
-static int load_modules(const PreflightContext *ctx, char *const *modules, char **failed) {
-	int r;
+/* The check's progress between its turns: one modprobe per turn. */
+typedef struct ModulesProgress {
+	char **missing;             /* what was not loaded at the start */
+	size_t next;                /* the next one to load */
+	char *failed;               /* "modprobe x: exit status 1, ..." */
+	const char *argv[3];
+} ModulesProgress;
 
-	STRV_FOREACH(m, modules) {
-		const char *argv[] = { "modprobe", *m, NULL };
-		_cleanup_free_ char *s = NULL;
-		int k = preflight_run_command(ctx, argv, MODPROBE_TIMEOUT);
+static void modules_progress_free(void *p) {
+	ModulesProgress *m = p;
 
-		if (k == 0)
-			continue;
-		s = k > 0 ? preflight_printf("modprobe %s: exit status %d", *m, k)
-			  : preflight_printf("modprobe %s: %s", *m, strerror(-k));
-		if (!s || (r = strextend_list(failed, s)) < 0)
-			return -ENOMEM;
-	}
-	return 0;
+	if (!m)
+		return;
+	strv_free(m->missing);
+	free(m->failed);
+	free(m);
 }
 
-int check_kernel_modules(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
-	_cleanup_strv_free_ char **all = NULL, **missing = NULL;
-	_cleanup_free_ char *list = NULL, *words = NULL, *failed = NULL;
-	const PreflightModule *table = c->data;
+static int report_missing(const PreflightCheck *c, char *const *missing, const char *failed, PreflightReports *out) {
+	_cleanup_free_ char *list = NULL, *words = NULL;
 	int r;
 
-	for (const PreflightModule *m = table; m->name; m++)
-		if ((r = strv_extend(&all, m->name)) < 0)
-			return r;
-	if ((r = missing_modules(ctx, table, &missing)) < 0)
-		return r;
-	if (!missing) {
-		if ((r = preflight_join(all, ", ", &list)) < 0)
-			return r;
-		return report_add(out, c->name, PREFLIGHT_PASS, NULL, "%s loaded", list);
-	}
-	if ((r = preflight_join(missing, ", ", &list)) < 0)
-		return r;
-
-	if (preflight_can_fix_host(ctx)) {
-		_cleanup_strv_free_ char **still = NULL;
-
-		if ((r = load_modules(ctx, missing, &failed)) < 0 ||
-		    (r = missing_modules(ctx, table, &still)) < 0)
-			return r;
-		if (!still)
-			return report_add(out, c->name, PREFLIGHT_FIXED, NULL,
-					  "%s %s not loaded: loaded with modprobe", list,
-					  strv_length(missing) > 1 ? "were" : "was");
-		strv_free(missing);
-		missing = TAKE_PTR(still);
-		list = mfree_str(list);
-		if ((r = preflight_join(missing, ", ", &list)) < 0)
-			return r;
-	}
-
-	if ((r = preflight_join(missing, " ", &words)) < 0)
+	if ((r = preflight_join(missing, ", ", &list)) < 0 || (r = preflight_join(missing, " ", &words)) < 0)
 		return r;
 	return report_add_take(out, c->name, PREFLIGHT_FAIL,
 			       failed ? preflight_printf("not loaded: %s (%s)", list, failed)
@@ -112,6 +82,69 @@ int check_kernel_modules(const PreflightCheck *c, const PreflightContext *ctx, P
 			       preflight_printf("run 'modprobe -a %s'; if that fails, the kernel lacks %s "
 						"(check 'modinfo %s')", words,
 						strv_length(missing) > 1 ? "them" : "it", missing[0]));
+}
+
+/* The first turn finds what is missing; with a fix allowed, each further turn notes how
+ * the last modprobe ended and starts the next; the last one checks again. */
+int check_kernel_modules(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s, PreflightReports *out) {
+	const PreflightModule *table = c->data;
+	ModulesProgress *p = s->state;
+	int r;
+
+	if (!p) {
+		_cleanup_strv_free_ char **all = NULL, **missing = NULL;
+		_cleanup_free_ char *list = NULL;
+
+		for (const PreflightModule *m = table; m->name; m++)
+			if ((r = strv_extend(&all, m->name)) < 0)
+				return r;
+		if ((r = missing_modules(ctx, table, &missing)) < 0)
+			return r;
+		if (!missing) {
+			if ((r = preflight_join(all, ", ", &list)) < 0)
+				return r;
+			return report_add(out, c->name, PREFLIGHT_PASS, NULL, "%s loaded", list);
+		}
+		if (!preflight_can_fix_host(ctx))
+			return report_missing(c, missing, NULL, out);
+		p = calloc(1, sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		p->missing = TAKE_PTR(missing);
+		s->state = p;
+		s->free_state = modules_progress_free;
+	} else {
+		const char *m = p->missing[p->next - 1];
+		_cleanup_free_ char *e = NULL;
+
+		if (s->result > 0)
+			e = preflight_printf("modprobe %s: exit status %d", m, s->result);
+		else if (s->result == -ETIMEDOUT)
+			e = preflight_printf("modprobe %s: still running after %llu s, killed", m,
+					     (unsigned long long) (MODPROBE_TIMEOUT / USEC_PER_SEC));
+		else if (s->result < 0)
+			e = preflight_printf("modprobe %s: %s", m, strerror(-s->result));
+		if (s->result != 0 && (!e || strextend_list(&p->failed, e) < 0))
+			return -ENOMEM;
+	}
+
+	if (p->missing[p->next]) {
+		p->argv[0] = "modprobe";
+		p->argv[1] = p->missing[p->next++];
+		return preflight_wait_command(s, p->argv, MODPROBE_TIMEOUT);
+	}
+
+	_cleanup_strv_free_ char **still = NULL;
+	_cleanup_free_ char *list = NULL;
+	if ((r = missing_modules(ctx, table, &still)) < 0)
+		return r;
+	if (!still) {
+		if ((r = preflight_join(p->missing, ", ", &list)) < 0)
+			return r;
+		return report_add(out, c->name, PREFLIGHT_FIXED, NULL, "%s %s not loaded: loaded with modprobe", list,
+				  strv_length(p->missing) > 1 ? "were" : "was");
+	}
+	return report_missing(c, still, p->failed, out);
 }
 
 /* Where systemd-modules-load reads its lists, most important first: a file in an earlier

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,9 +26,9 @@
 
 /* swapoff has to page everything back in; killing it half way leaves swap on. */
 #define SWAPOFF_TIMEOUT (300 * USEC_PER_SEC)
-/* How long the check waits for systemd's stop jobs to take swap off. Bounded well inside
- * the supervisor's watchdog interval: a slower swapoff goes on in PID 1, and the phase's
- * retry finds swap off then. */
+/* How long the check waits for systemd's stop jobs to take swap off, looking at
+ * /proc/swaps this often. The waiting is a timer on the loop; a slower swapoff goes on in
+ * PID 1, and the phase's retry finds swap off then. */
 #define SWAP_STOP_WAIT (10 * USEC_PER_SEC)
 #define SWAP_STOP_POLL (50 * USEC_PER_MSEC)
 
@@ -66,10 +67,9 @@ static int read_swaps(const PreflightContext *ctx, char ***ret_list) {
 	return read_swaps_full(ctx, ret_list, NULL);
 }
 
-/* Stop the unit systemd keeps for each active swap (it makes one from /proc/swaps even
- * for swap turned on by hand), then wait, bounded, until /proc/swaps is empty. 0 when it
- * is, -ETIMEDOUT when not yet, or the first error of a stop; *ret_units: what was
- * stopped, comma separated. */
+/* Queue a stop of the unit systemd keeps for each active swap (it makes one from
+ * /proc/swaps even for swap turned on by hand). 0, or the first error of a stop;
+ * *ret_units: what was stopped, comma separated. */
 static int stop_swap_units(const PreflightContext *ctx, char *const *paths, char **ret_units) {
 	_cleanup_free_ char *units = NULL;
 	int r = 0;
@@ -85,26 +85,88 @@ static int stop_swap_units(const PreflightContext *ctx, char *const *paths, char
 			r = k;
 	}
 	*ret_units = TAKE_PTR(units);
-	if (r < 0)
-		return r;
-	for (usec_t deadline = usec_add(now(CLOCK_MONOTONIC), SWAP_STOP_WAIT);;) {
-		_cleanup_strv_free_ char **still = NULL;
-		if ((r = read_swaps(ctx, &still)) < 0)
-			return r;
-		if (!still)
-			return 0;
-		if (now(CLOCK_MONOTONIC) >= deadline)
-			return -ETIMEDOUT;
-		(void) usleep(SWAP_STOP_POLL);
-	}
+	return r;
 }
 
-int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
+/* The check's progress between its turns. */
+typedef struct SwapProgress {
+	char *list;                 /* what was on, for the messages */
+	char *units;                /* stop jobs: the units stopped */
+	usec_t deadline;            /* stop jobs: until when /proc/swaps is looked at */
+	const char *argv[3];        /* swapoff -a */
+} SwapProgress;
+
+static void swap_progress_free(void *p) {
+	SwapProgress *s = p;
+
+	if (!s)
+		return;
+	free(s->list);
+	free(s->units);
+	free(s);
+}
+
+static const char swap_hint[] = "run 'swapoff -a': the kubelet does not start with swap on (failSwapOn); "
+				"swap-sources says what turns it on at boot";
+
+/* After the stop jobs: done once /proc/swaps is empty, else look again shortly, until the
+ * deadline. */
+static int swap_stop_wait(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s,
+			  PreflightReports *out) {
+	SwapProgress *p = s->state;
+	_cleanup_strv_free_ char **still = NULL;
+	int r;
+
+	r = read_swaps(ctx, &still);
+	if (r == -ENOMEM)
+		return r;
+	if (r >= 0 && !still)
+		return report_add(out, c->name, PREFLIGHT_FIXED, NULL, "swap was on (%s): stopped %s through systemd",
+				  p->list, p->units);
+	if (r < 0)
+		return report_add(out, c->name, PREFLIGHT_FAIL, swap_hint,
+				  "swap is on: %s; stopping %s through systemd: cannot read /proc/swaps: %s", p->list,
+				  p->units, strerror(-r));
+	if (now(CLOCK_MONOTONIC) >= p->deadline)
+		return report_add(out, c->name, PREFLIGHT_FAIL, swap_hint,
+				  "swap is on: %s; stopping %s through systemd: still on after %llu s", p->list, p->units,
+				  (unsigned long long) (SWAP_STOP_WAIT / USEC_PER_SEC));
+	return preflight_wait_time(s, SWAP_STOP_POLL);
+}
+
+/* After swapoff -a. */
+static int swapoff_done(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s, PreflightReports *out) {
+	SwapProgress *p = s->state;
+	_cleanup_strv_free_ char **still = NULL;
+	int k = s->result, r;
+
+	r = read_swaps(ctx, &still);
+	if (r == -ENOMEM)
+		return r;
+	if (r >= 0 && !still)
+		return report_add(out, c->name, PREFLIGHT_FIXED, NULL, "swap was on (%s): turned it off with swapoff -a",
+				  p->list);
+	if (k == -ETIMEDOUT)
+		return report_add(out, c->name, PREFLIGHT_FAIL, swap_hint,
+				  "swap is on: %s; swapoff -a was still running after %llu s, killed", p->list,
+				  (unsigned long long) (SWAPOFF_TIMEOUT / USEC_PER_SEC));
+	if (k != 0)
+		return report_add(out, c->name, PREFLIGHT_FAIL, swap_hint, "swap is on: %s; swapoff -a failed: %s", p->list,
+				  k > 0 ? "it exited non-zero" : strerror(-k));
+	return report_add(out, c->name, PREFLIGHT_FAIL, swap_hint, "swap is on: %s", p->list);
+}
+
+/* The first turn reads /proc/swaps and, with a fix allowed, queues the stop jobs (or
+ * starts swapoff -a); the next turns wait for swap to be off (swap_stop_wait(),
+ * swapoff_done()). */
+int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s, PreflightReports *out) {
 	_cleanup_strv_free_ char **on = NULL, **paths = NULL;
 	_cleanup_free_ char *list = NULL;
-	const char *hint = "run 'swapoff -a': the kubelet does not start with swap on (failSwapOn); "
-			   "swap-sources says what turns it on at boot";
+	SwapProgress *p = s->state;
 	int r;
+
+	if (p)
+		return p->argv[0] ? swapoff_done(c, ctx, s, out) : swap_stop_wait(c, ctx, s, out);
 
 	r = read_swaps_full(ctx, &on, &paths);
 	if (r == -ENOENT)
@@ -112,39 +174,35 @@ int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightRe
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return report_add(out, c->name, PREFLIGHT_FAIL, hint, "cannot read /proc/swaps: %s", strerror(-r));
+		return report_add(out, c->name, PREFLIGHT_FAIL, swap_hint, "cannot read /proc/swaps: %s", strerror(-r));
 	if (!on)
 		return report_add(out, c->name, PREFLIGHT_PASS, NULL, "swap is off");
 	if ((r = preflight_join(on, ", ", &list)) < 0)
 		return r;
 
-	if (ctx->fix && ctx->stop_unit) {
-		_cleanup_free_ char *units = NULL;
-		int k = stop_swap_units(ctx, paths, &units);
-		if (k == -ENOMEM)
-			return k;
-		if (k == 0)
-			return report_add(out, c->name, PREFLIGHT_FIXED, NULL,
-					  "swap was on (%s): stopped %s through systemd", list, units);
-		return report_add(out, c->name, PREFLIGHT_FAIL, hint, "swap is on: %s; stopping %s through systemd: %s",
-				  list, units ?: "its units", k == -ETIMEDOUT ? "still on after 10 s" : strerror(-k));
-	}
-	if (preflight_can_fix_host(ctx)) {
-		_cleanup_strv_free_ char **still = NULL;
-		const char *argv[] = { "swapoff", "-a", NULL };
-		int k = preflight_run_command(ctx, argv, SWAPOFF_TIMEOUT);
+	bool stop = ctx->fix && ctx->stop_unit;
+	if (!stop && !preflight_can_fix_host(ctx))
+		return report_add(out, c->name, PREFLIGHT_FAIL, swap_hint, "swap is on: %s", list);
 
-		r = read_swaps(ctx, &still);
-		if (r == -ENOMEM)
-			return r;
-		if (r >= 0 && !still)
-			return report_add(out, c->name, PREFLIGHT_FIXED, NULL,
-					  "swap was on (%s): turned it off with swapoff -a", list);
-		if (k != 0)
-			return report_add(out, c->name, PREFLIGHT_FAIL, hint, "swap is on: %s; swapoff -a failed: %s",
-					  list, k > 0 ? "it exited non-zero" : strerror(-k));
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	s->state = p;
+	s->free_state = swap_progress_free;
+	p->list = TAKE_PTR(list);
+	if (!stop) {
+		p->argv[0] = "swapoff";
+		p->argv[1] = "-a";
+		return preflight_wait_command(s, p->argv, SWAPOFF_TIMEOUT);
 	}
-	return report_add(out, c->name, PREFLIGHT_FAIL, hint, "swap is on: %s", list);
+	r = stop_swap_units(ctx, paths, &p->units);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return report_add(out, c->name, PREFLIGHT_FAIL, swap_hint, "swap is on: %s; stopping %s through systemd: %s",
+				  p->list, p->units ?: "its units", strerror(-r));
+	p->deadline = usec_add(now(CLOCK_MONOTONIC), SWAP_STOP_WAIT);
+	return swap_stop_wait(c, ctx, s, out);
 }
 
 int unit_name_from_path(const char *path, const char *suffix, char **ret) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The preflight runner: walks the check table, collects the reports, counts the failures.
- * The checks themselves are in preflight-checks.c, preflight-kernel.c, preflight-swap.c. */
+/* What the preflight checks share: reports, paths below the root, small string helpers.
+ * The runner is preflight-run.c; the checks are in preflight-checks.c, preflight-kernel.c,
+ * preflight-swap.c and preflight-host.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,7 +13,6 @@
 #include "alloc-util.h"
 #include "fileio.h"
 #include "preflight-internal.h"
-#include "process-util.h"
 #include "strv.h"
 
 static const char *const result_table[_PREFLIGHT_RESULT_MAX] = {
@@ -40,11 +40,6 @@ void preflight_reports_free(PreflightReport *r, size_t n) {
 	for (size_t i = 0; i < n; i++)
 		report_done(&r[i]);
 	free(r);
-}
-
-static void reports_done(PreflightReports *l) {
-	preflight_reports_free(l->items, l->n);
-	*l = (PreflightReports) {};
 }
 
 int report_add_take(PreflightReports *out, const char *name, PreflightResult result, char *message, char *hint) {
@@ -138,16 +133,7 @@ bool preflight_root_is_host(const PreflightContext *ctx) {
 bool preflight_can_fix_host(const PreflightContext *ctx) {
 	/* Loading a module or writing a sysctl changes the running kernel, whatever root the
 	 * checks read: only the real root may cause that, or a test's own runner. */
-	return ctx->fix && (ctx->run_command || preflight_root_is_host(ctx));
-}
-
-int preflight_run_command(const PreflightContext *ctx, const char *const *argv, usec_t timeout) {
-	int r, status;
-
-	if (ctx->run_command)
-		return ctx->run_command(argv, timeout, ctx->userdata);
-	r = run_command(argv, timeout, &status);
-	return r < 0 ? r : status;
+	return ctx->fix && (ctx->start_command || preflight_root_is_host(ctx));
 }
 
 const char *preflight_format_size(uint64_t bytes, char buf[static PREFLIGHT_SIZE_MAX]) {
@@ -182,27 +168,6 @@ NodeRole preflight_role(const PreflightContext *ctx) {
 	if (ctx->profile && ctx->profile->node.role >= 0 && ctx->profile->node.role < _NODE_ROLE_MAX)
 		return ctx->profile->node.role;
 	return NODE_ROLE_SINGLE;
-}
-
-int preflight_run(const PreflightContext *ctx, PreflightReport **ret_reports, size_t *ret_n) {
-	_cleanup_(reports_done) PreflightReports out = {};
-	int r, n_fail = 0;
-
-	if (!ctx || isempty(ctx->root) || !ret_reports || !ret_n)
-		return -EINVAL;
-
-	for (size_t i = 0; i < preflight_n_checks; i++) {
-		r = preflight_checks[i].run(&preflight_checks[i], ctx, &out);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < out.n; i++)
-		n_fail += out.items[i].result == PREFLIGHT_FAIL;
-
-	*ret_n = out.n;
-	*ret_reports = TAKE_PTR(out.items);
-	out.n = 0;
-	return n_fail;
 }
 
 bool preflight_has_word(const char *text, const char *word) {

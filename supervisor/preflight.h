@@ -3,9 +3,10 @@
 
 /* Preflight: the host checks a node must pass before the container runtime and kubeadm
  * run. The checks are a table (preflight-checks.c): each has a name, a one-line
- * description and a run function that reports a result, a message and a hint to fix it;
- * checks the supervisor can fix itself (load a module, set a sysctl, turn swap off and
- * mask its sources) do so when allowed and say so.
+ * description and a function that reports a result, a message and a hint to fix it
+ * (in turns, for the two whose fixes take time: preflight-internal.h); checks the
+ * supervisor can fix itself (load a module, set a sysctl, turn swap off and mask its
+ * sources) do so when allowed and say so.
  *
  * Everything is read relative to a root directory ("/" on a node, a fake tree in tests),
  * so the checks are testable without the real /proc and /sys. Two things cannot be: the
@@ -15,7 +16,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
 
+#include "macro.h"
 #include "profile.h"
 #include "time-util.h"
 
@@ -53,10 +57,13 @@ typedef struct PreflightContext {
 	const PreflightRequirements *requirements;   /* NULL: the role's defaults */
 
 	/* Fixes that change the host themselves (modprobe, writing /proc/sys, swapoff) run
-	 * only when fix is set and root is "/", or when run_command is given: a test passes
-	 * its own to fix a fake root. NULL: run_command() of process-util.h. Returns the
-	 * command's exit status (0: success) or -errno. */
-	int (*run_command)(const char *const *argv, usec_t timeout, void *userdata);
+	 * only when fix is set and root is "/", or when start_command is given: a test passes
+	 * its own to fix a fake root. It starts argv as a child of this process, leading a
+	 * process group of its own if it starts others, and returns 0 with its pid, or
+	 * -errno; the checks then wait for it from the event loop (preflight_start()), for at
+	 * most timeout, then kill its group. NULL: job_start() of job.h (stdin /dev/null,
+	 * stdout and stderr inherited: the journal, for the supervisor). */
+	int (*start_command)(const char *const *argv, usec_t timeout, pid_t *ret_pid, void *userdata);
 	/* Mask a unit (swap.target, dev-sda3.swap), e.g. through systemd's MaskUnitFiles.
 	 * A persistent mask (/etc) keeps swap off from the next boot on; a runtime one (/run)
 	 * only for this boot, and cannot hide a unit file in /etc. Called whenever fix is
@@ -68,9 +75,9 @@ typedef struct PreflightContext {
 	 * PID 1 runs swapoff in its own mount namespace, where a swap file can be opened for
 	 * writing as swapoff(2) requires, while in the supervisor's sandbox
 	 * (ProtectSystem=strict, PrivateTmp=) the same file is read-only or not there at
-	 * all. NULL: "swapoff -a" through run_command. */
+	 * all. NULL: "swapoff -a" through start_command. */
 	int (*stop_unit)(const char *unit, void *userdata);
-	void *userdata;             /* passed to run_command, mask_unit and stop_unit */
+	void *userdata;             /* passed to start_command, mask_unit and stop_unit */
 } PreflightContext;
 
 typedef struct PreflightReport {
@@ -81,10 +88,27 @@ typedef struct PreflightReport {
 	char *hint;                 /* how to fix it (NULL when passing) */
 } PreflightReport;
 
-/* Run every check in table order; *ret_reports gets n entries. Returns the number of
- * FAIL results (0: the node may proceed), or -errno if the checks could not run (-EINVAL
- * without a root, -ENOMEM). A check that cannot read what it needs reports that as its
- * result; it does not fail the run. */
+/* The checks run in table order, most of them at once; the few fixes that take long
+ * (modprobe, up to 30 s each; waiting for swap to go off) run as child processes and
+ * timers watched by an sd-event loop, never blocking it.
+ *
+ * preflight_start() runs them on the caller's loop e (the supervisor's) and returns at
+ * once; done is called later from the loop with what preflight_run() returns: the number
+ * of FAIL results (0: the node may proceed), or -errno if the checks could not run
+ * (-ENOMEM; the reports are then NULL). The reports are the callee's to free. done may
+ * free the run. ctx is copied; what it points to (root, profile, machine, requirements)
+ * must live as long as the run. Freeing a run that has not finished stops it, and kills
+ * the command it waits for.
+ *
+ * preflight_run() is the same on a loop of its own, until the end: for kilnctl and the
+ * tests, which may block. -EINVAL without a root. A check that cannot read what it needs
+ * reports that as its result; it does not fail the run. */
+typedef struct PreflightRun PreflightRun;
+typedef void (*PreflightDoneFn)(int result, PreflightReport *reports, size_t n_reports, void *userdata);
+int preflight_start(sd_event *e, const PreflightContext *ctx, PreflightDoneFn done, void *userdata,
+		    PreflightRun **ret);
+PreflightRun *preflight_run_free(PreflightRun *run);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PreflightRun *, preflight_run_free);
 int preflight_run(const PreflightContext *ctx, PreflightReport **ret_reports, size_t *ret_n);
 void preflight_reports_free(PreflightReport *r, size_t n);
 const char *preflight_result_to_string(PreflightResult r);

@@ -411,19 +411,25 @@ int systemd_unit_mask_runtime(SystemdClient *c, const char *unit) {
 	r = sd_bus_message_append(m, "asbb", 1, unit, 1, 1);
 	if (r < 0)
 		return r;
-	r = sd_bus_call(c->bus, m, 0, &error, &reply);
+	r = sd_bus_call(c->bus, m, SYSTEMD_SYNC_CALL_USEC, &error, &reply);
 	return r < 0 ? r : 0;
 }
 
 int systemd_unit_queue_stop(SystemdClient *c, const char *unit) {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r;
 
 	if (!c || isempty(unit))
 		return -EINVAL;
+	r = sd_bus_message_new_method_call(c->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "StopUnit");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(m, "ss", unit, "replace");
+	if (r < 0)
+		return r;
 	/* The job's JobRemoved signal reaches the client later and matches no job of ours:
-	 * it is ignored there. sd_bus_call_method() maps a D-Bus error to its -errno. */
-	int r = sd_bus_call_method(c->bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "StopUnit", &error, &reply,
-				   "ss", unit, "replace");
+	 * it is ignored there. sd_bus_call() maps a D-Bus error to its -errno. */
+	r = sd_bus_call(c->bus, m, SYSTEMD_SYNC_CALL_USEC, &error, &reply);
 	return r < 0 ? r : 0;
 }

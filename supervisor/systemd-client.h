@@ -4,7 +4,8 @@
 /* Talking to systemd over sd-bus (org.freedesktop.systemd1), never by running systemctl:
  * start/stop/restart units and learn when their jobs finish, and watch units' ActiveState
  * so that the supervisor reacts within seconds when containerd or kubelet dies. Every
- * call is asynchronous on the caller's sd-event loop; callbacks run from it.
+ * call but the two marked synchronous below is asynchronous on the caller's sd-event
+ * loop; callbacks run from it.
  *
  * The bus may be the system bus (sd_bus_open_system()) or a direct connection to PID 1's
  * private socket (/run/systemd/private), which works without dbus-daemon.
@@ -18,6 +19,7 @@
 #include <systemd/sd-bus.h>
 
 #include "macro.h"
+#include "time-util.h"
 
 typedef enum UnitAction { UNIT_START, UNIT_STOP, UNIT_RESTART, _UNIT_ACTION_MAX } UnitAction;
 
@@ -46,15 +48,19 @@ int systemd_unit_job(SystemdClient *c, const char *unit, UnitAction action, Unit
 typedef void (*UnitStateCallback)(const char *unit, const char *active_state, const char *sub_state, void *userdata);
 int systemd_unit_watch(SystemdClient *c, const char *unit, UnitStateCallback cb, void *userdata);
 
+/* The two synchronous calls wait at most this long for PID 1's answer (-ETIMEDOUT): it
+ * answers both at once, and the loop must keep pinging a 30 s watchdog. */
+#define SYSTEMD_SYNC_CALL_USEC (5 * USEC_PER_SEC)
+
 /* Mask a unit at runtime (/run): used to keep swap units off. Creates
- * /run/systemd/system/UNIT -> /dev/null, replacing what is there. This one call is
- * synchronous (PID 1 answers it at once: it only writes a symlink). It does not reload
- * the manager: a unit already loaded keeps its old definition until then. */
+ * /run/systemd/system/UNIT -> /dev/null, replacing what is there. Synchronous (PID 1
+ * only writes a symlink). It does not reload the manager: a unit already loaded keeps its
+ * old definition until then. */
 int systemd_unit_mask_runtime(SystemdClient *c, const char *unit);
 
 /* Queue a stop job for unit ("replace" mode) and return once PID 1 has queued it, without
- * waiting for it to finish: for the preflight checks, which run synchronously and watch
- * the effect (swap off in /proc/swaps) themselves. 0 or -errno. */
+ * waiting for it to finish: synchronous, for the preflight checks, which watch the effect
+ * (swap off in /proc/swaps) themselves, from a timer. 0 or -errno. */
 int systemd_unit_queue_stop(SystemdClient *c, const char *unit);
 
 /* Enable unit for this boot only (EnableUnitFiles with runtime=true: links in /run), and

@@ -68,6 +68,8 @@ QEMU_LIFETIME=${QEMU_LIFETIME:-900}
 QEMU_MEMORY=${QEMU_MEMORY:-2048}
 QEMU_WORKDIR=
 declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=() QEMU_CUT=()
+# The shell that started each VM's timeout(1) and monitor drain, and the drain's pid.
+declare -A QEMU_PARENT=() QEMU_DRAIN=()
 QEMU_MATCH=
 QEMU_ELAPSED=
 QEMU_CUT_AT=
@@ -80,7 +82,18 @@ qemu_check() {
 	return 0
 }
 
-qemu_running() { [[ -n ${QEMU_PID[$1]:-} ]] && kill -0 "${QEMU_PID[$1]}" 2>/dev/null; }
+# Whether PID is still the process PARENT started and has not reaped: bash reaps its
+# background children by itself, and on a busy machine their pids are soon handed to
+# other processes (the pid space here wraps within minutes), so a pid that is only
+# remembered must never be signalled unchecked: it may be another test's VM by now.
+_qemu_ours() {
+	local pid=$1 parent=$2 state ppid rest
+	[[ $pid =~ ^[0-9]+$ && -n $parent ]] || return 1
+	read -r _ _ state ppid rest <"/proc/$pid/stat" 2>/dev/null || return 1
+	[[ $ppid == "$parent" && $state != Z ]]
+}
+
+qemu_running() { _qemu_ours "${QEMU_PID[$1]:-}" "${QEMU_PARENT[$1]:-}"; }
 
 qemu_log() { echo "${QEMU_DIR[$1]}/serial.log"; }
 
@@ -159,10 +172,12 @@ qemu_start() {
 	# group kills the VMs too.
 	timeout --foreground -k 10 "$QEMU_LIFETIME" "${cmd[@]}" </dev/null >"$dir/qemu.out" 2>&1 &
 	QEMU_PID[$name]=$!
+	QEMU_PARENT[$name]=$BASHPID
 	QEMU_T0[$name]=$EPOCHREALTIME
-	# Drain the monitor's output, so that QEMU never blocks writing to it.
+	# Drain the monitor's output, so that QEMU never blocks writing to it. It ends by
+	# itself when QEMU exits (the FIFO's last writer is gone).
 	cat "$dir/monitor.out" >"$dir/monitor.log" 2>/dev/null &
-	echo $! >"$dir/monitor.pid"
+	QEMU_DRAIN[$name]=$!
 	diag "VM $name: $firmware, pid ${QEMU_PID[$name]}, serial log $dir/serial.log"
 }
 
@@ -249,7 +264,7 @@ qemu_power_cut() {
 		kill -KILL "$pid" 2>/dev/null
 	else
 		diag "VM $name: no QEMU pid file; killing timeout(1) and QEMU with it"
-		kill -KILL "${QEMU_PID[$name]}" 2>/dev/null
+		qemu_running "$name" && kill -KILL "${QEMU_PID[$name]}" 2>/dev/null
 	fi
 	# shellcheck disable=SC2034 # for the caller
 	QEMU_CUT_AT=$(qemu_elapsed "$name")
@@ -342,11 +357,10 @@ qemu_stop() {
 	fi
 	wait "$pid" 2>/dev/null
 	QEMU_PID[$name]=
-	if [[ -s $dir/monitor.pid ]]; then
-		kill "$(cat "$dir/monitor.pid")" 2>/dev/null
-		wait "$(cat "$dir/monitor.pid")" 2>/dev/null
-		rm -f "$dir/monitor.pid"
-	fi
+	local drain=${QEMU_DRAIN[$name]:-}
+	_qemu_ours "$drain" "${QEMU_PARENT[$name]:-}" && kill "$drain" 2>/dev/null
+	[[ -n $drain ]] && wait "$drain" 2>/dev/null
+	QEMU_DRAIN[$name]=
 	# The VM's disks go at once (they can be large); the logs stay until qemu_cleanup.
 	rm -f "$dir/disk.raw" "$dir/extra.raw"
 	((clean))

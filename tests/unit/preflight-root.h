@@ -151,6 +151,17 @@ static inline uint16_t free_port(void) {
 	return ntohs(sa.sin_port);
 }
 
+/* The single role's requirements, passing on any machine that runs the tests: no disk
+ * minimum, and one port that is free now. */
+static inline PreflightRequirements test_requirements(void) {
+	PreflightRequirements req = *preflight_requirements(NODE_ROLE_SINGLE);
+
+	req.disk_fail = req.disk_warn = 0;
+	req.ports[0] = free_port();
+	req.n_ports = 1;
+	return req;
+}
+
 /* The reports of the last run, and the run itself. */
 static PreflightReport *R;
 static size_t N;

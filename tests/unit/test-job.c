@@ -11,36 +11,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child-test.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "job.h"
 #include "tap.h"
 
-#define ARGV(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
+/* dir/name: the file a shell of the test writes a pid to. */
 static pid_t read_pid(const char *dir, const char *name) {
-	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -1;
-	/* The shell writes it right after starting; allow it a moment. */
-	for (int i = 0; i < 200; i++) {
-		if (read_full_file(path, &text, NULL) >= 0 && text[0])
-			return (pid_t) atoi(text);
-		usleep(10000);
-	}
-	return -1;
-}
-
-/* The background child the job left, reaped by us (we are its subreaper): how it died. */
-static int reap_orphan(pid_t pid) {
-	int st;
-	for (int i = 0; i < 200; i++) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-		usleep(10000);
-	}
-	return -1;
+	return child_read_pid(path);
 }
 
 static void test_timeout(const char *tmp) {
@@ -62,7 +45,7 @@ static void test_timeout(const char *tmp) {
 	usec_t took = now(CLOCK_MONOTONIC) - start;
 	is_int(res.end, JOB_TIMED_OUT, "the deadline stopped the job");
 	ok(took >= 300 * USEC_PER_MSEC && took < 2 * USEC_PER_SEC, "after its deadline (%.2f s)", (double) took / USEC_PER_SEC);
-	is_int(reap_orphan(bg), 128 + SIGKILL, "its background child was killed with it (SIGKILL)");
+	is_int(child_reap_orphan(bg), 128 + SIGKILL, "its background child was killed with it (SIGKILL)");
 }
 
 static void test_exit(void) {
@@ -139,7 +122,7 @@ static void test_dies_with_us(const char *tmp) {
 	   "an intermediate process started a job and exited");
 	pid_t job = read_pid(tmp, "job");
 	ok(job > 0, "the job's pid is known");
-	is_int(reap_orphan(job), 128 + SIGKILL, "the orphaned job was killed (its pdeath signal is SIGKILL)");
+	is_int(child_reap_orphan(job), 128 + SIGKILL, "the orphaned job was killed (its pdeath signal is SIGKILL)");
 }
 
 int main(void) {

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The preflight fixes on fake roots, through a test command runner and mask callback that
+/* The preflight fixes on fake roots, through a test command starter and mask callback that
  * do to the fake root what modprobe, swapoff and systemctl mask do to a node; and the
  * three output formats. */
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "job.h"
 #include "preflight-root.h"
 #include "preflight-internal.h"
 
@@ -21,13 +22,22 @@ typedef struct Stub {
 	char stopped[512];
 } Stub;
 
-static int stub_run(const char *const *argv, usec_t timeout, void *userdata) {
+/* The command the runner waits for: a child exiting with status, once the stub has done
+ * to the fake root what the real command does. */
+static int exit_with(int status, pid_t *ret_pid) {
+	char script[32];
+
+	(void) snprintf(script, sizeof script, "exit %d", status);
+	return job_start((const char *const[]) { "sh", "-c", script, NULL }, NULL, ret_pid);
+}
+
+static int stub_start(const char *const *argv, usec_t timeout, pid_t *ret_pid, void *userdata) {
 	Stub *s = userdata;
 
 	if (streq(argv[0], "modprobe") && argv[1] && !argv[2]) {
 		s->modprobe++;
 		if (s->modprobe_status != 0)
-			return s->modprobe_status;
+			return exit_with(s->modprobe_status, ret_pid);
 		if (streq(argv[1], "br_netfilter")) {
 			_cleanup_free_ char *modules = NULL;
 			if (asprintf(&modules, "%sbr_netfilter 32768 0 - Live 0x0\n", get("proc/modules")) < 0)
@@ -36,14 +46,14 @@ static int stub_run(const char *const *argv, usec_t timeout, void *userdata) {
 			put("proc/sys/net/bridge/bridge-nf-call-iptables", "0\n");
 			put("proc/sys/net/bridge/bridge-nf-call-ip6tables", "0\n");
 		}
-		return 0;
+		return exit_with(0, ret_pid);
 	}
 	if (streq(argv[0], "swapoff") && argv[1] && streq(argv[1], "-a") && !argv[2] && timeout >= 60 * USEC_PER_SEC) {
 		s->swapoff++;
 		if (!s->swapoff_works)
-			return 255;
+			return exit_with(255, ret_pid);
 		put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
-		return 0;
+		return exit_with(0, ret_pid);
 	}
 	diag("unexpected command %s", argv[0]);
 	return -ENOEXEC;
@@ -81,7 +91,7 @@ static PreflightContext context(Stub *s) {
 	good_root();
 	*s = (Stub) { .swapoff_works = true };
 	return (PreflightContext) { .root = T, .profile = single, .build_epoch = BUILD_EPOCH, .kubernetes = true,
-				    .requirements = &req, .fix = true, .run_command = stub_run, .mask_unit = stub_mask,
+				    .requirements = &req, .fix = true, .start_command = stub_start, .mask_unit = stub_mask,
 				    .userdata = s };
 }
 
@@ -185,7 +195,7 @@ static void test_fixes_fail(void) {
 	/* Fix on, but a fake root and no runner: nothing that would change this host runs. */
 	ctx = context(&s);
 	break_root();
-	ctx.run_command = NULL;
+	ctx.start_command = NULL;
 	is_int(run(&ctx), 5, "fake root without a runner: five failures");
 	is_str(get("proc/sys/net/ipv4/ip_forward"), "0\n", "fake root without a runner: ip_forward untouched");
 	expect("swap-sources", PREFLIGHT_FIXED, "masked swap.target", NULL, "masking is the callback's, so it runs");
@@ -294,10 +304,7 @@ int main(void) {
 	single = load_profile(PROFILE_HEAD);
 	if (!single)
 		return ok(false, "test profile loads"), done_testing();
-	req = *preflight_requirements(NODE_ROLE_SINGLE);
-	req.disk_fail = req.disk_warn = 0;
-	req.ports[0] = free_port();
-	req.n_ports = 1;
+	req = test_requirements();
 
 	test_fixes();
 	test_fixes_fail();

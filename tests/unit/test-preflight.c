@@ -399,10 +399,7 @@ int main(void) {
 			       "  - mac: 52:54:00:aa:bb:02\n    hostname: worker1\n");
 	if (!single || !worker || !ipv6 || !cluster)
 		return ok(false, "test profiles load"), done_testing();
-	req = *preflight_requirements(NODE_ROLE_SINGLE);
-	req.disk_fail = req.disk_warn = 0;
-	req.ports[0] = free_port();
-	req.n_ports = 1;
+	req = test_requirements();
 
 	test_all_good();
 	test_modules();

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child-test.h"
 #include "fd-util.h"
 #include "process-util.h"
 #include "tap.h"
 
-#define ARGV(...) ((const char *const[]) { __VA_ARGS__, NULL })
 #define SEC (5 * USEC_PER_SEC)
 
 /* True when every child we ever had is reaped: no zombie, nothing running. */
@@ -127,35 +124,11 @@ static void test_timeouts(void) {
 	ok(st == 5 && dt < 2 * USEC_PER_SEC, "status 5 after %llu ms", (unsigned long long) (dt / USEC_PER_MSEC));
 }
 
-/* A seccomp filter turning pidfd_open() into ENOSYS, as on kernels before 5.3. */
-static int block_pidfd_open(void) {
-#if defined(__x86_64__)
-	const unsigned arch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-	const unsigned arch = AUDIT_ARCH_AARCH64;
-#else
-	return -EOPNOTSUPP;
-#endif
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_open, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = ELEMENTSOF(f), .filter = f };
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
-		return negative_errno();
-	return 0;
-}
-
 static void test_wait_without_pidfd(void) {
 	pid_t helper = fork();
 	if (helper == 0) {
 		int st = -1;
-		if (block_pidfd_open() < 0)
+		if (child_block_pidfd_open() < 0)
 			_exit(77);
 		if (syscall(SYS_pidfd_open, getpid(), 0) >= 0 || errno != ENOSYS)
 			_exit(10);
