@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cluster-kubeadm.h"
+#include "strv.h"
 #include "log.h"
 
 struct ClusterKubeadm {
@@ -100,8 +101,39 @@ static void on_done(ClusterChild *c, int status, void *userdata) {
 		done(k, status, k->userdata);
 }
 
+/* kubeadm runs as a transient service of systemd's, not in the supervisor's sandbox: it
+ * creates cgroups (its SystemVerification check makes a test cgroup, which the
+ * supervisor's ProtectControlGroups= forbids), writes /etc/kubernetes and unmounts below
+ * /var/lib/kubelet, all of which must happen on the host, not in a private mount
+ * namespace. systemd-run --pipe hands its output back to us as if it were our child; one
+ * unit name for every verb, so a reset can never run while an init still does (after a
+ * restart of the supervisor the second systemd-run fails, and the phase retries).
+ * RuntimeMaxSec= makes systemd stop the whole unit at the deadline, whatever becomes of
+ * systemd-run. */
+#define CLUSTER_KUBEADM_UNIT "kiln-kubeadm"
+
+static int transient_argv(const ClusterKubeadmOptions *opts, const char *const *kubeadm_argv, char ***ret) {
+	char **argv = NULL;
+	int r = strv_extend_many(&argv, opts->systemd_run ?: "systemd-run", "--quiet", "--pipe", "--wait", "--collect",
+				 "--service-type=exec", "--unit=" CLUSTER_KUBEADM_UNIT,
+				 "--description=kiln: kubeadm, for the cluster phase of kiln-supervisor", NULL);
+	if (r >= 0 && opts->timeout != USEC_INFINITY)
+		r = strv_extendf(&argv, "--property=RuntimeMaxSec=%llu", (unsigned long long) (opts->timeout / USEC_PER_SEC));
+	if (r >= 0)
+		r = strv_extend(&argv, "--");
+	for (const char *const *a = kubeadm_argv; r >= 0 && *a; a++)
+		r = strv_extend(&argv, *a);
+	if (r < 0) {
+		strv_free(argv);
+		return r;
+	}
+	*ret = argv;
+	return 0;
+}
+
 int cluster_kubeadm_start(sd_event *e, const ClusterKubeadmOptions *opts, ClusterKubeadm **ret) {
 	_cleanup_(cluster_kubeadm_freep) ClusterKubeadm *k = NULL;
+	_cleanup_strv_free_ char **argv = NULL;
 	const char *init[] = { opts ? opts->kubeadm : NULL, "init", "--config", opts ? opts->config : NULL,
 			       "--skip-token-print", NULL };
 	const char *reset[] = { opts ? opts->kubeadm : NULL, "reset", "--force", NULL };
@@ -116,13 +148,18 @@ int cluster_kubeadm_start(sd_event *e, const ClusterKubeadmOptions *opts, Cluste
 	k->verb = opts->verb;
 	k->done = opts->done;
 	k->userdata = opts->userdata;
+	r = transient_argv(opts, opts->verb == CLUSTER_KUBEADM_INIT ? init : reset, &argv);
+	if (r < 0)
+		return r;
 	ClusterChildOptions o = {
-		.timeout = opts->timeout,
+		/* systemd stops the unit at the deadline; our own bound only covers systemd-run
+		 * itself hanging after that. */
+		.timeout = usec_add(opts->timeout, 30 * USEC_PER_SEC),
 		.on_line = on_line,
 		.on_done = on_done,
 		.userdata = k,
 	};
-	r = cluster_child_start(e, opts->verb == CLUSTER_KUBEADM_INIT ? init : reset, &o, &k->child);
+	r = cluster_child_start(e, (const char *const *) argv, &o, &k->child);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(k);

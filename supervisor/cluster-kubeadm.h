@@ -42,6 +42,7 @@ typedef void (*ClusterKubeadmDoneFn)(ClusterKubeadm *k, int status, void *userda
 
 typedef struct ClusterKubeadmOptions {
 	const char *kubeadm;            /* the binary */
+	const char *systemd_run;        /* NULL: "systemd-run" from $PATH */
 	ClusterKubeadmVerb verb;
 	const char *config;             /* init: the configuration file */
 	usec_t timeout;

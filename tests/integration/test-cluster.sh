@@ -92,6 +92,11 @@ EOF
 cat >>"$root/etc/systemd/system/kiln-supervisor.service.d/50-test.conf" <<'EOF'
 Environment=KILN_KUBEADM_DOUBLE_VERSION=v1.37.2 KILN_KUBEADM_DOUBLE_LOG=/run/kiln/kubeadm-double.log
 EOF
+# kubeadm runs as a transient unit of systemd's (systemd-run), which inherits the
+# manager's environment, not the supervisor's: the double's settings go there too.
+mkdir -p "$root/etc/systemd/system.conf.d"
+printf '[Manager]\nDefaultEnvironment=KILN_KUBEADM_DOUBLE_VERSION=v1.37.2 KILN_KUBEADM_DOUBLE_LOG=/run/kiln/kubeadm-double.log\n' \
+	>"$root/etc/systemd/system.conf.d/50-kiln-test.conf"
 mkdir -p "$root/etc/tmpfiles.d"
 echo "d /run/kiln-test 0755 root root -" >"$root/etc/tmpfiles.d/kiln-test.conf"
 

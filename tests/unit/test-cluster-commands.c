@@ -182,7 +182,15 @@ static void test_kubeadm(void) {
 	       "echo 'error: error execution phase preflight: preflight checks failed' >&2\n"
 	       "echo 'To see the stack trace of this error execute with --v=5 or higher' >&2\n"
 	       "exit 1\n");
-	ClusterKubeadmOptions o = { .kubeadm = P("kubeadm"), .verb = CLUSTER_KUBEADM_INIT,
+	/* kubeadm runs as a transient unit of systemd's (systemd-run --pipe --wait): this
+	 * stand-in checks the words kiln passes and runs what follows "--", as systemd-run
+	 * does with the unit's output connected to ours. */
+	script("systemd-run",
+	       "[ \"$1 $2 $3 $4 $5 $6 $7\" = \"--quiet --pipe --wait --collect --service-type=exec --unit=kiln-kubeadm "
+	       "--description=kiln: kubeadm, for the cluster phase of kiln-supervisor\" ] || { echo \"unexpected: $*\" >&2; exit 98; }\n"
+	       "[ \"$8 $9\" = \"--property=RuntimeMaxSec=10 --\" ] || { echo \"unexpected deadline: $8 $9\" >&2; exit 97; }\n"
+	       "shift 9\nexec \"$@\"\n");
+	ClusterKubeadmOptions o = { .kubeadm = P("kubeadm"), .systemd_run = P("systemd-run"), .verb = CLUSTER_KUBEADM_INIT,
 				    .config = "/usr/lib/kiln/kubeadm/n1.yaml", .timeout = 10 * USEC_PER_SEC,
 				    .done = on_kubeadm, .userdata = &status };
 	/* The lines go to stderr here (the test's log target): that is fine. */
