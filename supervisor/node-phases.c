@@ -306,6 +306,30 @@ int node_announce_booted(const char *kmsg_path, const char *cmdline_path) {
 	return (size_t) w == strlen(line) ? 0 : -EIO;
 }
 
+/* The cluster as the cluster phase last saw it, on the console next to KILN-BOOTED: what
+ * an operator at the console (or a script reading it) wants to know first. */
+int node_announce_cluster(Node *n) {
+	const ClusterHealth *h = cluster_health(n->cluster);
+	_cleanup_free_ char *line = NULL;
+	_cleanup_close_ int fd = -EBADF;
+
+	if (!h || h->checked == 0)
+		return 0;
+	if (asprintf(&line, "<2>KILN-NODE node=%s ready=%s kubernetes=%s api=%s system-pods=%zu/%zu\n",
+		     h->node_name ?: "unknown", h->node_ready > 0 ? "yes" : h->node_ready == 0 ? "no" : "unknown",
+		     n->image && n->image->kubernetes_version ? n->image->kubernetes_version : "unknown",
+		     h->api > 0 ? "ok" : h->api == 0 ? "failing" : "unknown",
+		     h->pods_known ? h->n_pods_total - h->n_pods : 0, h->pods_known ? h->n_pods_total : 0) < 0)
+		return -ENOMEM;
+	fd = open(n->kmsg_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, line, strlen(line));
+	if (w < 0)
+		return -errno;
+	return (size_t) w == strlen(line) ? 0 : -EIO;
+}
+
 /* How long this process took to READY=1, and how much of it was containerd's: what the
  * supervisor itself costs a boot (bench/supervisor.sh reads these fields). */
 static void node_log_ready_time(const Node *n) {
@@ -338,6 +362,8 @@ static int phase_ready(PhaseRunner *r, void *userdata) {
 	/* Once per boot, not at every restart of the supervisor in it. */
 	if (self && !sd_id128_equal(self->boot_id, phase_runner_boot_id(r))) {
 		k = node_announce_booted(n->kmsg_path, n->cmdline_path);
+		if (k >= 0 && n->cluster)
+			k = node_announce_cluster(n);
 		if (k < 0)
 			log_struct(LOG_WARNING, k, LOG_FIELDS({ "KILN_PHASE", "ready" }),
 				   "Failed to write KILN-BOOTED to %s, ignoring: %m", n->kmsg_path);

@@ -90,6 +90,9 @@ int node_load_image(Node *n);
 /* Write "KILN-BOOTED <version> <kiln.image= or unknown>" to the kernel log at priority 2
  * (shown on the console even with "quiet"), the line the boot tests wait for. */
 int node_announce_booted(const char *kmsg_path, const char *cmdline_path);
+/* "KILN-NODE node=NAME ready=yes kubernetes=V api=ok system-pods=RUNNING/TOTAL", from the
+ * cluster phase's last look, to the kernel log the same way (nothing without a look). */
+int node_announce_cluster(Node *n);
 
 /* This machine's nodes[] entry, by the MACs of its network cards; NULL: node.role. */
 const ProfileMachine *node_machine(Node *n);
