@@ -94,6 +94,7 @@ typedef struct Build {
 	json_t *artifacts;              /* manifest: Kubernetes binaries */
 	json_t *partitions;             /* manifest: the partition table */
 	json_t *images;                 /* manifest: the seeded images, name -> {digest, ...} */
+	json_t *image_addons;           /* image.json: the baked addons, in order (tree-addons.c) */
 
 	/* The bundle (step-bundle.c): what the lock pins and the profile needs. */
 	char *lock_path;
@@ -200,3 +201,17 @@ int tree_enable_unit(Build *b, const char *unit_path, const char *unit_name);
 /* tree-network.c: the node's network configuration (systemd-networkd, systemd-resolved). */
 int tree_network(Build *b);
 int tree_link_copy(const char *src, const char *dst);
+/* tree-addons.c: each addon's manifests under /usr/lib/kiln/addons, b->image_addons for
+ * image.json. */
+int tree_addons(Build *b);
+/* The width of the numbers that order count entries: 2, or more past 99. */
+int tree_addon_number_width(size_t count);
+/* The file name manifest index (from 0) of count gets in its addon's directory:
+ * "<NN>-<base name of the path or URL>", with ".yaml" added unless it ends in .yaml,
+ * .yml or .json (kubectl apply -f DIR reads no other), other characters than letters,
+ * digits, '.', '_' and '-' made '-'. */
+int tree_addon_file_name(const char *source, size_t index, size_t count, char **ret);
+/* What kubectl apply -n namespace -f would refuse in one manifest (source names it in
+ * messages): not a manifest, an object without metadata.name, an object in another
+ * namespace. -EBADMSG with "SOURCE:LINE: what" in *ret_error. */
+int tree_addon_check(const char *namespace, const char *source, const char *text, size_t size, char **ret_error);

@@ -81,7 +81,7 @@ fail:
 	return r;
 }
 
-static bool is_url(const char *s) {
+bool bundle_is_url(const char *s) {
 	return strneq(s, "https://", 8) || strneq(s, "http://", 7);
 }
 
@@ -90,7 +90,7 @@ int bundle_manifest_urls(const Profile *p, char ***ret_urls) {
 
 	for (size_t a = 0; a < p->n_addons; a++)
 		for (size_t m = 0; m < p->addons[a].n_manifests; m++)
-			if (is_url(p->addons[a].manifests[m]) && !strv_contains(urls, p->addons[a].manifests[m]) &&
+			if (bundle_is_url(p->addons[a].manifests[m]) && !strv_contains(urls, p->addons[a].manifests[m]) &&
 			    strv_extend(&urls, p->addons[a].manifests[m]) < 0)
 				return -ENOMEM;
 	*ret_urls = TAKE_PTR(urls);
@@ -176,12 +176,12 @@ int bundle_ask_kubeadm(const char *kubeadm, const Profile *p, DiagList *diags, K
 	return 0;
 }
 
-static int read_manifest(const char *source, const char *profile_dir, const LockFile *lock, const char *cache_dir,
+int bundle_manifest_read(const char *source, const char *profile_dir, const LockFile *lock, const char *cache_dir,
 			 char **ret_text, size_t *ret_size, char **ret_error) {
 	_cleanup_free_ char *path = NULL;
 	int r;
 
-	if (is_url(source)) {
+	if (bundle_is_url(source)) {
 		const LockEntry *e = lock ? lock_file_find(lock, LOCK_MANIFEST, source) : NULL;
 		if (!e)
 			return asprintf(ret_error, "the manifest %s is not in the lock file; run kiln-imagegen lock", source) < 0
@@ -193,7 +193,7 @@ static int read_manifest(const char *source, const char *profile_dir, const Lock
 		return -ENOMEM;
 
 	r = read_full_file(path, ret_text, ret_size);
-	if (r == -ENOENT && is_url(source))
+	if (r == -ENOENT && bundle_is_url(source))
 		return asprintf(ret_error, "the manifest %s is not in the cache; run kiln-imagegen fetch", source) < 0
 			       ? -ENOMEM : r;
 	if (r < 0)
@@ -211,7 +211,7 @@ int bundle_images(const Profile *p, const char *profile_dir, const LockFile *loc
 		for (size_t m = 0; m < addon->n_manifests; m++) {
 			_cleanup_free_ char *text = NULL;
 			size_t size;
-			r = read_manifest(addon->manifests[m], profile_dir, lock, cache_dir, &text, &size, ret_error);
+			r = bundle_manifest_read(addon->manifests[m], profile_dir, lock, cache_dir, &text, &size, ret_error);
 			if (r < 0)
 				return r;
 			r = manifest_collect_images(text, size, addon->manifests[m], &images, ret_error);

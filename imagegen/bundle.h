@@ -8,6 +8,9 @@
  * containerd's configuration, and kubeadm's own control-plane list for the profile's
  * version, asked of the kubeadm that will be shipped. */
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "lockfile.h"
 #include "profile.h"
 
@@ -24,6 +27,15 @@ void bundle_files_done(BundleFile files[static BUNDLE_N_FILES]);
 /* The Kubernetes binaries the profile asks for: its kubernetes.artifacts where given,
  * else the project's release addresses for the version and architecture. */
 int bundle_kubernetes_files(const Profile *p, BundleFile ret[static BUNDLE_N_FILES]);
+
+/* An addon manifest that is a download (http:// or https://), not a path. */
+bool bundle_is_url(const char *source);
+/* The text of one addon manifest: a path relative to profile_dir, or a URL read from the
+ * cache by the digest the lock pins. On failure *ret_error (when it could be made) says
+ * which manifest and what to run: "not in the lock file; run kiln-imagegen lock", "not
+ * in the cache; run kiln-imagegen fetch", or why the file could not be read. */
+int bundle_manifest_read(const char *source, const char *profile_dir, const LockFile *lock, const char *cache_dir,
+			 char **ret_text, size_t *ret_size, char **ret_error);
 
 /* The addon manifests that are downloads (https:// URLs), in profile order. */
 int bundle_manifest_urls(const Profile *p, char ***ret_urls);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The image's tree: the cached Debian root file system unpacked, then kiln laid over it
- * (rootfs/ overlay, units, the node programs, the profile), its first-boot identity
+ * (rootfs/ overlay, units, the node programs, the profile, the addons' manifests), its first-boot identity
  * prepared, the kernel moved out for the ESP and /var split off for its own partition. */
 #include <dirent.h>
 #include <errno.h>
@@ -372,6 +372,11 @@ static int tree_kiln_files(Build *b) {
 			}
 		}
 	}
+	/* The addons the supervisor applies, in order (tree_addons()). */
+	if (b->image_addons && json_object_set(img, "addons", b->image_addons) < 0) {
+		json_decref(img);
+		return log_oom();
+	}
 	image = json_dumps(img, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(img);
 	if (!image || asprintf(&efi, "%s/efi", b->tree_dir) < 0)
@@ -457,7 +462,7 @@ int step_tree(Build *b) {
 		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
 	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 ||
 	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_cluster_files(b)) < 0 || (r = tree_containerd_config(b)) < 0 ||
-	    (r = tree_identity(b)) < 0 || (r = tree_network(b)) < 0 || (r = tree_kiln_files(b)) < 0)
+	    (r = tree_identity(b)) < 0 || (r = tree_network(b)) < 0 || (r = tree_addons(b)) < 0 || (r = tree_kiln_files(b)) < 0)
 		return r;
 	STRV_FOREACH(t, b->opts.extra_trees) {
 		r = tree_copy_dir(b, *t, "");

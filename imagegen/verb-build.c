@@ -99,6 +99,7 @@ Build *build_free(Build *b) {
 	json_decref(b->artifacts);
 	json_decref(b->partitions);
 	json_decref(b->images);
+	json_decref(b->image_addons);
 	free(b->lock_path);
 	lock_file_free(b->lock);
 	for (size_t i = 0; b->bundle_blobs && i < strv_length(b->bundle_images); i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cluster-health.h"
+#include "cluster-json.h"
 #include "json-util.h"
 #include "status-server.h"
 
@@ -14,19 +15,9 @@
 #define DNS_NAME "coredns"
 #define PROXY_KIND "DaemonSet"
 #define PROXY_NAME "kube-proxy"
-/* Text taken from a pod or kubectl for one line of the status: long messages cut here. */
-#define DETAIL_MAX 240
 
 static void free_text(char **p) {
 	*p = mfree_str(*p);
-}
-
-void cluster_workloads_free(ClusterWorkload *w, size_t n) {
-	for (size_t i = 0; i < n; i++) {
-		free(w[i].kind);
-		free(w[i].name);
-	}
-	free(w);
 }
 
 void cluster_pods_free(ClusterPod *p, size_t n) {
@@ -62,49 +53,6 @@ void cluster_health_done(ClusterHealth *h) {
 	h->checked = 0;
 }
 
-/* A copy of s cut to DETAIL_MAX bytes (at a character boundary) and to its first line. */
-static char *detail_dup(const char *s) {
-	size_t n = strcspn(s, "\n");
-
-	if (n > DETAIL_MAX) {
-		n = DETAIL_MAX;
-		while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
-			n--;
-	}
-	return strndup(s, n);
-}
-
-static const char *str_at(json_t *o, const char *a, const char *b, const char *c) {
-	json_t *v = json_object_get(o, a);
-	if (b)
-		v = json_object_get(v, b);
-	if (c)
-		v = json_object_get(v, c);
-	return json_string_value(v);
-}
-
-static long int_at(json_t *o, const char *a, const char *b, long def) {
-	json_t *v = json_object_get(json_object_get(o, a), b);
-	return json_is_integer(v) ? (long) json_integer_value(v) : def;
-}
-
-/* The items of a kubectl list (kind List, or a typed list). */
-static int load_items(const char *json, json_t **ret_doc, json_t **ret_items) {
-	json_t *doc, *items;
-
-	if (!json)
-		return -EBADMSG;
-	doc = json_loads(json, 0, NULL);
-	items = json_object_get(doc, "items");
-	if (!json_is_array(items)) {
-		json_decref(doc);
-		return -EBADMSG;
-	}
-	*ret_doc = doc;
-	*ret_items = items;
-	return 0;
-}
-
 int cluster_readyz_parse(int status, const char *out, const char *err, char **ret_detail) {
 	const char *p;
 	char *d = NULL;
@@ -133,7 +81,7 @@ int cluster_readyz_parse(int status, const char *out, const char *err, char **re
 		return 0;
 	}
 	if (!isempty(err))
-		d = detail_dup(err);
+		d = cluster_text_line(err);
 	else if (status == 0)
 		d = strdup("/readyz did not say ok");
 	else if (asprintf(&d, "kubectl exited with status %d", status) < 0)
@@ -148,24 +96,25 @@ int cluster_node_parse(const char *json, const char *name, int *ret_ready, char 
 	_cleanup_json_ json_t *doc = NULL;
 	json_t *items, *item, *cond;
 	size_t i, j;
-	int r = load_items(json, &doc, &items);
+	int r = cluster_json_items(json, &doc, &items);
 
 	if (r < 0)
 		return r;
 	json_array_foreach(items, i, item) {
-		if (!name || !streq(str_at(item, "metadata", "name", NULL) ?: "", name))
+		if (!name || !streq(cluster_json_str(item, "metadata", "name", NULL) ?: "", name))
 			continue;
 		json_array_foreach(json_object_get(json_object_get(item, "status"), "conditions"), j, cond) {
-			if (!streq(str_at(cond, "type", NULL, NULL) ?: "", "Ready"))
+			if (!streq(cluster_json_str(cond, "type", NULL, NULL) ?: "", "Ready"))
 				continue;
-			const char *status = str_at(cond, "status", NULL, NULL) ?: "Unknown";
-			const char *reason = str_at(cond, "reason", NULL, NULL), *message = str_at(cond, "message", NULL, NULL);
+			const char *status = cluster_json_str(cond, "status", NULL, NULL) ?: "Unknown";
+			const char *reason = cluster_json_str(cond, "reason", NULL, NULL);
+			const char *message = cluster_json_str(cond, "message", NULL, NULL);
 			_cleanup_free_ char *text = NULL;
 			if (asprintf(&text, "%s%s%s", reason ?: status, message ? ": " : "", message ?: "") < 0) {
 				text = NULL;
 				return -ENOMEM;
 			}
-			char *d = detail_dup(text);
+			char *d = cluster_text_line(text);
 			if (!d)
 				return -ENOMEM;
 			*ret_ready = streq(status, "True");
@@ -183,71 +132,6 @@ int cluster_node_parse(const char *json, const char *name, int *ret_ready, char 
 	return -ENOENT;
 }
 
-/* kubectl rollout status's rule: the status is of the current spec, every replica is
- * updated, no old one is left, and the updated ones are available. */
-static bool deployment_available(json_t *item, long *ret_desired, long *ret_available) {
-	long generation = int_at(item, "metadata", "generation", 0);
-	long observed = int_at(item, "status", "observedGeneration", 0);
-	long desired = int_at(item, "spec", "replicas", 1);
-	long replicas = int_at(item, "status", "replicas", 0);
-	long updated = int_at(item, "status", "updatedReplicas", 0);
-	long available = int_at(item, "status", "availableReplicas", 0);
-
-	*ret_desired = desired;
-	*ret_available = available;
-	return observed >= generation && updated >= desired && replicas <= updated && available >= updated;
-}
-
-static bool daemonset_available(json_t *item, long *ret_desired, long *ret_available) {
-	long generation = int_at(item, "metadata", "generation", 0);
-	long observed = int_at(item, "status", "observedGeneration", 0);
-	long desired = int_at(item, "status", "desiredNumberScheduled", 0);
-	long updated = int_at(item, "status", "updatedNumberScheduled", 0);
-	long available = int_at(item, "status", "numberAvailable", 0);
-
-	*ret_desired = desired;
-	*ret_available = available;
-	return observed >= generation && updated >= desired && available >= desired;
-}
-
-int cluster_workloads_parse(const char *json, ClusterWorkload **ret, size_t *ret_n) {
-	_cleanup_json_ json_t *doc = NULL;
-	ClusterWorkload *w = NULL;
-	json_t *items, *item;
-	size_t i, n = 0;
-	int r = load_items(json, &doc, &items);
-
-	if (r < 0)
-		return r;
-	w = calloc(json_array_size(items) + 1, sizeof *w);
-	if (!w)
-		return -ENOMEM;
-	json_array_foreach(items, i, item) {
-		const char *kind = str_at(item, "kind", NULL, NULL), *name = str_at(item, "metadata", "name", NULL);
-		ClusterWorkload *x = &w[n];
-		if (!kind || !name) {
-			cluster_workloads_free(w, n);
-			return -EBADMSG;
-		}
-		if (streq(kind, "Deployment"))
-			x->available_all = deployment_available(item, &x->desired, &x->available);
-		else if (streq(kind, "DaemonSet"))
-			x->available_all = daemonset_available(item, &x->desired, &x->available);
-		else
-			continue;   /* not asked for; nothing to say about it */
-		x->kind = strdup(kind);
-		x->name = strdup(name);
-		n++;
-		if (!x->kind || !x->name) {
-			cluster_workloads_free(w, n);
-			return -ENOMEM;
-		}
-	}
-	*ret = w;
-	*ret_n = n;
-	return 0;
-}
-
 /* Why a pod is not running and ready, in the words of its status, most telling first: a
  * container waiting or terminated ("CrashLoopBackOff: back-off 2m40s ..."), the
  * scheduler's "Unschedulable: 0/1 nodes are available ...", the Ready condition, the
@@ -263,35 +147,36 @@ static char *pod_reason(json_t *status) {
 		json_t *state = json_object_get(cs, "state"), *s = json_object_get(state, "waiting");
 		if (!s)
 			s = json_object_get(state, "terminated");
-		reason = str_at(s, "reason", NULL, NULL);
-		message = str_at(s, "message", NULL, NULL);
+		reason = cluster_json_str(s, "reason", NULL, NULL);
+		message = cluster_json_str(s, "message", NULL, NULL);
 		if (reason)
 			break;
 	}
 	if (!reason)
 		json_array_foreach(json_object_get(status, "conditions"), i, cond) {
-			const char *type = str_at(cond, "type", NULL, NULL) ?: "";
+			const char *type = cluster_json_str(cond, "type", NULL, NULL) ?: "";
 			if ((streq(type, "PodScheduled") || streq(type, "Ready")) &&
-			    !streq(str_at(cond, "status", NULL, NULL) ?: "", "True") && str_at(cond, "reason", NULL, NULL)) {
-				reason = str_at(cond, "reason", NULL, NULL);
-				message = str_at(cond, "message", NULL, NULL);
+			    !streq(cluster_json_str(cond, "status", NULL, NULL) ?: "", "True") && cluster_json_str(cond, "reason", NULL, NULL)) {
+				reason = cluster_json_str(cond, "reason", NULL, NULL);
+				message = cluster_json_str(cond, "message", NULL, NULL);
 				break;
 			}
 		}
 	if (!reason) {
-		reason = str_at(status, "reason", NULL, NULL) ?: str_at(status, "phase", NULL, NULL) ?: "no status yet";
-		message = str_at(status, "message", NULL, NULL);
+		reason = cluster_json_str(status, "reason", NULL, NULL) ?: cluster_json_str(status, "phase", NULL, NULL)
+			 ?: "no status yet";
+		message = cluster_json_str(status, "message", NULL, NULL);
 	}
 	_cleanup_free_ char *text = NULL;
 	if (asprintf(&text, "%s%s%s", reason, message ? ": " : "", message ?: "") < 0) {
 		text = NULL;
 		return NULL;
 	}
-	return detail_dup(text);
+	return cluster_text_line(text);
 }
 
 static bool pod_fine(json_t *status) {
-	const char *phase = str_at(status, "phase", NULL, NULL) ?: "";
+	const char *phase = cluster_json_str(status, "phase", NULL, NULL) ?: "";
 	json_t *cond;
 	size_t i;
 
@@ -300,8 +185,8 @@ static bool pod_fine(json_t *status) {
 	if (!streq(phase, "Running"))
 		return false;
 	json_array_foreach(json_object_get(status, "conditions"), i, cond)
-		if (streq(str_at(cond, "type", NULL, NULL) ?: "", "Ready"))
-			return streq(str_at(cond, "status", NULL, NULL) ?: "", "True");
+		if (streq(cluster_json_str(cond, "type", NULL, NULL) ?: "", "Ready"))
+			return streq(cluster_json_str(cond, "status", NULL, NULL) ?: "", "True");
 	return false;
 }
 
@@ -310,7 +195,7 @@ int cluster_pods_parse(const char *json, ClusterPod **ret, size_t *ret_n, size_t
 	ClusterPod *p;
 	json_t *items, *item;
 	size_t i, n = 0;
-	int r = load_items(json, &doc, &items);
+	int r = cluster_json_items(json, &doc, &items);
 
 	if (r < 0)
 		return r;
@@ -319,7 +204,7 @@ int cluster_pods_parse(const char *json, ClusterPod **ret, size_t *ret_n, size_t
 		return -ENOMEM;
 	json_array_foreach(items, i, item) {
 		json_t *status = json_object_get(item, "status");
-		const char *name = str_at(item, "metadata", "name", NULL);
+		const char *name = cluster_json_str(item, "metadata", "name", NULL);
 		if (!name) {
 			cluster_pods_free(p, n);
 			return -EBADMSG;
@@ -328,7 +213,7 @@ int cluster_pods_parse(const char *json, ClusterPod **ret, size_t *ret_n, size_t
 			continue;
 		ClusterPod *x = &p[n++];
 		x->name = strdup(name);
-		x->phase = strdup(str_at(status, "phase", NULL, NULL) ?: "Unknown");
+		x->phase = strdup(cluster_json_str(status, "phase", NULL, NULL) ?: "Unknown");
 		x->reason = pod_reason(status);
 		if (!x->name || !x->phase || !x->reason) {
 			cluster_pods_free(p, n);

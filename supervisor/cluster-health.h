@@ -12,16 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cluster-workload.h"
 #include "macro.h"
 #include "time-util.h"
-
-typedef struct ClusterWorkload {
-	char *kind;                 /* "Deployment", "DaemonSet" */
-	char *name;
-	long desired;               /* spec.replicas (default 1); desiredNumberScheduled */
-	long available;             /* availableReplicas; numberAvailable */
-	bool available_all;         /* rolled out and available, as kubectl rollout status says */
-} ClusterWorkload;
 
 typedef struct ClusterPod {
 	char *name;
@@ -62,9 +55,8 @@ int cluster_readyz_parse(int status, const char *out, const char *err, char **re
  * -EBADMSG when the text is not a node list. */
 int cluster_node_parse(const char *json, const char *name, int *ret_ready, char **ret_detail);
 
-/* kubectl get deploy,ds -n kube-system -o json: each workload. -EBADMSG as above. */
-int cluster_workloads_parse(const char *json, ClusterWorkload **ret, size_t *ret_n);
-void cluster_workloads_free(ClusterWorkload *w, size_t n);
+/* kubectl get deploy,ds -n kube-system -o json: each workload, cluster_workloads_parse()
+ * (cluster-workload.h). */
 
 /* kubectl get pods -n kube-system -o json: the pods not running and ready (Succeeded
  * counts as fine), and how many there are in all. */

@@ -68,7 +68,7 @@ int cluster_kubectl_start(sd_event *e, const ClusterKubectlSetup *setup, const c
 	k->done = done;
 	k->userdata = userdata;
 	ClusterChildOptions o = {
-		.timeout = CLUSTER_KUBECTL_TIMEOUT_USEC,
+		.timeout = setup->timeout ?: CLUSTER_KUBECTL_TIMEOUT_USEC,
 		.capture_stdout = true,
 		.on_line = on_line,
 		.on_done = on_done,

@@ -27,6 +27,7 @@ typedef struct ClusterKubectlSetup {
 	const char *kubectl;            /* the binary */
 	const char *kubeconfig;
 	const char *cache_dir;
+	usec_t timeout;                 /* of the whole command; 0: CLUSTER_KUBECTL_TIMEOUT_USEC */
 } ClusterKubectlSetup;
 
 typedef struct ClusterKubectl ClusterKubectl;

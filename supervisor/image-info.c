@@ -6,6 +6,7 @@
 #include "fileio.h"
 #include "image-info.h"
 #include "json-util.h"
+#include "strv.h"
 
 ImageInfo *image_info_free(ImageInfo *i) {
 	if (!i)
@@ -17,6 +18,16 @@ ImageInfo *image_info_free(ImageInfo *i) {
 		free(i->images[k].digest);
 	}
 	free(i->images);
+	for (size_t k = 0; k < i->n_addons; k++) {
+		ImageInfoAddon *a = &i->addons[k];
+		free(a->name);
+		free(a->version);
+		free(a->namespace);
+		strv_free(a->depends_on);
+		free(a->directory);
+		strv_free(a->manifests);
+	}
+	free(i->addons);
 	free(i);
 	return NULL;
 }
@@ -71,6 +82,93 @@ static int parse_images(json_t *images, ImageInfo *info) {
 	return 0;
 }
 
+/* A non-empty string (required), copied. */
+static int get_text(json_t *o, const char *key, char **ret) {
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (isempty(s))
+		return -EBADMSG;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A path below dir: no "..", no empty or "." component, nothing but the file's name. */
+static bool path_in(const char *path, const char *dir) {
+	size_t n = strlen(dir);
+
+	if (!strneq(path, dir, n) || path[n] != '/' || isempty(path + n + 1) || strchr(path + n + 1, '/'))
+		return false;
+	return !streq(path + n + 1, ".") && !streq(path + n + 1, "..");
+}
+
+#define ADDONS_DIR "/usr/lib/kiln/addons"
+
+static int parse_addon(json_t *v, ImageInfo *info, ImageInfoAddon *a) {
+	json_t *deps = json_object_get(v, "dependsOn"), *manifests = json_object_get(v, "manifests"), *x;
+	size_t i;
+	int r;
+
+	if (!json_is_object(v))
+		return -EBADMSG;
+	if ((r = get_text(v, "name", &a->name)) < 0 || (r = get_text(v, "namespace", &a->namespace)) < 0 ||
+	    (r = get_string(v, "version", &a->version)) < 0 || (r = get_text(v, "directory", &a->directory)) < 0)
+		return r;
+	if (!path_in(a->directory, ADDONS_DIR))
+		return -EBADMSG;
+	for (size_t k = 0; k < info->n_addons; k++)
+		if (streq(info->addons[k].name, a->name))
+			return -EBADMSG;
+	if (deps && !json_is_null(deps)) {
+		if (!json_is_array(deps))
+			return -EBADMSG;
+		json_array_foreach(deps, i, x) {
+			/* Applied in order: what it depends on comes first. */
+			bool earlier = false;
+			for (size_t k = 0; json_is_string(x) && k < info->n_addons; k++)
+				earlier = earlier || streq(info->addons[k].name, json_string_value(x));
+			if (!earlier)
+				return -EBADMSG;
+			if (strv_extend(&a->depends_on, json_string_value(x)) < 0)
+				return -ENOMEM;
+		}
+	}
+	if (!json_is_array(manifests) || json_array_size(manifests) == 0)
+		return -EBADMSG;
+	json_array_foreach(manifests, i, x) {
+		if (!json_is_string(x) || !path_in(json_string_value(x), a->directory))
+			return -EBADMSG;
+		if (strv_extend(&a->manifests, json_string_value(x)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int parse_addons(json_t *addons, ImageInfo *info) {
+	json_t *v;
+	size_t i;
+	int r;
+
+	if (!addons)
+		return 0;
+	if (!json_is_array(addons))
+		return -EBADMSG;
+	info->addons_known = true;
+	if (json_array_size(addons) == 0)
+		return 0;
+	info->addons = calloc(json_array_size(addons), sizeof *info->addons);
+	if (!info->addons)
+		return -ENOMEM;
+	json_array_foreach(addons, i, v) {
+		ImageInfoAddon a = {};
+		r = parse_addon(v, info, &a);
+		/* Counted even when half made, so that image_info_free() frees it. */
+		info->addons[info->n_addons++] = a;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int image_info_parse(const char *text, size_t size, ImageInfo **ret) {
 	_cleanup_(image_info_freep) ImageInfo *info = NULL;
 	_cleanup_json_ json_t *o = NULL;
@@ -105,7 +203,8 @@ int image_info_parse(const char *text, size_t size, ImageInfo **ret) {
 	if ((r = get_string(k8s, "version", &info->kubernetes_version)) < 0)
 		return r;
 
-	if ((r = parse_images(json_object_get(o, "images"), info)) < 0)
+	if ((r = parse_images(json_object_get(o, "images"), info)) < 0 ||
+	    (r = parse_addons(json_object_get(o, "addons"), info)) < 0)
 		return r;
 	*ret = TAKE_PTR(info);
 	return 0;

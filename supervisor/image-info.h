@@ -19,6 +19,16 @@ typedef struct ImageInfoImage {
 	char *digest;                  /* "sha256:<64 hex>": the index or manifest it points at */
 } ImageInfoImage;
 
+/* One addon baked by the image builder (imagegen/tree-addons.c), in the profile's order. */
+typedef struct ImageInfoAddon {
+	char *name;
+	char *version;                 /* NULL when not recorded */
+	char *namespace;               /* where kubectl apply -n puts what names none */
+	char **depends_on;             /* NULL-terminated; NULL when none */
+	char *directory;               /* "/usr/lib/kiln/addons/01-cilium": kubectl apply -f it */
+	char **manifests;              /* NULL-terminated, in apply order, each in directory */
+} ImageInfoAddon;
+
 typedef struct ImageInfo {
 	char *kiln_version;            /* kilnVersion; NULL when not recorded */
 	uint64_t build_epoch;          /* sourceDateEpoch, seconds; 0 when not recorded */
@@ -27,6 +37,9 @@ typedef struct ImageInfo {
 	ImageInfoImage *images;        /* images[], in the file's order (the builder sorts them
 					* by name); NULL when the image lists none */
 	size_t n_images;
+	bool addons_known;             /* image.json has "addons" (an older builder wrote none) */
+	ImageInfoAddon *addons;        /* in apply order; NULL when none */
+	size_t n_addons;
 } ImageInfo;
 
 /* Parse image.json. A document that is not an object, or has a field of the wrong type:
@@ -34,7 +47,11 @@ typedef struct ImageInfo {
  * have a node without Kubernetes fail forever and guessing "absent" would report a cluster
  * as "not installed". images, when there, is an array of {"name": non-empty string,
  * "digest": "sha256:" and 64 lower-case hex digits} objects (other keys are ignored), each
- * name once; anything else in it, the older array of plain names among it: -EBADMSG. */
+ * name once; anything else in it, the older array of plain names among it: -EBADMSG.
+ * addons, when there, is an array of {"name", "namespace": non-empty strings, "version":
+ * string, "dependsOn": array of earlier addons' names, "directory": a path below
+ * /usr/lib/kiln/addons/, "manifests": a non-empty array of paths in that directory},
+ * each name once; anything else: -EBADMSG. */
 int image_info_parse(const char *text, size_t size, ImageInfo **ret);
 /* Read and parse path: -ENOENT when missing, -EBADMSG when not valid. */
 int image_info_load(const char *path, ImageInfo **ret);

@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "addons-phase.h"
 #include "cluster-phase.h"
 #include "config.h"
 #include "containerd-images.h"
@@ -50,6 +51,7 @@ Node *node_free(Node *n) {
 	sd_event_source_disable_unref(n->cri_poll);
 	for (size_t i = 0; i < n->n_watched; i++)
 		sd_event_source_disable_unref(n->watched[i].retry);
+	addons_free(n->addons);
 	cluster_free(n->cluster);
 	free(n->cluster_summary);
 	sd_event_unref(n->event);
@@ -272,19 +274,6 @@ static int phase_images(PhaseRunner *r, void *userdata) {
 			    strerror(-k));
 }
 
-/* ---- cluster and addons ---- */
-
-static int phase_addons(PhaseRunner *r, void *userdata) {
-	const PhaseState *cluster = node_state_find(phase_runner_state(r), "cluster");
-	Node *n = userdata;
-
-	if (cluster && cluster->status == PHASE_SKIPPED)
-		return phase_skipped(r, "no cluster");
-	if (node_load_image(n) >= 0 && n->profile->n_addons == 0)
-		return phase_skipped(r, "none in the profile");
-	return phase_failed(r, -EOPNOTSUPP, "addons are not implemented in this version");
-}
-
 /* ---- ready ---- */
 
 int node_announce_booted(const char *kmsg_path, const char *cmdline_path) {
@@ -376,7 +365,7 @@ const Phase node_phases[] = {
 	{ "runtime",   PHASE_SCOPE_BOOT,    false, node_phase_runtime, node_check_runtime },
 	{ "images",    PHASE_SCOPE_NODE,    false, phase_images,       check_images      },
 	{ "cluster",   PHASE_SCOPE_BOOT,    false, node_phase_cluster, node_check_cluster },
-	{ "addons",    PHASE_SCOPE_NODE,    false, phase_addons,       NULL              },
+	{ "addons",    PHASE_SCOPE_BOOT,    false, node_phase_addons,  node_check_addons },
 	{ "ready",     PHASE_SCOPE_PROCESS, true,  phase_ready,        NULL              },
 	{ "watch",     PHASE_SCOPE_PROCESS, false, node_phase_watch,   NULL              },
 };

@@ -9,7 +9,9 @@
  *              namespace, at their digests, pinned (never pulled)
  *   cluster    form a one-node cluster with kubeadm (cluster-phase.h);  once per boot
  *              at later boots: start kubelet and wait (never init again)
- *   addons     apply the addons in order (not in this version)         once per node
+ *   addons     apply the image's addons in order, wait until their      once per boot
+ *              workloads are available (addons-phase.h); at later boots:
+ *              look at them (never apply the same manifests again)
  *   ready      re-check the finished phases, READY=1, KILN-BOOTED      every start
  *   watch      restart containerd.service (and kubelet.service) when   every start
  *              they fail; look at the cluster (never ends) */
@@ -33,6 +35,7 @@
 
 typedef struct Node Node;
 typedef struct Cluster Cluster;
+typedef struct Addons Addons;
 
 /* The watch's repair of one unit. */
 typedef struct UnitRepair {
@@ -58,6 +61,8 @@ struct Node {
 	Profile *profile;
 	ImageInfo *image;
 	Cluster *cluster;              /* made by the cluster phase (or the watch) when needed */
+	Addons *addons;                /* made by the addons phase's first run in this process */
+	usec_t addons_wait;            /* each addon's deadline; 0: ADDONS_WAIT_USEC */
 
 	PreflightRun *preflight;       /* preflight: the checks, running or ended */
 
@@ -103,6 +108,10 @@ const ProfileMachine *node_machine(Node *n);
 int node_cluster(Node *n, char **ret_problem);
 int node_phase_cluster(PhaseRunner *r, void *userdata);
 int node_check_cluster(PhaseRunner *r, void *userdata, char **ret_detail);
+
+/* The addons phase (addons-node.c). */
+int node_phase_addons(PhaseRunner *r, void *userdata);
+int node_check_addons(PhaseRunner *r, void *userdata, char **ret_detail);
 
 /* The watch phase (node-watch.c). */
 int node_phase_runtime(PhaseRunner *r, void *userdata);

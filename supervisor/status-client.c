@@ -150,6 +150,33 @@ static void format_cluster(FILE *f, json_t *cluster) {
 	}
 }
 
+/* Each addon in order: where the addons phase is with it, and what it waits for or why it
+ * failed, in the supervisor's words. */
+static void format_addons(FILE *f, json_t *addons) {
+	json_t *a;
+	size_t i;
+	/* The step column as wide as its longest word, so that rows line up over time. */
+	int w_name = 5, w_step = (int) STRLEN("available");
+
+	json_array_foreach(addons, i, a) {
+		w_name = MAX(w_name, (int) strlen(text_or_dash(a, "name")));
+	}
+	fprintf(f, "\nAddons, in the order they are applied:\n");
+	json_array_foreach(addons, i, a) {
+		json_t *workloads = json_object_get(a, "workloads");
+		const char *step = text_or_dash(a, "step");
+		fprintf(f, "  %-*s  %-*s  ", w_name, text_or_dash(a, "name"), w_step, step);
+		if (json_is_string(json_object_get(a, "detail")))
+			fprintf(f, "%s", text_or_dash(a, "detail"));
+		else if (streq(step, "available"))
+			fprintf(f, "%zu workloads available in %s, %s", json_array_size(workloads), text_or_dash(a, "namespace"),
+				json_is_true(json_object_get(a, "applied")) ? "applied now" : "applied at an earlier boot");
+		else if (streq(step, "pending"))
+			fprintf(f, "after the addons before it");
+		fputc('\n', f);
+	}
+}
+
 int status_format_table(const char *document, char **ret) {
 	_cleanup_json_ json_t *doc = NULL;
 	_cleanup_free_ char *out = NULL;
@@ -202,6 +229,9 @@ int status_format_table(const char *document, char **ret) {
 	json_t *cluster = json_object_get(doc, "cluster");
 	if (json_is_object(cluster))
 		format_cluster(f, cluster);
+	json_t *addons = json_object_get(doc, "addons");
+	if (json_is_array(addons) && json_array_size(addons) > 0)
+		format_addons(f, addons);
 	/* out is only complete, and only ours, once the stream is closed. */
 	if (fclose(TAKE_PTR(f)) != 0)
 		return -ENOMEM;

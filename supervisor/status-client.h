@@ -24,6 +24,7 @@ int status_fetch(const char *path, usec_t timeout, char **ret);
 
 /* The table: a summary line, then one row per phase (phase, status, duration, attempts,
  * detail, last error), then what the supervisor last saw of the cluster when it looked
- * (API server, node, kube-system workloads, pods not running and ready). -EBADMSG when
- * the document does not have the expected shape. */
+ * (API server, node, kube-system workloads, pods not running and ready), then each addon
+ * with its step and what it waits for. -EBADMSG when the document does not have the
+ * expected shape. */
 int status_format_table(const char *document, char **ret);

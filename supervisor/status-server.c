@@ -247,7 +247,7 @@ static json_t *phase_json(const PhaseState *p, usec_t now_usec) {
 			 "detail", json_text(p->detail));
 }
 
-int status_document(PhaseRunner *r, json_t *cluster, usec_t now_usec, char **ret) {
+int status_document(PhaseRunner *r, json_t *cluster, json_t *addons, usec_t now_usec, char **ret) {
 	_cleanup_json_ json_t *doc = NULL, *phases = json_array();
 	NodeState *s = phase_runner_state(r);
 	char boot[SD_ID128_STRING_MAX];
@@ -265,7 +265,7 @@ int status_document(PhaseRunner *r, json_t *cluster, usec_t now_usec, char **ret
 	usec_t retry_at = phase_runner_retry_at(r);
 	json_t *retry = retry_at == USEC_INFINITY ? json_null()
 		: json_integer((json_int_t) (usec_sub_unsigned(retry_at, now(CLOCK_MONOTONIC)) / USEC_PER_MSEC));
-	doc = json_pack("{s:s, s:o, s:b, s:o, s:s, s:I, s:o, s:O, s:O}",
+	doc = json_pack("{s:s, s:o, s:b, s:o, s:s, s:I, s:o, s:O, s:O, s:O}",
 			"version", KILN_VERSION,
 			"phase", json_text(phase_runner_current(r)),
 			"ready", ready && ready->status == PHASE_DONE,
@@ -274,7 +274,8 @@ int status_document(PhaseRunner *r, json_t *cluster, usec_t now_usec, char **ret
 			"repairs", (json_int_t) s->repairs,
 			"retryInMs", retry,
 			"phases", phases,
-			"cluster", cluster ?: json_null());
+			"cluster", cluster ?: json_null(),
+			"addons", addons ?: json_null());
 	if (!doc)
 		return -ENOMEM;
 	text = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);

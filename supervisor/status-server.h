@@ -32,11 +32,12 @@ StatusServer *status_server_free(StatusServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(StatusServer *, status_server_free);
 
 /* The document: {version, phase, ready, status, bootId, repairs, retryInMs, phases: [{name,
- * status, started, finished, durationMs, attempts, lastError, detail}], cluster}, times as
- * RFC 3339 UTC strings from CLOCK_REALTIME microseconds, null when not known. now_usec is
- * the present, for the duration of a running phase. cluster (a reference is taken; NULL is
- * null) is what the supervisor last saw of the cluster (cluster_status_json()). */
-int status_document(PhaseRunner *r, json_t *cluster, usec_t now_usec, char **ret);
+ * status, started, finished, durationMs, attempts, lastError, detail}], cluster, addons},
+ * times as RFC 3339 UTC strings from CLOCK_REALTIME microseconds, null when not known.
+ * now_usec is the present, for the duration of a running phase. cluster and addons (a
+ * reference is taken of each; NULL is null) are what the supervisor last saw of the
+ * cluster (cluster_status_json()) and of the addons (addons_status_json()). */
+int status_document(PhaseRunner *r, json_t *cluster, json_t *addons, usec_t now_usec, char **ret);
 
 /* A CLOCK_REALTIME time as the document writes it ("2026-11-22T03:44:01.123Z"); null for 0. */
 json_t *status_json_time(usec_t u);

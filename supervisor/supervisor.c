@@ -12,10 +12,12 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "addons-phase.h"
 #include "cluster-phase.h"
 #include "config.h"
 #include "json-util.h"
 #include "log.h"
+#include "parse-util.h"
 #include "node-phases.h"
 #include "phases.h"
 #include "state.h"
@@ -28,6 +30,7 @@
 static const char *arg_state_dir = KILN_STATE_DIR;
 static const char *arg_root = "/";
 static char **arg_ignore_checks = NULL;
+static usec_t arg_addon_timeout = 0;
 
 static int help(void) {
 	printf("%s [OPTIONS...]\n"
@@ -44,20 +47,24 @@ static int help(void) {
 	       "                        (default: /)\n"
 	       "     --ignore-preflight=CHECK[,CHECK...]\n"
 	       "                        Only warn when these preflight checks fail\n"
+	       "     --addon-timeout=DURATION\n"
+	       "                        Give each addon this long to become available\n"
+	       "                        (\"90s\", \"15m\"; default: %llum)\n"
 	       "\n"
 	       "See kiln-supervisor(8).\n",
-	       program_invocation_short_name, KILN_STATE_DIR);
+	       program_invocation_short_name, KILN_STATE_DIR, (unsigned long long) (ADDONS_WAIT_USEC / USEC_PER_MINUTE));
 	return 0;
 }
 
 static int parse_argv(int argc, char **argv) {
-	enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_ROOT, ARG_IGNORE_PREFLIGHT };
+	enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_ROOT, ARG_IGNORE_PREFLIGHT, ARG_ADDON_TIMEOUT };
 	static const struct option options[] = {
 		{ "help",      no_argument,       NULL, 'h'           },
 		{ "version",   no_argument,       NULL, ARG_VERSION   },
 		{ "state-dir", required_argument, NULL, ARG_STATE_DIR },
 		{ "root",      required_argument, NULL, ARG_ROOT      },
 		{ "ignore-preflight", required_argument, NULL, ARG_IGNORE_PREFLIGHT },
+		{ "addon-timeout", required_argument, NULL, ARG_ADDON_TIMEOUT },
 		{}
 	};
 	int c;
@@ -83,6 +90,15 @@ static int parse_argv(int argc, char **argv) {
 			for (char *w = strtok_r(optarg, ",", &save); w; w = strtok_r(NULL, ",", &save))
 				if (strv_extend(&arg_ignore_checks, w) < 0)
 					return log_oom();
+			break;
+		}
+		case ARG_ADDON_TIMEOUT: {
+			uint64_t sec = 0;
+			if (parse_duration(optarg, &sec) < 0 || sec == 0 || sec > 24 * 3600) {
+				log_error("--addon-timeout= needs a duration from 1s to 1d (\"90s\", \"15m\"), not \"%s\".", optarg);
+				return -EINVAL;
+			}
+			arg_addon_timeout = (usec_t) sec * USEC_PER_SEC;
 			break;
 		}
 		case '?':
@@ -131,8 +147,8 @@ static void on_phase_change(PhaseRunner *r, const char *status_text, void *userd
 
 static int build_status(void *userdata, char **ret) {
 	Manager *m = userdata;
-	_cleanup_json_ json_t *cluster = cluster_status_json(m->node->cluster);
-	return status_document(m->runner, cluster, now(CLOCK_REALTIME), ret);
+	_cleanup_json_ json_t *cluster = cluster_status_json(m->node->cluster), *addons = addons_status_json(m->node->addons);
+	return status_document(m->runner, cluster, addons, now(CLOCK_REALTIME), ret);
 }
 
 /* The system bus, or PID 1's private socket when dbus-daemon is not (yet) there: systemd
@@ -244,6 +260,7 @@ static int run(int argc, char **argv) {
 		return log_oom();
 	m.node->ignore_checks = TAKE_PTR(arg_ignore_checks);
 	m.node->state_dir = arg_state_dir;
+	m.node->addons_wait = arg_addon_timeout;
 	m.node->process_started = started;
 	r = manager_load(&m);
 	if (r < 0)

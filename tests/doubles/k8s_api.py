@@ -109,7 +109,7 @@ def put(state, obj):
     else:
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now()
-        if obj["kind"] in ("Deployment", "DaemonSet"):
+        if obj["kind"] in ("Deployment", "DaemonSet", "StatefulSet", "Job"):
             meta["generation"] = 1
     state["resourceVersion"] += 1
     meta["resourceVersion"] = str(state["resourceVersion"])

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Fuzz the image collection from Kubernetes manifests (imagegen/manifest-images.c) and the
- * containerd config reader: no crash, no leak; an error is -EBADMSG with one
- * "NAME:LINE:COLUMN: ..." line; a success leaves a sorted, unique vector of non-empty
- * references without blanks. */
+/* Fuzz the image collection from Kubernetes manifests (imagegen/manifest-images.c), the
+ * object lister both kiln-imagegen and the supervisor read addon manifests with
+ * (lib/manifest-objects.c), and the containerd config reader: no crash, no leak; an error
+ * is -EBADMSG with one "NAME:LINE:COLUMN: ..." line; a success leaves a sorted, unique
+ * vector of non-empty references without blanks, and objects that each have a kind. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "fuzz.h"
 #include "macro.h"
 #include "manifest-images.h"
+#include "manifest-objects.h"
 #include "strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -30,6 +32,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 				abort();   /* sorted and unique */
 		}
 	}
+
+	ManifestObject *objects = NULL;
+	size_t n_objects = 0;
+	free(error);
+	error = NULL;
+	r = manifest_objects_parse((const char *) data, size, "fuzz.yaml", &objects, &n_objects, &error);
+	if (r < 0 && r != -EBADMSG && r != -ENOMEM)
+		abort();
+	if (r == -EBADMSG && (!error || strncmp(error, "fuzz.yaml:", 10) != 0 || strchr(error, '\n')))
+		abort();
+	for (size_t i = 0; r == 0 && i < n_objects; i++)
+		if (!objects[i].kind || !*objects[i].kind || objects[i].line == 0)
+			abort();
+	manifest_objects_free(objects, n_objects);
 
 	/* The containerd config reader takes a C string. */
 	text = strndup((const char *) data, size);

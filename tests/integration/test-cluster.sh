@@ -20,6 +20,11 @@
 #   - kubeadm failing (a preflight error): backoff, kubeadm's lines as lastError in
 #     kilnctl status; then fixed, formed
 #   - bad configurations refused: one kubeadm rejects, a missing one; a joining role
+#   - addons, baked as kiln-imagegen bakes them (tests/unit/data/cluster/addon): applied
+#     in order (namespace, kubectl apply --server-side) and waited for; a workload that
+#     never becomes available fails the phase naming it and stops the addon after it,
+#     then the retry succeeds once it does; a reboot looks at the workloads and does not
+#     apply again
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 source "$KILN_SRCDIR/tests/lib/rootfs.sh"
 source "$KILN_SRCDIR/tests/lib/nspawn.sh"
@@ -40,7 +45,7 @@ supervisor_machine_prepare "$root" "$SUPERVISOR_MACHINE_IGNORE" || bail "cannot 
 python3 - "$KILN_SRCDIR/profiles/single-node.yaml" "$root/usr/lib/kiln" <<'EOF' || bail "profile"
 import sys, yaml
 p = yaml.safe_load(open(sys.argv[1]))
-del p["addons"]          # applying addons is not implemented: the addons phase would fail
+del p["addons"]          # without manifests (built-in addon definitions): added at the end
 yaml.safe_dump(p, open(sys.argv[2] + "/profile.yaml", "w"), sort_keys=False)
 # The same machine as a worker, for the last part.
 p["node"]["role"] = "worker"
@@ -91,6 +96,7 @@ cat >"$root/usr/lib/kiln/kubeadm/Corefile" <<'EOF'
 EOF
 cat >>"$root/etc/systemd/system/kiln-supervisor.service.d/50-test.conf" <<'EOF'
 Environment=KILN_KUBEADM_DOUBLE_VERSION=v1.37.2 KILN_KUBEADM_DOUBLE_LOG=/run/kiln/kubeadm-double.log
+Environment=KILN_KUBECTL_DOUBLE_LOG=/run/kiln/kubectl-double.log
 EOF
 # kubeadm runs as a transient unit of systemd's (systemd-run), which inherits the
 # manager's environment, not the supervisor's: the double's settings go there too.
@@ -305,5 +311,129 @@ inside cp /usr/lib/kiln/profile-single.yaml /usr/lib/kiln/profile.yaml
 inside systemctl start --no-block kiln-supervisor.service
 wait_for 60 is_ready
 ok $? "with its configuration back, the node forms its cluster" || why
+
+# --- Addons: two, the second depending on the first, laid out as kiln-imagegen bakes
+# them (the image's profile lists them; image.json lists them with their files).
+inside systemctl stop kiln-supervisor.service
+addons=$root/usr/lib/kiln/addons
+fx=$KILN_SRCDIR/tests/unit/data/cluster/addon/01-kiln-test-app
+install -D -m 0644 -t "$addons/01-kiln-test-app" "$fx/01-app.yaml" "$fx/02-agent.yaml" "$fx/03-migrate.json" ||
+	bail "installing the addon's manifests"
+install -d "$addons/02-kiln-web"
+cat >"$addons/02-kiln-web/01-web.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: 127.0.0.1:5000/kiln-test/app:1}]
+EOF
+python3 - "$root/usr/lib/kiln" <<'EOF' || bail "the addons' profile and image.json"
+import json, sys, yaml
+d = sys.argv[1]
+p = yaml.safe_load(open(d + "/profile.yaml"))
+p["addons"] = [
+    {"name": "kiln-test-app", "version": "1", "namespace": "kiln-addon",
+     "manifests": ["app.yaml", "agent.yaml", "migrate.json"]},
+    {"name": "kiln-web", "version": "2", "namespace": "kiln-web", "dependsOn": ["kiln-test-app"],
+     "manifests": ["web.yaml"]}]
+yaml.safe_dump(p, open(d + "/profile.yaml", "w"), sort_keys=False)
+i = json.load(open(d + "/image.json"))
+a = "/usr/lib/kiln/addons/"
+i["addons"] = [
+    {"name": "kiln-test-app", "version": "1", "namespace": "kiln-addon", "dependsOn": [],
+     "directory": a + "01-kiln-test-app",
+     "manifests": [a + "01-kiln-test-app/" + f for f in ("01-app.yaml", "02-agent.yaml", "03-migrate.json")]},
+    {"name": "kiln-web", "version": "2", "namespace": "kiln-web", "dependsOn": ["kiln-test-app"],
+     "directory": a + "02-kiln-web", "manifests": [a + "02-kiln-web/01-web.yaml"]}]
+json.dump(i, open(d + "/image.json", "w"), indent=2, sort_keys=True)
+EOF
+# Each addon gets 20 s here (the default is 10 min), so that one that never becomes
+# available fails within the test.
+cat >"$root/etc/systemd/system/kiln-supervisor.service.d/60-addons.conf" <<EOF
+[Service]
+ExecStart=
+ExecStart=/usr/libexec/kiln/kiln-supervisor --state-dir=/var/lib/kiln --ignore-preflight=$SUPERVISOR_MACHINE_IGNORE --addon-timeout=20s
+EOF
+inside systemctl daemon-reload
+inside rm -f /var/lib/kiln/state.json /run/kiln/kubectl-double.log
+kubectl_log() { inside cat /run/kiln/kubectl-double.log 2>/dev/null; }
+addons_status() { status_json | jget 'p["addons"]["status"]'; }
+addons_why() { diag "$(status_json | jget '(p["addons"]["status"], p["addons"]["detail"], p["addons"]["lastError"])')"
+	journal KILN_PHASE=addons | tail -n 12 | sed 's/^/#   /'; }
+app_uid() { api_state | python3 -c 'import json, sys
+print(json.load(sys.stdin)["objects"]["Deployment/kiln-addon/app"]["metadata"]["uid"])' 2>/dev/null; }
+inside systemctl reset-failed kiln-supervisor.service   # its start rate: the sections above start it often
+inside systemctl start --no-block kiln-supervisor.service
+wait_for 90 is_ready
+ok $? "with two addons: ready" || addons_why
+is "$(status_json | jget 'p["addons"]["detail"]')" "2 available: kiln-test-app, kiln-web (2 applied now, 0 at an earlier boot)" \
+	"the addons phase's detail names them, applied now"
+is "$(kubectl_log)" "create namespace kiln-addon
+apply -n kiln-addon -f /usr/lib/kiln/addons/01-kiln-test-app
+create namespace kiln-web
+apply -n kiln-web -f /usr/lib/kiln/addons/02-kiln-web" "in order: each addon's namespace, then its baked directory applied"
+journal KILN_PHASE=addons KILN_COMMAND=kubectl-apply | grep -q "Addon kiln-test-app: kubectl apply: statefulset.apps/db serverside-applied"
+ok $? "kubectl apply's lines are in the journal under KILN_PHASE=addons"
+api_state | python3 -c 'import json, sys
+o = json.load(sys.stdin)["objects"]
+want = ["Deployment/kiln-addon/app", "DaemonSet/kiln-addon/agent", "StatefulSet/kiln-addon/db", "Job/kiln-addon/migrate",
+        "Service/kiln-addon/app", "Service/kiln-addon/db", "Deployment/kiln-web/web", "Namespace//kiln-web"]
+missing = [k for k in want if k not in o]
+assert not missing, missing' 2>"$work/api.err"
+ok $? "the manifests' objects are in the API, each in its addon's namespace" || diag "$(cat "$work/api.err")"
+inside grep -q '"kiln-web"' /var/lib/kiln/addons-applied.json
+ok $? "both recorded in addons-applied.json"
+table=$(inside kilnctl status)
+grep -q "^  kiln-test-app  available  4 workloads available in kiln-addon, applied now$" <<<"$table" &&
+	grep -q "^  kiln-web       available  1 workloads available in kiln-web, applied now$" <<<"$table"
+ok $? "kilnctl status lists the addons, available" || diag "$table"
+uid_app=$(app_uid)
+
+# --- The first addon's Deployment never becomes available: the phase fails naming it,
+# the second addon is not started; once it is available, the retry finishes.
+inside systemctl stop kiln-supervisor.service
+inside rm -f /var/lib/kiln/state.json /var/lib/kiln/addons-applied.json /run/kiln/kubectl-double.log
+inside sh -c 'echo unavailable Deployment/kiln-addon/app >/run/kiln-test/cluster-faults'
+inside systemctl reset-failed kiln-supervisor.service   # its start rate: the sections above start it often
+inside systemctl start --no-block kiln-supervisor.service
+wait_for 60 eval '[[ $(status_json | jget "p[\"addons\"][\"detail\"]") == "addon 1/2 kiln-test-app: waiting: Deployment kiln-addon/app: 0/2 available"* ]]'
+ok $? "while it waits, the phase's detail says for what: $(status_json | jget 'p["addons"]["detail"]')" ||
+	inside systemctl status --no-pager kiln-supervisor.service 2>&1 | sed 's/^/#   /'
+table=$(inside kilnctl status)
+grep -qE '^  kiln-test-app  waiting    Deployment kiln-addon/app: 0/2 available \(Available=False MinimumReplicasUnavailable: Deployment does not have minimum availability.; Progressing=True ReplicaSetUpdated: ReplicaSet "app-[0-9a-f]+" is progressing.\)$' <<<"$table" &&
+	grep -q "^  kiln-web       pending    after the addons before it$" <<<"$table"
+ok $? "kilnctl status shows which addon the phase is at and what it waits for" || diag "$table"
+wait_for 60 eval '[[ $(addons_status) == failed ]]'
+ok $? "after 20s the phase failed" || addons_why
+last=$(status_json | jget 'p["addons"]["lastError"]')
+[[ $last == 'addon kiln-test-app: not available after 20s: Deployment kiln-addon/app: 0/2 available (Available=False MinimumReplicasUnavailable: Deployment does not have minimum availability.; Progressing=True ReplicaSetUpdated: ReplicaSet "app-'* ]]
+ok $? "lastError names the addon, the workload and why: $last"
+is "$(status_json | jget '(d["phase"], d["ready"])')" '["addons", false]' "the node is not ready"
+ok $([[ $(kubectl_log) != *kiln-web* ]]; echo $?) "the addon after it was not started"
+inside rm -f /run/kiln-test/cluster-faults
+wait_for 60 is_ready
+ok $? "once the Deployment is available, the retry finishes the phase" || addons_why
+is "$(status_json | jget 'p["addons"]["attempts"] >= 2')" true "retried (attempts $(status_json | jget 'p["addons"]["attempts"]'))"
+is "$(app_uid)" "$uid_app" "applied again, the Deployment is the same object (server-side apply updates in place)"
+
+# --- A reboot: the addons are looked at, not applied again.
+machine_stop
+boot
+ok $? "the machine boots again" || { why; tap_done; exit 1; }
+wait_for 90 is_ready
+ok $? "after the reboot: ready" || addons_why
+is "$(status_json | jget 'p["addons"]["detail"]')" "2 available: kiln-test-app, kiln-web (0 applied now, 2 at an earlier boot)" \
+	"both found available, applied at an earlier boot"
+ok $([[ $(kubectl_log) != *apply* ]]; echo $?) "no kubectl apply in this boot ($(kubectl_log | wc -l) creates or applies logged)"
+journal KILN_PHASE=addons KILN_ADDON=kiln-web | grep -q "applied at an earlier boot with these manifests: looking at its workloads"
+ok $? "the journal says why"
+table=$(inside kilnctl status)
+grep -q "^  kiln-web       available  1 workloads available in kiln-web, applied at an earlier boot$" <<<"$table"
+ok $? "kilnctl status says so too" || diag "$table"
+is "$(app_uid)" "$uid_app" "the same objects"
 
 tap_done

@@ -8,7 +8,8 @@
 #   same bytes; the seeded databases are valid bbolt files with times clamped; the node's
 #   kubeadm configuration (accepted by the shipped kubeadm's config validate), Corefile,
 #   pod network and kubelet unit are baked, the configuration as "render" prints it, and
-#   the kubelet is not enabled.
+#   the kubelet is not enabled; the addon's manifest is baked under /usr/lib/kiln/addons
+#   and listed in image.json.
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 source "$KILN_SRCDIR/tests/lib/image.sh"
 source "$KILN_SRCDIR/tests/lib/registry.sh"
@@ -150,6 +151,29 @@ for name, v in sorted(m["images"].items()):
 lock_images=$(awk '$1 == "image" { print $2, $3 }' "$lock" | LC_ALL=C sort)
 [[ -n $lock_images ]] || lock_images="(the lock has no images)"
 is "$manifest_images" "$lock_images" "manifest.json lists every seeded image with the digest the lock pins"
+
+# The addon's manifest, baked: recorded in manifest.json with the digest of the profile's
+# file, and in the root file system (read with fsck.erofs --extract, no mounts) with
+# image.json listing the addon.
+baked=/usr/lib/kiln/addons/01-kiln-test-app/01-app.yaml
+is "$(json "$work/out1/manifest.json" "d['files']['$baked']['sha256']")" \
+	"$(sha256sum <"$work/profile/app.yaml" | cut -d' ' -f1)" "manifest.json records $baked with the manifest's digest"
+read -r rstart rsize < <(python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["partitions"]:
+    if p["name"] == "root-a": print(p["start"], p["size"])' "$work/out1/manifest.json")
+dd if="$work/out1/disk.raw" of="$work/root.img" bs=1M iflag=skip_bytes,count_bytes skip="$rstart" count="$rsize" \
+	status=none
+if fsck.erofs --extract="$work/root-x" "$work/root.img" >"$work/fsck.out" 2>&1; then
+	cmp -s "$work/root-x$baked" "$work/profile/app.yaml"
+	ok $? "the root file system has the manifest's bytes at $baked"
+	is "$(json "$work/root-x/usr/lib/kiln/image.json" 'json.dumps(d["addons"], sort_keys=True)')" \
+		'[{"dependsOn": [], "directory": "/usr/lib/kiln/addons/01-kiln-test-app", "manifests": ["'"$baked"'"], "name": "kiln-test-app", "namespace": "kiln-test", "version": "1"}]' \
+		"image.json lists the addon: name, version, namespace, dependsOn, its directory and manifests"
+else
+	skip 2 "this host's fsck.erofs cannot read the image ($(tail -n1 "$work/fsck.out"))"
+fi
+rm -rf "$work/root-x" "$work/root.img"
 
 # The var partition, read with debugfs (no mounts): the seeded databases are there, are
 # valid bbolt files and carry no time later than the epoch.

@@ -14,21 +14,10 @@
 
 #include "cluster-corefile.h"
 #include "cluster-health.h"
+#include "cluster-fixtures.h"
 #include "fileio.h"
 #include "json-util.h"
 #include "tap.h"
-
-static char *fixture(const char *name) {
-	char path[4096];
-	char *text = NULL;
-
-	snprintf(path, sizeof path, "%s/tests/unit/data/cluster/%s", tap_srcdir(), name);
-	if (read_full_file(path, &text, NULL) < 0) {
-		diag("cannot read the fixture %s", path);
-		return strdup("");
-	}
-	return text;
-}
 
 static int fixture_rc(const char *name) {
 	char rc[128];
@@ -137,7 +126,7 @@ static void test_workloads(void) {
 				       " {\"kind\": \"Deployment\", \"metadata\": {\"name\": \"one\", \"generation\": 1},"
 				       " \"spec\": {}, \"status\": {\"observedGeneration\": 1, \"replicas\": 1,"
 				       " \"updatedReplicas\": 1, \"availableReplicas\": 1}},"
-				       " {\"kind\": \"StatefulSet\", \"metadata\": {\"name\": \"x\"}}]}", &w, &n), 0,
+				       " {\"kind\": \"ReplicaSet\", \"metadata\": {\"name\": \"x\"}}]}", &w, &n), 0,
 	       "hand-made rollouts parse");
 	is_int(n, 3, "kinds that were not asked for are left out");
 	ok(n == 3 && !w[0].available_all, "a status of an older generation is not trusted");

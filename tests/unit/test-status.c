@@ -58,7 +58,7 @@ static PhaseRunner *make_runner(bool ready) {
 }
 
 static int build_doc(void *userdata, char **ret) {
-	return status_document(userdata, NULL, 4000000, ret);
+	return status_document(userdata, NULL, NULL, 4000000, ret);
 }
 
 static int build_fails(void *userdata, char **ret) {
@@ -117,7 +117,7 @@ static void test_document(void) {
 
 	if (!r)
 		return (void) ok(false, "runner for the document");
-	is_int(status_document(r, NULL, 4000000, &text), 0, "status_document");
+	is_int(status_document(r, NULL, NULL, 4000000, &text), 0, "status_document");
 	doc = text ? json_loads(text, 0, NULL) : NULL;
 	ok(json_is_object(doc), "the document is a JSON object");
 	is_str(json_string_value(json_object_get(doc, "phase")), "runtime", "phase: the first unfinished one");
@@ -140,7 +140,7 @@ static void test_document(void) {
 
 	_cleanup_(phase_runner_freep) PhaseRunner *r2 = make_runner(true);
 	_cleanup_free_ char *t2 = NULL;
-	ok(r2 && status_document(r2, NULL, 4000000, &t2) >= 0 && strstr(t2, "\"ready\":true"),
+	ok(r2 && status_document(r2, NULL, NULL, 4000000, &t2) >= 0 && strstr(t2, "\"ready\":true"),
 	   "ready: true once the ready phase is done");
 
 	_cleanup_free_ char *table_text = NULL;
@@ -173,7 +173,7 @@ static void test_document(void) {
 				    "reason", "CrashLoopBackOff: back-off 2m40s restarting failed container=coredns",
 				    "podsTotal", 3);
 	_cleanup_free_ char *t3 = NULL, *table3 = NULL;
-	ok(cluster && status_document(r, cluster, 4000000, &t3) >= 0 && strstr(t3, "\"podsTotal\":3"),
+	ok(cluster && status_document(r, cluster, NULL, 4000000, &t3) >= 0 && strstr(t3, "\"podsTotal\":3"),
 	   "the cluster object goes into the document");
 	json_decref(cluster);
 	is_int(status_format_table(t3, &table3), 0, "and is formatted");
@@ -189,6 +189,35 @@ static void test_document(void) {
 		diag("%.*s", (int) n, l);
 		l += n + (l[n] == '\n');
 	}
+
+	/* The document's addons, as addons_status_json() writes them mid-phase: the first
+	 * available, the second waiting for a workload, the third not started. */
+	json_t *addons = json_pack("[{s:s, s:s, s:s, s:s, s:b, s:n, s:[{s:s}]},"
+				   " {s:s, s:n, s:s, s:s, s:b, s:s, s:[]}, {s:s, s:n, s:s, s:s, s:b, s:n, s:n}]",
+				   "name", "cni", "version", "1", "namespace", "kube-system", "step", "available",
+				   "applied", 1, "detail", "workloads", "kind", "DaemonSet",
+				   "name", "metallb", "version", "namespace", "metallb-system", "step", "waiting", "applied", 1,
+				   "detail", "Deployment metallb-system/controller: 0/1 available (Available=False "
+				   "MinimumReplicasUnavailable: Deployment does not have minimum availability.)", "workloads",
+				   "name", "dashboards", "version", "namespace", "monitoring", "step", "pending", "applied", 0,
+				   "detail", "workloads");
+	_cleanup_free_ char *t4 = NULL, *table4 = NULL;
+	ok(addons && status_document(r, NULL, addons, 4000000, &t4) >= 0 && strstr(t4, "\"addons\":[{"),
+	   "the addons go into the document");
+	json_decref(addons);
+	is_int(status_format_table(t4, &table4), 0, "and are formatted");
+	ok(table4 && strstr(table4, "\nAddons, in the order they are applied:\n"
+			    "  cni         available  1 workloads available in kube-system, applied now\n"
+			    "  metallb     waiting    Deployment metallb-system/controller: 0/1 available (Available=False "
+			    "MinimumReplicasUnavailable: Deployment does not have minimum availability.)\n"
+			    "  dashboards  pending    after the addons before it\n"),
+	   "the addons section: each addon's step, and what it waits for");
+	for (const char *l = table4 ? strstr(table4, "Addons") : NULL; l && *l; ) {
+		size_t n = strcspn(l, "\n");
+		diag("%.*s", (int) n, l);
+		l += n + (l[n] == '\n');
+	}
+	ok(table_text && !strstr(table_text, "Addons"), "no addons section while the phase has not run (addons: null)");
 
 	char *x = NULL;
 	is_int(status_format_table("[1]", &x), -EBADMSG, "an array is not a status document");
@@ -211,7 +240,7 @@ static void test_socket(void) {
 	ok(stat(P("run/kiln"), &st) >= 0 && (st.st_mode & 07777) == 0750, "the socket's directory is created 0750");
 	ok(stat(path, &st) >= 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0660, "the socket is 0660");
 
-	(void) status_document(r, NULL, 4000000, &want);
+	(void) status_document(r, NULL, NULL, 4000000, &want);
 	for (int i = 0; i < 3; i++) {
 		free(doc);
 		doc = NULL;

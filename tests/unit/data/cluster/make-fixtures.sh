@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Make the kubectl fixtures of test-cluster-checks.c from a real control plane: etcd,
-# kube-apiserver, kube-controller-manager and kube-scheduler of tools/k8s-artifacts,
-# started here as plain processes on 127.0.0.1 (no kubelet: this host's cgroup v1 rules
-# one out), the objects created by kubeadm's own init phases (upload-config, mark-control-
-# plane, bootstrap-token, addon), and the output taken from the real kubectl.
+# Make the kubectl fixtures of test-cluster-health.c and test-addons.c from a real
+# control plane: etcd, kube-apiserver, kube-controller-manager and kube-scheduler of
+# tools/k8s-artifacts, started here as plain processes on 127.0.0.1 (no kubelet: this
+# host's cgroup v1 rules one out), the objects created by kubeadm's own init phases
+# (upload-config, mark-control-plane, bootstrap-token, addon) and by applying an addon's
+# manifests as the supervisor does, and the output taken from the real kubectl.
 #
 # What no kubelet writes here is written the way a kubelet would: the Node object (its
 # registration) and the status of the node and of pods, with kubectl patch --subresource=
@@ -183,6 +184,35 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 node_status True KubeletReady 'kubelet is posting ready status'
 for _ in $(seq 90); do bound 3 && break; sleep 1; done
 bound 3 || { echo "CoreDNS was not scheduled once the node was ready" >&2; exit 1; }
+
+# An addon as the supervisor applies one (supervisor/addons-*.c): its namespace created,
+# its baked manifest directory applied server-side, then its workloads asked for. Two
+# namespaces: kiln-addon's Deployment, DaemonSet, StatefulSet and Job become available;
+# kiln-stuck's Deployment never does and its Job fails. The controllers write the first
+# statuses ("pending": pods created, none running without a kubelet). The manifests are
+# in addon/ next to this script, laid out as kiln-imagegen bakes them; test-addons.c
+# reads the same files.
+addon=$out/addon/01-kiln-test-app
+stuck=$out/addon/02-kiln-stuck
+save addon-namespace.txt create namespace kiln-addon
+save addon-namespace-again.txt create namespace kiln-addon
+kc create namespace kiln-stuck >/dev/null
+save addon-apply.txt apply --server-side --force-conflicts --field-manager=kiln -n kiln-addon -f "$addon"
+save addon-apply-again.txt apply --server-side --force-conflicts --field-manager=kiln -n kiln-addon -f "$addon"
+save addon-apply-wrong-namespace.txt apply --server-side --force-conflicts --field-manager=kiln -n kiln-addon \
+	-f "$out/addon/wrong"
+kc apply --server-side --force-conflicts --field-manager=kiln -n kiln-stuck -f "$stuck" >/dev/null
+workloads="deployments.apps,daemonsets.apps,statefulsets.apps,jobs.batch"
+settled() {	# the controllers have written each workload's first status
+	local s
+	s=$(kc get "$workloads" -n kiln-addon -o jsonpath='{range .items[*]}{.kind}={.status.observedGeneration}{.status.desiredNumberScheduled}{.status.currentRevision}{.status.startTime}{" "}{end}')
+	[[ $s == *Deployment=1* && $s == *DaemonSet=11* && $s == *StatefulSet=1db-* && $s == *Job=2* ]]
+}
+for _ in $(seq 60); do settled && break; sleep 1; done
+settled || { echo "the addon's workloads got no status from the controllers" >&2; exit 1; }
+sleep 3   # one more status sync
+save addon-pending.json get "$workloads" -n kiln-addon -o json
+save addon-none.json get "$workloads" -n kube-node-lease -o json
 kill "$kcm" "$sched"
 wait "$kcm" "$sched" 2>/dev/null || true
 
@@ -242,6 +272,46 @@ pod_running "$crash" False CrashLoopBackOff \
 workloads_available 1
 save degraded-workloads.json get deploy,ds -n kube-system -o json
 save degraded-pods.json get pods -n kube-system -o json
+
+# The addon's workloads available, as the controllers write it once the pods run and are
+# ready (the Job's pod succeeded); kiln-stuck's Deployment past its progress deadline
+# (the deployment controller's ProgressDeadlineExceeded) and its Job failed (the job
+# controller's BackoffLimitExceeded).
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)   # not before the Job's startTime
+status() {	# status KIND NAME NAMESPACE JSON
+	kc patch "$1" "$2" -n "$3" --subresource=status --type=merge -p "{\"status\": $4}" >/dev/null
+}
+rs=$(kc get rs -n kiln-addon -l app=app -o jsonpath='{.items[0].metadata.name}')
+status deployment app kiln-addon "{\"observedGeneration\": 1, \"replicas\": 2, \"updatedReplicas\": 2,
+  \"readyReplicas\": 2, \"availableReplicas\": 2, \"unavailableReplicas\": null, \"conditions\": [
+  {\"type\": \"Available\", \"status\": \"True\", \"reason\": \"MinimumReplicasAvailable\",
+   \"message\": \"Deployment has minimum availability.\", \"lastUpdateTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
+  {\"type\": \"Progressing\", \"status\": \"True\", \"reason\": \"NewReplicaSetAvailable\",
+   \"message\": \"ReplicaSet \\\"$rs\\\" has successfully progressed.\", \"lastUpdateTime\": \"$now\", \"lastTransitionTime\": \"$now\"}]}"
+status daemonset agent kiln-addon '{"observedGeneration": 1, "desiredNumberScheduled": 1, "currentNumberScheduled": 1,
+  "updatedNumberScheduled": 1, "numberReady": 1, "numberAvailable": 1, "numberMisscheduled": 0, "numberUnavailable": null}'
+status statefulset db kiln-addon '{"observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "currentReplicas": 1,
+  "updatedReplicas": 1, "availableReplicas": 1}'
+status job migrate kiln-addon "{\"active\": 0, \"ready\": 0, \"succeeded\": 1, \"terminating\": 0,
+  \"completionTime\": \"$now\", \"conditions\": [
+  {\"type\": \"SuccessCriteriaMet\", \"status\": \"True\", \"reason\": \"CompletionsReached\",
+   \"message\": \"Reached expected number of succeeded pods\", \"lastProbeTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
+  {\"type\": \"Complete\", \"status\": \"True\", \"reason\": \"CompletionsReached\",
+   \"message\": \"Reached expected number of succeeded pods\", \"lastProbeTime\": \"$now\", \"lastTransitionTime\": \"$now\"}]}"
+save addon-available.json get "$workloads" -n kiln-addon -o json
+rs=$(kc get rs -n kiln-stuck -l app=stuck -o jsonpath='{.items[0].metadata.name}')
+status deployment stuck kiln-stuck "{\"observedGeneration\": 1, \"replicas\": 1, \"updatedReplicas\": 1,
+  \"unavailableReplicas\": 1, \"conditions\": [
+  {\"type\": \"Available\", \"status\": \"False\", \"reason\": \"MinimumReplicasUnavailable\",
+   \"message\": \"Deployment does not have minimum availability.\", \"lastUpdateTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
+  {\"type\": \"Progressing\", \"status\": \"False\", \"reason\": \"ProgressDeadlineExceeded\",
+   \"message\": \"ReplicaSet \\\"$rs\\\" has timed out progressing.\", \"lastUpdateTime\": \"$now\", \"lastTransitionTime\": \"$now\"}]}"
+status job broken kiln-stuck "{\"active\": 0, \"ready\": 0, \"failed\": 1, \"terminating\": 0, \"conditions\": [
+  {\"type\": \"FailureTarget\", \"status\": \"True\", \"reason\": \"BackoffLimitExceeded\",
+   \"message\": \"Job has reached the specified backoff limit\", \"lastProbeTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
+  {\"type\": \"Failed\", \"status\": \"True\", \"reason\": \"BackoffLimitExceeded\",
+   \"message\": \"Job has reached the specified backoff limit\", \"lastProbeTime\": \"$now\", \"lastTransitionTime\": \"$now\"}]}"
+save addon-stuck.json get "$workloads" -n kiln-stuck -o json
 
 # The offline Corefile: patched into the ConfigMap (twice: the second changes nothing),
 # then CoreDNS restarted.
