@@ -46,8 +46,9 @@ _registry_stop_pid() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	# "|| :": safe under set -e (tools/quickstart uses these helpers too).
+	kill -9 "$pid" 2>/dev/null || :
+	wait "$pid" 2>/dev/null || :
 	return 0
 }
 
