@@ -134,7 +134,9 @@ JobEvent *job_event_free(JobEvent *j) {
 		return NULL;
 	if (j->pid > 0) {
 		job_event_kill(j);
-		(void) wait_for_exit(j->pid, 0, NULL);
+		/* SIGKILL takes effect at once unless the job is stuck in the kernel: a short
+		 * bound, not a blocking wait. */
+		(void) wait_for_exit(j->pid, USEC_PER_SEC, NULL);
 	}
 	sd_event_source_disable_unref(j->exit_source);
 	sd_event_source_disable_unref(j->deadline_source);

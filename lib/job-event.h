@@ -33,8 +33,9 @@ typedef void (*JobEventHandler)(JobEvent *j, int error, const JobResult *result,
  * failure (-ENOMEM, -EINVAL) the job is left as it was, the caller's to stop. */
 int job_event_new(sd_event *e, pid_t pid, usec_t deadline, JobEventHandler handler, void *userdata, JobEvent **ret);
 
-/* Stop watching. A job still running gets SIGKILL (its group too) and is reaped if it is
- * already gone; one that is not is left a zombie until this process exits. NULL-safe. */
+/* Stop watching. A job still running gets SIGKILL (its group too) and is reaped once it
+ * is gone, waiting a second at most; one stuck longer (in the kernel) is left a zombie
+ * until this process exits. NULL-safe. */
 JobEvent *job_event_free(JobEvent *j);
 DEFINE_TRIVIAL_CLEANUP_FUNC(JobEvent *, job_event_free);
 

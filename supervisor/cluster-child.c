@@ -5,12 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cluster-child.h"
 #include "fd-util.h"
-#include "job.h"
+#include "job-event.h"
 
 typedef struct Stream {
 	ClusterChild *child;
@@ -25,8 +24,7 @@ typedef struct Stream {
 struct ClusterChild {
 	sd_event *event;
 	pid_t pid;
-	sd_event_source *exit_source;
-	sd_event_source *deadline;
+	JobEvent *job;                  /* its exit and its deadline (lib/job-event.h) */
 	Stream streams[2];
 	ClusterChildOptions opts;
 	int status;                     /* once exited */
@@ -104,11 +102,10 @@ static int stream_read(Stream *s) {
 }
 
 static void child_kill(ClusterChild *c) {
-	/* The child leads its process group: kubeadm's own children (systemctl) go too. */
-	if (c->pid > 0 && !c->exited) {
+	/* The child leads its process group: kubeadm's own children (systemctl) go too. The
+	 * job's watch sees it die. */
+	if (c->pid > 0 && !c->exited)
 		(void) kill(-c->pid, SIGKILL);
-		(void) kill(c->pid, SIGKILL);
-	}
 }
 
 static void child_maybe_finish(ClusterChild *c) {
@@ -129,7 +126,6 @@ static void child_maybe_finish(ClusterChild *c) {
 		else if (s->buf)
 			s->buf[s->size] = '\0';
 	}
-	c->deadline = sd_event_source_disable_unref(c->deadline);
 	int status = c->error < 0 ? c->error : c->status;
 	ClusterChildDoneFn done = TAKE_PTR(c->opts.on_done);
 	/* Last: the callback may free c. */
@@ -151,22 +147,18 @@ static int on_stream(sd_event_source *source, int fd, uint32_t revents, void *us
 	return 0;
 }
 
-static int on_exit_source(sd_event_source *source, const siginfo_t *si, void *userdata) {
+static void on_job_end(JobEvent *j, int error, const JobResult *result, void *userdata) {
 	ClusterChild *c = userdata;
 
 	c->exited = true;
-	c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+	if (error < 0)
+		c->status = error;
+	else if (result->end == JOB_TIMED_OUT) {
+		if (c->error == 0)
+			c->error = -ETIMEDOUT;
+	} else
+		c->status = result->status;
 	child_maybe_finish(c);
-	return 0;
-}
-
-static int on_deadline(sd_event_source *source, uint64_t usec, void *userdata) {
-	ClusterChild *c = userdata;
-
-	if (c->error == 0)
-		c->error = -ETIMEDOUT;
-	child_kill(c);
-	return 0;
 }
 
 int cluster_child_start(sd_event *e, const char *const *argv, const ClusterChildOptions *opts, ClusterChild **ret) {
@@ -209,18 +201,14 @@ int cluster_child_start(sd_event *e, const char *const *argv, const ClusterChild
 	out_w = safe_close(out_w);
 	err_w = safe_close(err_w);
 
-	r = sd_event_add_child(e, &c->exit_source, c->pid, WEXITED, on_exit_source, c);
-	if (r < 0)
+	r = job_event_new(e, c->pid, usec_add(now(CLOCK_MONOTONIC), opts->timeout), on_job_end, c, &c->job);
+	if (r < 0) {
+		(void) job_kill(c->pid);
+		c->pid = 0;
 		return r;
-	/* Freeing the source kills and reaps a child that still runs. */
-	(void) sd_event_source_set_child_process_own(c->exit_source, true);
+	}
 	for (size_t i = 0; i < 2; i++) {
 		r = sd_event_add_io(e, &c->streams[i].io, c->streams[i].fd, EPOLLIN, on_stream, &c->streams[i]);
-		if (r < 0)
-			return r;
-	}
-	if (opts->timeout != USEC_INFINITY) {
-		r = sd_event_add_time_relative(e, &c->deadline, CLOCK_MONOTONIC, opts->timeout, 0, on_deadline, c);
 		if (r < 0)
 			return r;
 	}
@@ -231,14 +219,12 @@ int cluster_child_start(sd_event *e, const char *const *argv, const ClusterChild
 ClusterChild *cluster_child_free(ClusterChild *c) {
 	if (!c)
 		return NULL;
-	child_kill(c);
-	/* Owned by the source: freeing it reaps the child killed above. */
-	sd_event_source_disable_unref(c->exit_source);
+	/* Kills a job that still runs, with its group, and reaps it. */
+	job_event_free(c->job);
 	for (size_t i = 0; i < 2; i++) {
 		stream_close(&c->streams[i]);
 		free(c->streams[i].buf);
 	}
-	sd_event_source_disable_unref(c->deadline);
 	sd_event_unref(c->event);
 	free(c);
 	return NULL;

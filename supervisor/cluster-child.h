@@ -9,10 +9,8 @@
  *     as a whole process group at its deadline or when the ClusterChild is freed;
  *   - its stdout and stderr are pipes read by io sources: every line is handed to
  *     on_line as it comes (stdout may instead be captured whole, for kubectl's JSON);
- *   - its exit is seen by an sd_event child source; on_done runs once, after the exit,
- *     with every byte it wrote read.
- *
- * The loop's process must have SIGCHLD blocked (sd_event_add_child() wants it). */
+ *   - its exit and its deadline are watched by a JobEvent (lib/job-event.h); on_done runs
+ *     once, after the exit, with every byte it wrote read. */
 
 #include <stdbool.h>
 #include <stddef.h>

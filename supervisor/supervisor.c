@@ -227,16 +227,15 @@ static int run(int argc, char **argv) {
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
-	/* sd-event takes the signals through a signalfd: they must be blocked first.
-	 * SIGCHLD too: sd_event_add_child() wants it blocked (kubeadm and kubectl run as
-	 * children of the loop). */
+	/* sd-event takes the signals through a signalfd: they must be blocked first. The
+	 * children of the loop (kubeadm's systemd-run, kubectl, modprobe) are watched through
+	 * pidfds (lib/job-event.h), which need no signal. */
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return log_error_errno(-errno, "Failed to block SIGTERM, SIGINT and SIGCHLD: %m");
+		return log_error_errno(-errno, "Failed to block SIGTERM and SIGINT: %m");
 
 	if ((r = sd_event_default(&m.event)) < 0 ||
 	    (r = sd_event_add_signal(m.event, NULL, SIGTERM, on_stop_signal, &m)) < 0 ||
