@@ -13,6 +13,8 @@
 #                                    sizes: 2G, 512M); the copy is deleted by qemu_stop
 #       --extra-disk=SIZE            a second, empty virtio disk of SIZE (sparse, deleted too)
 #       --persist                    write to IMAGE (default: -snapshot, nothing written back)
+#   QEMU_RETRY_EARLY_PANIC=1         the waits below boot a VM again, once per start, when
+#                                    its guest kernel panicked before /init
 #   qemu_wait NAME REGEX TIMEOUT     wait until a line of the serial log matches (grep -E);
 #                                    sets QEMU_MATCH (the line, without CR) and QEMU_ELAPSED
 #                                    (seconds since the VM started, one decimal); fails at
@@ -67,7 +69,11 @@ QEMU_LIFETIME=${QEMU_LIFETIME:-900}
 # 2 GiB: kubeadm (and kiln's preflight) want 1700 MB on a control plane.
 QEMU_MEMORY=${QEMU_MEMORY:-2048}
 QEMU_WORKDIR=
-declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=() QEMU_CUT=()
+declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=() QEMU_CUT=() QEMU_ARGS=() QEMU_RETRIED=()
+# 1: qemu_wait and qemu_wait_all boot a VM again, once, when its guest kernel panicked
+# before it ran /init (the TCG int3 race: nothing was written to its disks yet but the
+# boot counter), instead of giving up on it.
+QEMU_RETRY_EARLY_PANIC=${QEMU_RETRY_EARLY_PANIC:-0}
 # The shell that started each VM's timeout(1) and monitor drain, and the drain's pid.
 declare -A QEMU_PARENT=() QEMU_DRAIN=()
 QEMU_MATCH=
@@ -98,7 +104,9 @@ qemu_running() { _qemu_ours "${QEMU_PID[$1]:-}" "${QEMU_PARENT[$1]:-}"; }
 qemu_log() { echo "${QEMU_DIR[$1]}/serial.log"; }
 
 qemu_start() {
-	local name=$1 image=$2; shift 2
+	local name=$1 image=$2 saved
+	saved=$(printf '%q ' "$@")
+	shift 2
 	local firmware=bios mac='' grow='' extra='' persist=0 a n=0
 	local -a args=()
 	while (($#)); do
@@ -137,6 +145,8 @@ qemu_start() {
 		rm -f "$dir/monitor.in" "$dir/monitor.out" "$dir/qemu.pid"
 	fi
 	QEMU_DIR[$name]=$dir
+	QEMU_ARGS[$name]=$saved
+	QEMU_RETRIED[$name]=
 
 	# shellcheck disable=SC2054 # the commas are QEMU's
 	local -a cmd=("$QEMU_BIN" -machine q35 -accel tcg,tb-size=256 -smp 2 -m "$QEMU_MEMORY"
@@ -226,9 +236,18 @@ qemu_wait_all() {
 				QEMU_LINE[$name]=$line
 				QEMU_AT[$name]=$(qemu_elapsed "$name")
 			elif line=$(qemu_panicked "$name"); then
-				gone[$name]=1
 				diag "VM $name: the guest kernel panicked before /$re/ appeared:"
 				while IFS= read -r l; do diag "  ${l:0:160}"; done <<<"$line"
+				if ((QEMU_RETRY_EARLY_PANIC)) && [[ -z ${QEMU_RETRIED[$name]:-} ]] &&
+					! grep -a -q 'Run /init as init process' "$(qemu_log "$name")"; then
+					diag "VM $name: that was before /init: booting it again, once"
+					qemu_stop "$name" >/dev/null 2>&1
+					eval "qemu_start ${QEMU_ARGS[$name]}" >/dev/null
+					QEMU_RETRIED[$name]=1
+					pending=$((pending + 1))
+					continue
+				fi
+				gone[$name]=1
 			elif ((!alive)); then
 				gone[$name]=1
 				diag "VM $name: QEMU exited after $(qemu_elapsed "$name") s before /$re/ appeared"
