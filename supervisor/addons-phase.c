@@ -164,14 +164,19 @@ static void on_apply(ClusterKubectl *k, int status, const char *out, const char 
 
 	a->call = NULL;
 	/* "deployment.apps/app serverside-applied": one line per object, into the journal. */
-	for (const char *l = out ?: ""; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+	const char *l = out ?: "";
+	while (*l != '\0') {
 		size_t n = strcspn(l, "\n");
-		if (n == 0)
-			continue;
-		objects++;
-		log_struct(LOG_INFO, 0, LOG_FIELDS({ "KILN_PHASE", "addons" }, { "KILN_ADDON", p->name },
-						   { "KILN_COMMAND", "kubectl-apply" }),
-			   "Addon %s: kubectl apply: %.*s", p->name, (int) n, l);
+		if (n > 0) {
+			objects++;
+			log_struct(LOG_INFO, 0,
+				   LOG_FIELDS({ "KILN_PHASE", "addons" }, { "KILN_ADDON", p->name },
+					      { "KILN_COMMAND", "kubectl-apply" }),
+				   "Addon %s: kubectl apply: %.*s", p->name, (int) n, l);
+		}
+		l += n;
+		if (*l == '\n')
+			l++;
 	}
 	if (status == 0) {
 		log_addon(a, LOG_NOTICE, 0, "applied %s (%zu objects).", p->directory, objects);

@@ -275,7 +275,7 @@ static void test_single(void) {
 	is_at(t, "KubeletConfiguration", "clusterDomain", "cluster.local", "Kubelet: the cluster's domain");
 	bool plain = false;
 	_cleanup_free_ char *b = lookup(t, "KubeletConfiguration", "seccompDefault", &plain);
-	ok(plain, "booleans are written plain (a YAML boolean, not a string)");
+	ok(b && streq(b, "true") && plain, "booleans are written plain (a YAML boolean, not a string)");
 
 	is_at(t, "KubeProxyConfiguration", "apiVersion", "kubeproxy.config.k8s.io/v1alpha1", "KubeProxy: v1alpha1");
 	is_at(t, "KubeProxyConfiguration", "clusterCIDR", "10.244.0.0/16", "KubeProxy: the pod subnet");
