@@ -88,16 +88,6 @@ static int check_disk(Checker *c) {
 			    "outputs.disk.size %s is too small for espSize %s + 2 x rootSize %s + varSize %s + %s GPT = %s",
 			    format_size(d->size, s[0]), format_size(d->esp_size, s[1]), format_size(d->root_size, s[2]),
 			    format_size(d->var_size, s[3]), format_size(PROFILE_GPT_OVERHEAD, s[4]), need);
-		if (r < 0)
-			return r;
-	}
-
-	ProfileInstall *in = &c->p->install;
-	if (usable(c, &in->minimum_disk_size) && in->minimum_disk_size < d->size) {
-		snprintf(expected, sizeof expected, "at least outputs.disk.size, %s", format_size(d->size, s[0]));
-		r = problem(c, &in->minimum_disk_size, in, expected,
-			    "install.minimumDiskSize %s is smaller than the image it installs",
-			    format_size(in->minimum_disk_size, s[1]));
 	}
 	return r;
 }
@@ -406,10 +396,27 @@ static int check_misc(Checker *c) {
 	return r;
 }
 
+/* Values the schema knows because later versions implement them (keys of that kind are
+ * SCHEMA_NOT_YET): refused where they are written, never silently ignored. */
+static int check_unimplemented(Checker *c) {
+	Profile *p = c->p;
+
+	for (size_t i = 0; i < p->outputs.n_formats; i++)
+		if (p->outputs.formats[i] != OUTPUT_FORMAT_RAW && usable(c, &p->outputs.formats[i])) {
+			int r = problem(c, &p->outputs.formats[i], &p->outputs, "raw",
+					"outputs.formats[%zu]: the %s format is not implemented yet; this version makes a raw disk only",
+					i, output_format_to_string(p->outputs.formats[i]));
+			if (r < 0)
+				return r;
+		}
+
+	return 0;
+}
+
 int profile_check(Profile *p, DiagList *diags) {
 	static int (*const rules[])(Checker *c) = {
 		check_subnets, check_disk, check_network, check_roles, check_cert_sans, check_addons, check_artifacts,
-		check_containerd, check_misc,
+		check_containerd, check_misc, check_unimplemented,
 	};
 	Checker c = { .p = p, .diags = diags };
 

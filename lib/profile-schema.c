@@ -281,8 +281,8 @@ static const SchemaField ssh_fields[] = {
 static const SchemaTable ssh_table = SCHEMA_TABLE(ProfileSsh, ssh_fields);
 
 static const SchemaField security_fields[] = {
-	{ KEY("seccomp", SCHEMA_STRING, ProfileSecurity, seccomp), .check = &check_label, .def = "default",
-	  .help = "the seccomp policy under profiles/security/" },
+	{ KEY("seccomp", SCHEMA_STRING, ProfileSecurity, seccomp), .flags = SCHEMA_NOT_YET, .check = &check_label,
+	  .def = "default", .help = "the seccomp policy under profiles/security/" },
 	{ KEY("ssh", SCHEMA_MAPPING, ProfileSecurity, ssh), .child = &ssh_table, .help = "remote login" },
 };
 
@@ -347,7 +347,7 @@ static const SchemaField profile_fields[] = {
 	  .help = "machines known in advance, matched by MAC address" },
 	{ KEY("security", SCHEMA_MAPPING, Profile, security), .child = &security_table,
 	  .help = "confinement and remote access" },
-	{ KEY("install", SCHEMA_MAPPING, Profile, install), .child = &install_table,
+	{ KEY("install", SCHEMA_MAPPING, Profile, install), .flags = SCHEMA_NOT_YET, .child = &install_table,
 	  .help = "the installer on the ISO and PXE images" },
 	{ KEY("outputs", SCHEMA_MAPPING, Profile, outputs), .child = &outputs_table, .help = "what to build" },
 };

@@ -174,7 +174,8 @@ static char *render_mapping(const SchemaTable *t, const void *src, unsigned inde
 		return NULL;
 	}
 	for (size_t i = 0; i < t->n_fields; i++)
-		put_field(f, &t->fields[i], src, indent, &first_inline, oom);
+		if (!(t->fields[i].flags & SCHEMA_NOT_YET))
+			put_field(f, &t->fields[i], src, indent, &first_inline, oom);
 	if (fclose(f) != 0) {
 		*oom = true;
 		free(text);

@@ -456,7 +456,11 @@ int schema_walk_mapping(Walker *w, const SchemaTable *t, const yaml_node_t *n, v
 			const yaml_node_t *first = yaml_document_get_node(&w->doc, seen[i]->key);
 			r = walker_report(w, k->start_mark, "each key once", "duplicate key %s%s%s, first at line %zu",
 				   schema_quote(key, q), *path ? " in " : "", path, first->start_mark.line + 1);
-		} else
+		} else if (t->fields[i].flags & SCHEMA_NOT_YET)
+			r = walker_report(w, k->start_mark, "no such key in this version",
+					  "%s%s%s: not implemented yet (%s); remove it", path, *path ? "." : "", key,
+					  t->fields[i].help);
+		else
 			seen[i] = p;
 		if (r == -ENOMEM)
 			return r;

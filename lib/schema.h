@@ -53,6 +53,8 @@ enum {
 	SCHEMA_UNIQUE   = 1u << 2,  /* on a list: no two equal entries; on a field of a list of
 				     * mappings: no two entries with the same value */
 	SCHEMA_NONEMPTY = 1u << 3,  /* on a list: at least one entry */
+	SCHEMA_NOT_YET  = 1u << 4,  /* known, not implemented in this version: refused where it is
+				     * written (never silently ignored), left out of dumps */
 };
 
 /* A validator for a string that stays a string (host name, image reference ...). */
