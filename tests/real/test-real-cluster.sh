@@ -14,8 +14,7 @@
 #   node B: the power is cut while kubeadm init runs (its static pods written); the next
 #     boot recognises the init cut short, cleans it with kubeadm reset, and forms the
 #     cluster by itself
-# B's first boot runs next to A's; B's second boot starts as soon as B is cut, and A's
-# reboot as soon as A is done: two VMs at most, one image built once.
+# One VM at a time, one image built once.
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 source "$KILN_SRCDIR/tests/lib/image.sh"
 source "$KILN_SRCDIR/tests/lib/qemu.sh"
@@ -34,8 +33,8 @@ k8s_real_require
 imagegen=$KILN_BUILDDIR/imagegen/kiln-imagegen
 # Under emulation the control plane takes minutes: kubeadm's timeouts are raised in the
 # profile (not in kiln's defaults), and the waits here are long but bounded.
-READY_TIMEOUT=2700	# QEMU start to KILN-REAL-END of a boot that forms or rejoins the cluster
-CUT_TIMEOUT=1500	# QEMU start to KILN-REAL-KUBEADM
+READY_TIMEOUT=1500	# QEMU start to KILN-REAL-END of a boot that forms or rejoins the cluster
+CUT_TIMEOUT=900		# QEMU start to KILN-REAL-KUBEADM
 export QEMU_MEMORY=4096 QEMU_LIFETIME=3300
 
 qemu_test_setup real-cluster
@@ -156,37 +155,34 @@ report() {
 	RUNS=${RUNS#*KILN-REAL-RUNS }
 }
 
-# ---- Round 1: A forms its cluster; B is cut during kubeadm init, then boots again.
+# One VM at a time: two TCG control planes side by side on two cores starve each other
+# (measured: after 23 min neither had its system workloads, etcd failing its checks),
+# while one alone is Ready in about 5 min.
+# ---- A forms its cluster, then reboots into it.
 qemu_start a "$work/a.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0a
-qemu_start b "$work/b.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0b
-if qemu_cut b 'KILN-REAL-KUBEADM running' "$CUT_TIMEOUT" 5; then
-	ok 0 "B: power cut ${QEMU_CUT_AT} s after QEMU started, 5 s into kubeadm init's control plane"
-	qemu_start b "$work/b.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0b
-	b_cut=1
-else
-	ok 1 "B: kubeadm init was seen running within $CUT_TIMEOUT s"
-	qemu_grep b 'KILN-REAL|Oops|panic' | tail -n 10 | sed 's/^/#   /'
-	b_cut=0
-fi
-
 report a "A, first boot"
 a_runs=$RUNS
 is "$a_runs" "boot: init=1 reset=0; all boots: init=1 reset=0" "A, first boot: one kubeadm init, no reset"
 qemu_stop a 120
 ok $? "A powers off cleanly"
 qemu_start a "$work/a.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0a
+report a "A, rebooted"
+is "$RUNS" "boot: init=0 reset=0; all boots: init=1 reset=0" "A, rebooted: no second kubeadm init"
+qemu_stop a 10
 
-if ((b_cut)); then
+# ---- B: the power is cut while kubeadm init runs; the next boot forms the cluster.
+qemu_start b "$work/b.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0b
+if qemu_cut b 'KILN-REAL-KUBEADM running' "$CUT_TIMEOUT" 5; then
+	ok 0 "B: power cut ${QEMU_CUT_AT} s after QEMU started, 5 s into kubeadm init's control plane"
+	qemu_start b "$work/b.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0b
 	report b "B, after the cut"
 	is "$RUNS" "boot: init=1 reset=1; all boots: init=2 reset=1" \
 		"B, after the cut: the init cut short was reset, and init ran again (once)"
 else
+	ok 1 "B: kubeadm init was seen running within $CUT_TIMEOUT s"
+	qemu_grep b 'KILN-REAL|Oops|panic' | tail -n 10 | sed 's/^/#   /'
 	skip 7 "B was not cut"
 fi
 qemu_stop b 10
-
-report a "A, rebooted"
-is "$RUNS" "boot: init=0 reset=0; all boots: init=1 reset=0" "A, rebooted: no second kubeadm init"
-qemu_stop a 10
 
 tap_done
