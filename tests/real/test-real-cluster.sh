@@ -176,8 +176,10 @@ if qemu_cut b 'KILN-REAL-KUBEADM running' "$CUT_TIMEOUT" 5; then
 	ok 0 "B: power cut ${QEMU_CUT_AT} s after QEMU started, 5 s into kubeadm init's control plane"
 	qemu_start b "$work/b.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0b
 	report b "B, after the cut"
-	is "$RUNS" "boot: init=1 reset=1; all boots: init=2 reset=1" \
-		"B, after the cut: the init cut short was reset, and init ran again (once)"
+	# This boot's count only: the cut boot's journal lines are usually lost with the power
+	# (journald had not written them yet); that boot's init is its KILN-REAL-KUBEADM line.
+	is "${RUNS%%;*}" "boot: init=1 reset=1" \
+		"B, after the cut: the init cut short was reset, and init ran again (once) ($RUNS)"
 else
 	ok 1 "B: kubeadm init was seen running within $CUT_TIMEOUT s"
 	qemu_grep b 'KILN-REAL|Oops|panic' | tail -n 10 | sed 's/^/#   /'
