@@ -160,8 +160,13 @@ is "$(cat "$work/a/after")" "$(cat "$work/a/before")" "images, content and snaps
 if [[ -z $busybox ]]; then
 	skip 1 "no static busybox on the host (package busybox-static) to run in the image"
 else
-	out=$(c "$work/a" run --rm "$image" "$cid" /bin/busybox echo kiln-bolt-ran 2>&1)
-	is "$out" kiln-bolt-ran "a container runs from the image (ctr run)"
+	# Starting a shim and runc takes seconds on a loaded host (a CI run once got nothing
+	# back within 30 s): a longer bound here, and the exit status and containerd's log
+	# when it fails.
+	out=$(timeout 120 ctr --address "$work/a/containerd.sock" -n "$ns" run --rm "$image" "$cid" \
+		/bin/busybox echo kiln-bolt-ran 2>&1)
+	is "$? $out" "0 kiln-bolt-ran" "a container runs from the image (ctr run)" ||
+		diag "$(tail -n 20 "$work/a/containerd.log")"
 fi
 stop_containerd
 ok $? "containerd stopped on SIGTERM"
