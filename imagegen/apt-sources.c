@@ -10,9 +10,20 @@
 #include "fileio.h"
 #include "macro.h"
 
-/* A suite like "bookworm-security" or "trixie-updates" is not the main archive. */
-static bool suite_is_main(const char *suite) {
-	return !strchr(suite, '-') && !strchr(suite, '/');
+/* "trixie" is the main archive, "trixie-security" the security archive; "trixie-updates",
+ * "trixie-backports" and the like come from the main archive's mirror and say nothing
+ * of their own. */
+static bool suite_is(const char *suite, AptArchive kind) {
+	switch (kind) {
+	case APT_ARCHIVE_MAIN:
+		return !strchr(suite, '-') && !strchr(suite, '/');
+	case APT_ARCHIVE_SECURITY: {
+		size_t n = strlen(suite), m = strlen("-security");
+		return n > m && streq(suite + n - m, "-security");
+	}
+	default:
+		return false;
+	}
 }
 
 static bool uri_is_usable(const char *uri) {
@@ -40,10 +51,10 @@ typedef struct Stanza {
 	char *types, *uris, *suites, *enabled;
 } Stanza;
 
-static int stanza_pick(Stanza *st, char **ret) {
+static int stanza_pick(Stanza *st, AptArchive kind, char **ret) {
 	if (!st->types || !st->uris || !st->suites)
 		return 0;
-	bool deb = false, main_suite = false;
+	bool deb = false, wanted_suite = false;
 	char *p = st->enabled, *w;
 	if (p && (w = next_word(&p)) && strcasecmp(w, "no") == 0)
 		return 0;
@@ -54,9 +65,9 @@ static int stanza_pick(Stanza *st, char **ret) {
 			deb = true;
 	p = st->suites;
 	while ((w = next_word(&p)))
-		if (suite_is_main(w))
-			main_suite = true;
-	if (!deb || !main_suite)
+		if (suite_is(w, kind))
+			wanted_suite = true;
+	if (!deb || !wanted_suite)
 		return 0;
 
 	p = st->uris;
@@ -70,7 +81,7 @@ static int stanza_pick(Stanza *st, char **ret) {
 
 /* deb822: stanzas separated by blank lines, "Field: value" lines, '#' comments,
  * continuation lines start with a blank. Only one-line values matter here. */
-static int parse_deb822(char *data, char **ret) {
+static int parse_deb822(char *data, AptArchive kind, char **ret) {
 	Stanza st = {};
 	int r;
 
@@ -81,7 +92,7 @@ static int parse_deb822(char *data, char **ret) {
 
 		if (l[strspn(l, " \t\r")] == '\0') {
 			/* A blank line ends the stanza. */
-			r = stanza_pick(&st, ret);
+			r = stanza_pick(&st, kind, ret);
 			if (r != 0)
 				return r;
 			st = (Stanza) {};
@@ -102,11 +113,11 @@ static int parse_deb822(char *data, char **ret) {
 		}
 		l = nl ? nl + 1 : NULL;
 	}
-	return stanza_pick(&st, ret);
+	return stanza_pick(&st, kind, ret);
 }
 
 /* One-line format: "deb [opt=val ...] URI SUITE COMPONENT...". */
-static int parse_one_line(char *data, char **ret) {
+static int parse_one_line(char *data, AptArchive kind, char **ret) {
 	char *save = NULL;
 
 	for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -124,7 +135,7 @@ static int parse_one_line(char *data, char **ret) {
 			p = close + 1;
 		}
 		char *uri = next_word(&p), *suite = next_word(&p);
-		if (!uri || !suite || !uri_is_usable(uri) || !suite_is_main(suite))
+		if (!uri || !suite || !uri_is_usable(uri) || !suite_is(suite, kind))
 			continue;
 		*ret = uri_dup(uri, strlen(uri));
 		return *ret ? 1 : -ENOMEM;
@@ -132,14 +143,14 @@ static int parse_one_line(char *data, char **ret) {
 	return 0;
 }
 
-static int parse_file(const char *path, bool deb822, char **ret) {
+static int parse_file(const char *path, bool deb822, AptArchive kind, char **ret) {
 	_cleanup_free_ char *data = NULL;
 	int r = read_full_file(path, &data, NULL);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	return deb822 ? parse_deb822(data, ret) : parse_one_line(data, ret);
+	return deb822 ? parse_deb822(data, kind, ret) : parse_one_line(data, kind, ret);
 }
 
 static int filter_suffix(const struct dirent *de, const char *suffix) {
@@ -149,7 +160,7 @@ static int filter_suffix(const struct dirent *de, const char *suffix) {
 static int filter_sources(const struct dirent *de) { return filter_suffix(de, ".sources"); }
 static int filter_list(const struct dirent *de) { return filter_suffix(de, ".list"); }
 
-static int scan_parts(const char *parts, bool deb822, char **ret) {
+static int scan_parts(const char *parts, bool deb822, AptArchive kind, char **ret) {
 	struct dirent **names = NULL;
 	int n = scandir(parts, &names, deb822 ? filter_sources : filter_list, alphasort);
 	int r = 0;
@@ -162,7 +173,7 @@ static int scan_parts(const char *parts, bool deb822, char **ret) {
 			if (asprintf(&path, "%s/%s", parts, names[i]->d_name) < 0)
 				r = -ENOMEM;
 			else
-				r = parse_file(path, deb822, ret);
+				r = parse_file(path, deb822, kind, ret);
 		}
 		free(names[i]);
 	}
@@ -170,7 +181,7 @@ static int scan_parts(const char *parts, bool deb822, char **ret) {
 	return r;
 }
 
-int apt_host_mirror(const char *apt_etc_dir, char **ret_uri) {
+int apt_host_archive(const char *apt_etc_dir, AptArchive kind, char **ret_uri) {
 	_cleanup_free_ char *parts = NULL, *list = NULL;
 	char *uri = NULL;
 	int r;
@@ -179,11 +190,11 @@ int apt_host_mirror(const char *apt_etc_dir, char **ret_uri) {
 	    asprintf(&list, "%s/sources.list", apt_etc_dir) < 0)
 		return -ENOMEM;
 
-	r = scan_parts(parts, true, &uri);
+	r = scan_parts(parts, true, kind, &uri);
 	if (r == 0)
-		r = parse_file(list, false, &uri);
+		r = parse_file(list, false, kind, &uri);
 	if (r == 0)
-		r = scan_parts(parts, false, &uri);
+		r = scan_parts(parts, false, kind, &uri);
 	if (r < 0)
 		return r;
 	if (r == 0)

@@ -54,7 +54,8 @@ typedef struct Build {
 
 	uint64_t epoch;                 /* SOURCE_DATE_EPOCH, or the start of the build */
 	bool epoch_from_env;
-	char *mirror;
+	char *mirror;                   /* the main archive */
+	char **apt_sources;             /* "deb URI SUITE main" lines: main, updates, security */
 	char **packages;                /* sorted, unique: what mmdebstrap installs */
 	ImageIds ids;
 	DiskLayout layout;

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
+#include "package-origins.h"
 #include "strv.h"
 
 typedef struct Stanza {
@@ -17,31 +18,41 @@ typedef struct Stanza {
 	bool installed;
 } Stanza;
 
-static int stanza_flush(Stanza *st, json_t *pkgs) {
+/* NAME: {version, origin: [suites]}. A package apt did not see in any suite (installed
+ * from elsewhere, or the origins list went missing) is an error: the manifest would not
+ * say where the image's code came from. */
+static int stanza_flush(Stanza *st, json_t *origins, json_t *pkgs) {
 	int r = 0;
-	if (st->name && st->version && st->installed)
-		r = json_object_set_new(pkgs, st->name, json_string(st->version)) < 0 ? -ENOMEM : 0;
+	if (st->name && st->version && st->installed) {
+		json_t *suites = package_origins_find(origins, st->name, st->version);
+		if (!suites)
+			r = log_error_errno(-ENOENT, "The package list has no origin for %s %s.", st->name, st->version);
+		else
+			r = json_object_set_new(pkgs, st->name, json_pack("{s:s, s:O}", "version", st->version,
+									  "origin", suites)) < 0 ? -ENOMEM : 0;
+	}
 	*st = (Stanza) {};
 	return r;
 }
 
-/* dpkg's status file: Package/Version of every package whose Status is installed. */
-static int installed_packages(const char *status_path, json_t **ret) {
+/* dpkg's status file: Package/Version of every package whose Status is installed, with
+ * the suites it came from. */
+static int installed_packages(const char *status_path, json_t *origins, json_t **ret) {
 	_cleanup_free_ char *text = NULL;
 	int r = read_full_file(status_path, &text, NULL);
 	if (r < 0)
-		return r;
+		return log_error_errno(r, "Cannot read the package list from %s: %m", status_path);
 
 	json_t *pkgs = json_object();
 	if (!pkgs)
-		return -ENOMEM;
+		return log_oom();
 	Stanza st = {};
 	for (char *l = text; l && r >= 0; ) {
 		char *nl = strchr(l, '\n');
 		if (nl)
 			*nl = '\0';
 		if (l[0] == '\0')
-			r = stanza_flush(&st, pkgs);
+			r = stanza_flush(&st, origins, pkgs);
 		else if (strneq(l, "Package: ", 9))
 			st.name = l + 9;
 		else if (strneq(l, "Version: ", 9))
@@ -51,7 +62,7 @@ static int installed_packages(const char *status_path, json_t **ret) {
 		l = nl ? nl + 1 : NULL;
 	}
 	if (r >= 0)
-		r = stanza_flush(&st, pkgs);
+		r = stanza_flush(&st, origins, pkgs);
 	if (r < 0) {
 		json_decref(pkgs);
 		return r;
@@ -61,17 +72,25 @@ static int installed_packages(const char *status_path, json_t **ret) {
 }
 
 int step_manifest(Build *b) {
-	_cleanup_free_ char *status = NULL, *path = NULL, *text = NULL;
+	_cleanup_free_ char *status = NULL, *origins_path = NULL, *path = NULL, *text = NULL;
+	_cleanup_(json_decrefp) json_t *origins = NULL;
 	json_t *packages = NULL;
+	unsigned line = 0;
 	char version[32];
 	int r;
 
 	if (asprintf(&status, "%s/lib/dpkg/status", b->var_tree_dir) < 0 ||
+	    asprintf(&origins_path, "%s/" PACKAGE_ORIGINS_PATH, b->tree_dir) < 0 ||
 	    asprintf(&path, "%s/manifest.json", b->staging_dir) < 0)
 		return log_oom();
-	r = installed_packages(status, &packages);
+	r = package_origins_read(origins_path, &origins, &line);
+	if (r == -EBADMSG)
+		return log_error_errno(r, "%s:%u: not a \"NAME VERSION SUITE\" line.", origins_path, line);
 	if (r < 0)
-		return log_error_errno(r, "Cannot read the package list from %s: %m", status);
+		return log_error_errno(r, "Cannot read where the packages came from (%s): %m", origins_path);
+	r = installed_packages(status, origins, &packages);
+	if (r < 0)
+		return r;
 
 	const KubernetesVersion *kv = &b->profile->kubernetes.version;
 	snprintf(version, sizeof version, "v%u.%u.%u", kv->major, kv->minor, kv->patch);

@@ -195,6 +195,50 @@ static void plan_sweep(Build *b) {
 		log_info("Removed %s, left by an interrupted build.", *r);
 }
 
+/* Where the packages come from: the profile's mirrors, else the build host's own apt
+ * configuration (kiln names no mirror of its own). An appliance takes its suite's
+ * security and stable updates unless the profile says otherwise: without them a fresh
+ * image carries the kernel and libraries of the last point release. */
+static int plan_apt_sources(Build *b) {
+	const ProfileBase *base = &b->profile->base;
+	const char *suite = debian_suite_to_string(base->suite);
+	_cleanup_free_ char *security = NULL;
+	int r;
+
+	if (base->mirror)
+		b->mirror = strdup(base->mirror);
+	else {
+		r = apt_host_archive("/etc/apt", APT_ARCHIVE_MAIN, &b->mirror);
+		if (r == -ENOENT)
+			return log_error_errno(r, "The profile names no mirror and this host's apt configuration has no Debian archive either; set base.mirror.");
+		if (r < 0)
+			return log_error_errno(r, "Cannot read this host's apt sources: %m");
+	}
+	if (!b->mirror)
+		return log_oom();
+	if (strv_extendf(&b->apt_sources, "deb %s %s main", b->mirror, suite) < 0)
+		return log_oom();
+	if (!base->updates)
+		return 0;
+
+	if (base->security_mirror)
+		security = strdup(base->security_mirror);
+	else {
+		r = apt_host_archive("/etc/apt", APT_ARCHIVE_SECURITY, &security);
+		if (r == -ENOENT)
+			return log_error_errno(r, "The profile names no security archive and this host's apt configuration has none either: set base.securityMirror, or base.updates: false to build without %s-security and %s-updates.",
+					       suite, suite);
+		if (r < 0)
+			return log_error_errno(r, "Cannot read this host's apt sources: %m");
+	}
+	if (!security)
+		return log_oom();
+	if (strv_extendf(&b->apt_sources, "deb %s %s-updates main", b->mirror, suite) < 0 ||
+	    strv_extendf(&b->apt_sources, "deb %s %s-security main", security, suite) < 0)
+		return log_oom();
+	return 0;
+}
+
 int step_plan(Build *b) {
 	int r;
 
@@ -211,17 +255,8 @@ int step_plan(Build *b) {
 	plan_ids(b);
 	plan_layout(b);
 
-	if (b->profile->base.mirror)
-		b->mirror = strdup(b->profile->base.mirror);
-	else {
-		r = apt_host_mirror("/etc/apt", &b->mirror);
-		if (r == -ENOENT)
-			return log_error_errno(r, "The profile names no mirror and this host's apt configuration has no Debian archive either; set base.mirror.");
-		if (r < 0)
-			return log_error_errno(r, "Cannot read this host's apt sources: %m");
-	}
-	if (!b->mirror)
-		return log_oom();
+	if ((r = plan_apt_sources(b)) < 0)
+		return r;
 
 	if ((r = cached_trees_locate(b)) < 0 || (r = build_space_check(b)) < 0)
 		return r;

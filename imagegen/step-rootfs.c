@@ -3,6 +3,7 @@
  * mtools, fdisk and syslinux, which the file system steps run in, so that the image does
  * not depend on the build host's versions) and the node's root file system. Both are
  * cached by their inputs; when both are missing they download side by side. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
+#include "package-origins.h"
 #include "rm-rf.h"
 #include "strv.h"
 
@@ -46,6 +48,16 @@ static const char *const dpkg_trims[] = {
 	"--dpkgopt=path-exclude=/usr/share/locale/*",
 	"--dpkgopt=path-exclude=/usr/share/lintian/*",
 };
+
+/* Where each installed package came from, while apt's lists are still there (mmdebstrap
+ * removes them when it cleans up): "NAME VERSION SUITE" lines, from every suite that has
+ * that version, for manifest.json (PACKAGE_ORIGINS_PATH; package-origins.c reads it).
+ * Whether every package got one is checked there: this pipeline cannot fail by itself. */
+static const char *const package_origins_hook =
+	"mkdir -p \"$1/usr/lib/kiln\" && "
+	"chroot \"$1\" sh -c 'dpkg-query -W -f \"\\${Package}\\n\" | xargs -r apt-cache madison' | "
+	"awk -F'|' '{ gsub(/ /, \"\", $1); gsub(/ /, \"\", $2); split($3, w, \" \"); sub(/\\/.*/, \"\", w[2]); print $1, $2, w[2] }' | "
+	"LC_ALL=C sort -u > \"$1/" PACKAGE_ORIGINS_PATH "\"";
 
 static int tools_key(Build *b, char digest[static 65]) {
 	CacheKey k = {};
@@ -233,22 +245,14 @@ static int tools_finish(Build *b) {
 }
 
 static int rootfs_key(Build *b, const char *initramfs_dir, char digest[static 65]) {
-	_cleanup_free_ char *packages = NULL, *mm_version = NULL;
+	_cleanup_free_ char *packages = strv_join(b->packages, ","), *mm_version = NULL,
+		*sources = strv_join(b->apt_sources, "\n");
 	const char *version_argv[] = { "mmdebstrap", "--version", NULL };
 	CacheKey k = {};
-	size_t len = 0;
 	int r;
 
-	STRV_FOREACH(p, b->packages)
-		len += strlen(*p) + 1;
-	packages = calloc(1, len + 1);
-	if (!packages)
+	if (!packages || !sources)
 		return -ENOMEM;
-	STRV_FOREACH(p, b->packages) {
-		if (packages[0])
-			strcat(packages, ",");
-		strcat(packages, *p);
-	}
 	r = build_exec_capture(b, "mmdebstrap --version", version_argv, NULL, &mm_version);
 	if (r < 0)
 		return r;
@@ -256,10 +260,12 @@ static int rootfs_key(Build *b, const char *initramfs_dir, char digest[static 65
 	/* Without SOURCE_DATE_EPOCH the time is not an input: a cached tree is reused as is. */
 	char epoch[32];
 	snprintf(epoch, sizeof epoch, "%llu", (unsigned long long) b->epoch);
-	if ((r = cache_key_add(&k, "kind", "rootfs-v1")) >= 0 &&
+	/* v2: the sources (updates, security) and the package origins file. */
+	if ((r = cache_key_add(&k, "kind", "rootfs-v2")) >= 0 &&
 	    (r = cache_key_add(&k, "suite", suite_names[b->profile->base.suite])) >= 0 &&
 	    (r = cache_key_add(&k, "architecture", arch_names[b->profile->base.architecture])) >= 0 &&
-	    (r = cache_key_add(&k, "mirror", b->mirror)) >= 0 &&
+	    (r = cache_key_add(&k, "sources", sources)) >= 0 &&
+	    (r = cache_key_add(&k, "origins", package_origins_hook)) >= 0 &&
 	    (r = cache_key_add(&k, "packages", packages)) >= 0 &&
 	    (r = cache_key_add(&k, "mmdebstrap", mm_version)) >= 0 &&
 	    (r = cache_key_add(&k, "epoch", b->epoch_from_env ? epoch : "any")) >= 0 &&
@@ -350,17 +356,9 @@ int step_rootfs(Build *b) {
 	if (b->opts.offline)
 		return log_error_errno(-ENETUNREACH, "Offline: the root file system for these packages and this epoch is not in the cache (%s); run \"kiln-imagegen fetch\" with the same profile and SOURCE_DATE_EPOCH, with network access, first.",
 				       b->rootfs_tree);
-	size_t len = 0;
-	STRV_FOREACH(p, b->packages)
-		len += strlen(*p) + 1;
-	include = calloc(1, len + 1);
+	include = strv_join(b->packages, ",");
 	if (!include)
 		return log_oom();
-	STRV_FOREACH(p, b->packages) {
-		if (include[0])
-			strcat(include, ",");
-		strcat(include, *p);
-	}
 	/* kiln's initramfs hooks must be in place before the kernel's postinst builds the
 	 * initrd, so they go in right after the essential packages. mmdebstrap's chroot and
 	 * tarball go to the build's scratch directory: what an interrupted run leaves there
@@ -379,9 +377,14 @@ int step_rootfs(Build *b) {
 	size_t n = 9;
 	for (size_t i = 0; i < ELEMENTSOF(dpkg_trims); i++)
 		argv[n++] = dpkg_trims[i];
+	argv[n++] = "--customize-hook";
+	argv[n++] = package_origins_hook;
 	argv[n++] = suite_names[b->profile->base.suite];
 	argv[n++] = tar;
-	argv[n++] = b->mirror;
+	STRV_FOREACH(s, b->apt_sources) {
+		assert(n < ELEMENTSOF(argv) - 1);
+		argv[n++] = *s;
+	}
 	argv[n] = NULL;
 	const char *env[] = { tmpdir, NULL };
 

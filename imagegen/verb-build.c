@@ -69,6 +69,7 @@ Build *build_free(Build *b) {
 	profile_free(b->profile);
 	free(b->profile_text);
 	free(b->mirror);
+	strv_free(b->apt_sources);
 	strv_free(b->packages);
 	free(b->self_dir);
 	free(b->data_dir);

@@ -46,6 +46,8 @@ typedef struct ProfileBase {
 	DebianSuite suite;
 	Architecture architecture;
 	char *mirror;              /* NULL: the build host's own apt sources */
+	bool updates;              /* <suite>-security and <suite>-updates too */
+	char *security_mirror;     /* NULL: the build host's own apt sources' security archive */
 	char **packages;
 	size_t n_packages;
 	char *locale;

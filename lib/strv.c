@@ -104,3 +104,20 @@ void strv_sort_unique(char **l) {
 	}
 	l[k] = NULL;
 }
+
+char *strv_join(char *const *l, const char *separator) {
+	size_t n = 0, k = strlen(separator);
+
+	STRV_FOREACH(s, l)
+		n += strlen(*s) + k;
+	char *r = malloc(n + 1), *e = r;
+	if (!r)
+		return NULL;
+	STRV_FOREACH(s, l) {
+		if (e != r)
+			e = stpcpy(e, separator);
+		e = stpcpy(e, *s);
+	}
+	*e = '\0';
+	return r;
+}

@@ -24,6 +24,9 @@ int strv_consume(char ***l, char *s);
 int strv_extend_many(char ***l, ...) _sentinel_;
 /* Append a formatted string. */
 int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
+/* The strings one after another, separator between them ("" for an empty or NULL
+ * vector); NULL when out of memory. */
+char *strv_join(char *const *l, const char *separator);
 /* Sort in place (strcmp order) and drop repeats. */
 void strv_sort_unique(char **l);
 

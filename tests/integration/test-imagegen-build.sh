@@ -61,7 +61,15 @@ print(" ".join("%s:%d:%d" % (p["uuid"].lower(), p["start"] * 512, p["size"] * 51
 man=$(json "$m" '" ".join("%s:%d:%d" % (p["uuid"], p["start"], p["size"]) for p in d["partitions"])')
 is "$gpt" "$man" "the GPT on disk.raw matches the manifest's partition table"
 is "$(json "$m" '"systemd" in d["packages"] and "containerd" in d["packages"]')" True \
-	"manifest lists installed packages with versions (systemd $(json "$m" 'd["packages"].get("systemd")'))"
+	"manifest lists installed packages with versions (systemd $(json "$m" 'd["packages"]["systemd"]["version"]'))"
+is "$(json "$m" '" ".join(sorted(n for n, p in d["packages"].items() if not p["version"] or not p["origin"]))')" "" \
+	"every package has a version and the suites it came from"
+suites=$(json "$m" '" ".join(sorted(set(s for p in d["packages"].values() for s in p["origin"])))')
+diag "suites packages came from: $suites; from trixie-security: $(json "$m" 'sum(1 for p in d["packages"].values() if "trixie-security" in p["origin"])'), from trixie-updates: $(json "$m" 'sum(1 for p in d["packages"].values() if "trixie-updates" in p["origin"])')"
+is "$(json "$m" 'sorted(set(s for p in d["packages"].values() for s in p["origin"]) - {"trixie", "trixie-security", "trixie-updates"})')" "[]" \
+	"packages come from trixie, trixie-security and trixie-updates only"
+is "$(json "$m" 'any("trixie-security" in p["origin"] for p in d["packages"].values())')" True \
+	"the image takes security updates by default (kernel $(json "$m" 'd["kernel"]'))"
 is "$(json "$m" 'd["files"]["/usr/bin/kilnctl"]["sha256"]')" "$(sha256sum < "$KILN_BUILDDIR/supervisor/kilnctl" | cut -c1-64)" \
 	"manifest records kilnctl with the digest of the binary that was installed"
 is "$(json "$m" 'd["kubernetes"]["present"]')" False "manifest records that Kubernetes is absent"

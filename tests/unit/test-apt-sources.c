@@ -16,13 +16,21 @@ static void put(const char *name, const char *content) {
 		abort();
 }
 
-static void expect(const char *want, const char *what) {
+static void expect_archive(AptArchive kind, const char *want, const char *what) {
 	_cleanup_free_ char *uri = NULL;
-	int r = apt_host_mirror(dir, &uri);
+	int r = apt_host_archive(dir, kind, &uri);
 	if (want)
 		ok(r == 0 && uri && streq(uri, want), "%s: got %s (r=%d), want %s", what, uri ?: "(none)", r, want);
 	else
-		ok(r == -ENOENT && !uri, "%s: no mirror (r=%d)", what, r);
+		ok(r == -ENOENT && !uri, "%s: none (r=%d)", what, r);
+}
+
+static void expect(const char *want, const char *what) {
+	expect_archive(APT_ARCHIVE_MAIN, want, what);
+}
+
+static void expect_security(const char *want, const char *what) {
+	expect_archive(APT_ARCHIVE_SECURITY, want, what);
 }
 
 static void reset(void) {
@@ -48,6 +56,7 @@ int main(void) {
 	    "Components: main\n"
 	    "Signed-By: /usr/share/keyrings/x.gpg\n");
 	expect("https://mirror.example/debian", "deb822: security stanza skipped, trailing slash dropped");
+	expect_security("http://security.example/debian-security", "deb822: the security stanza is the security archive");
 
 	reset();
 	put("sources.list.d/a.sources",
@@ -62,6 +71,7 @@ int main(void) {
 	    "deb http://security.example/debian-security bookworm-security main\n"
 	    "deb [arch=amd64 signed-by=/k.gpg] http://one.example/debian/ bookworm main contrib\n");
 	expect("http://one.example/debian", "one-line: comments, security and [options] handled");
+	expect_security("http://security.example/debian-security", "one-line: a bookworm host's security archive (for any suite)");
 
 	reset();
 	put("sources.list.d/z.list", "deb http://list.example/debian trixie main\n");
@@ -76,6 +86,14 @@ int main(void) {
 	put("sources.list.d/only-security.sources",
 	    "Types: deb\nURIs: http://security.example/debian-security\nSuites: trixie-security\n");
 	expect(NULL, "only a -security suite: no main archive");
+	expect_security("http://security.example/debian-security", "only a -security suite: that is the security archive");
+
+	reset();
+	put("sources.list.d/debian.sources",
+	    "Types: deb\nURIs: http://mirror.example/debian\nSuites: trixie trixie-updates trixie-backports\n\n"
+	    "Types: deb\nURIs: http://off.example/debian-security\nSuites: trixie-security\nEnabled: no\n");
+	expect_security(NULL, "updates and backports are not security; a disabled security stanza is skipped");
+	expect("http://mirror.example/debian", "the main archive is still found");
 
 	rm_rf(dir);
 	free(dir);

@@ -35,5 +35,9 @@ int main(void) {
 	char **empty = NULL;
 	strv_sort_unique(empty);
 	ok(empty == NULL, "sort_unique of NULL is a no-op");
+	_cleanup_free_ char *none = strv_join(NULL, ","), *joined = strv_join(l, ", "), *glued = strv_join(l, "");
+	is_str(none, "", "joining nothing gives the empty string");
+	is_str(joined, "a, b, c", "join puts the separator between the strings only");
+	is_str(glued, "abc", "join with an empty separator");
 	return done_testing();
 }
