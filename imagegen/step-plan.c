@@ -32,6 +32,9 @@ static const char *const node_packages[] = {
 	"systemd", "systemd-sysv", "dbus", "udev", "kmod", "initramfs-tools", "systemd-boot", "systemd-boot-efi",
 	/* The node's network from the profile (imagegen/tree-network.c). */
 	"systemd-resolved",
+	/* initramfs-tools compresses with zstd only when the zstd program is there (else gzip:
+	 * larger, and slower to unpack at boot). */
+	"zstd",
 	"iproute2", "iptables", "conntrack", "ethtool", "socat", "ebtables", "ca-certificates",
 	"containerd", "runc", "containernetworking-plugins",
 	"libyaml-0-2", "libjansson4", "libseccomp2", "libcap2", "libsystemd0",
