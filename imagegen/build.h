@@ -191,6 +191,10 @@ int step_disk(Build *b);
 int step_qcow2(Build *b);
 int step_manifest(Build *b);
 
+/* manifest-outputs.c: manifest.json's "outputs": every file of OUTDIR the formats made,
+ * name -> {format, sha256, size} (and virtualSize for qcow2). */
+int manifest_outputs(Build *b, json_t **ret);
+
 /* tree-files.c: add a file kiln owns to the tree, clamp its time and record its digest. */
 int tree_add_file(Build *b, const char *rel, const void *data, size_t size, mode_t mode);
 /* Record a file put into the tree otherwise (rel: its path in the image). */
