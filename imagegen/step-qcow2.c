@@ -67,8 +67,10 @@ int step_qcow2(Build *b) {
 			    *out = NULL;
 	int r;
 
-	if (!(b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_QCOW2)))
+	if (!(b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_QCOW2))) {
+		log_info("disk.qcow2: not asked for (--format, outputs.formats).");
 		return 0;
+	}
 	if (asprintf(&raw, "%s/disk.raw", b->staging_dir) < 0 || asprintf(&out, "%s/disk.qcow2", b->staging_dir) < 0 ||
 	    !(raw_work = build_work_path(b, "disk.raw")) || !(raw_in = build_tools_path(b, "disk.raw")) ||
 	    !(out_work = build_work_path(b, "disk.qcow2")) || !(out_in = build_tools_path(b, "disk.qcow2")))
