@@ -15,7 +15,8 @@
 
 /* Measured on the shipped profiles (trixie, amd64, a cold build of single-node.yaml
  * with --without-kubernetes, cache and output on one tmpfs sampled every 0.1 s):
- *   tools tree 139 MB, its tarball as much again while it is unpacked;
+ *   tools tree 139 MB, its tarball as much again while it is unpacked (164 MiB since
+ *     qemu-utils joined it);
  *   root file system tree 550 MB; mmdebstrap's chroot and its tarball exist at once,
  *     then the tarball and the unpacked tree: about twice the tree;
  *   root.img (erofs, lz4) 0.67 of the tree; disk.raw 377 MB allocated of 8 GiB;
@@ -23,7 +24,7 @@
  * Images (the bundle): containerd keeps each blob once in its content store and unpacks
  * it into a snapshot, about 2.5 times the gzip'd size; the archive they are imported from
  * exists alongside until the import is done. */
-#define TOOLS_TREE       (150 * MiB)
+#define TOOLS_TREE       (180 * MiB)
 #define ROOT_TREE_GUESS  (600 * MiB)       /* until a cached tree can be measured */
 #define EROFS_PERCENT    70
 #define STORE_PERCENT    350               /* content + snapshots, of the blobs' size */
@@ -45,6 +46,12 @@ static uint64_t var_image(const Build *b) {
 	return b->images_bytes / 100 * STORE_PERCENT + VAR_OVERHEAD;
 }
 
+/* disk.qcow2, counted as large as disk.raw's data: the erofs root is compressed already,
+ * and zstd gains little on it (step-qcow2.c). */
+static uint64_t qcow2_image(const Build *b) {
+	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_QCOW2) ? root_image(b) + var_image(b) + ESP_BYTES : 0;
+}
+
 /* What one step writes, and where. */
 static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 	*ret_where = IN_CACHE;
@@ -64,6 +71,10 @@ static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 		*ret_where = IN_OUTPUT;
 		return root_image(b) + var_image(b) + ESP_BYTES;
 	}
+	if (streq(step, "qcow2")) {          /* made in the work directory, then moved out */
+		*ret_where = IN_OUTPUT;
+		return qcow2_image(b);
+	}
 	if (streq(step, "manifest"))
 		*ret_where = IN_OUTPUT;
 	return STEP_SMALL;
@@ -74,11 +85,12 @@ static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 static void build_need(const Build *b, uint64_t *ret_cache, uint64_t *ret_output) {
 	uint64_t trees = (b->tools_cached ? 0 : TOOLS_TREE) + (b->rootfs_cached ? 0 : root_tree(b));
 	uint64_t making = (b->tools_cached ? 0 : 2 * TOOLS_TREE) + (b->rootfs_cached ? 0 : 2 * root_tree(b));
-	uint64_t work = STEP_SMALL + root_image(b) + b->images_bytes / 100 * STORE_PERCENT + var_image(b) + ESP_BYTES;
+	uint64_t work = STEP_SMALL + root_image(b) + b->images_bytes / 100 * STORE_PERCENT + var_image(b) + ESP_BYTES +
+			qcow2_image(b);
 	Where w;
 
 	*ret_cache = MAX(making, trees + work);
-	*ret_output = b->output_dir ? step_need(b, "disk", &w) + STEP_SMALL : 0;
+	*ret_output = b->output_dir ? step_need(b, "disk", &w) + step_need(b, "qcow2", &w) + STEP_SMALL : 0;
 }
 
 static unsigned long long mib(uint64_t bytes) {

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "lockfile.h"
+#include "output-formats.h"
 #include "profile.h"
 #include "time-util.h"
 #include "uuid-util.h"
@@ -25,6 +26,7 @@ typedef struct BuildOptions {
 	const char *payload_dir;        /* the node programs (NULL: found next to the program) */
 	char **extra_trees;             /* laid over the root last (test fixtures) */
 	const char *lock_path;          /* NULL: kiln.lock next to the profile */
+	OutputFormatSet formats;        /* --format; 0: the profile's outputs.formats */
 	bool without_kubernetes;
 	bool offline;                   /* no network at all: everything from the cache */
 } BuildOptions;
@@ -52,6 +54,7 @@ typedef struct Build {
 	size_t profile_size;
 	char profile_sha256[65];
 
+	OutputFormatSet formats;        /* what OUTDIR gets (disk.raw is made in any case) */
 	uint64_t epoch;                 /* SOURCE_DATE_EPOCH, or the start of the build */
 	bool epoch_from_env;
 	char *mirror;                   /* the main archive */
@@ -132,6 +135,7 @@ void build_install_signal_handlers(void);
 #define BUILD_TIMEOUT_QUICK      (2 * USEC_PER_MINUTE)    /* sfdisk, mmd, mcopy, --version */
 #define BUILD_TIMEOUT_MKFS       (20 * USEC_PER_MINUTE)   /* mkfs.erofs, mkfs.ext4, mkfs.vfat */
 #define BUILD_TIMEOUT_SEED       (30 * USEC_PER_MINUTE)   /* containerd importing every image */
+#define BUILD_TIMEOUT_CONVERT    (20 * USEC_PER_MINUTE)   /* qemu-img convert of the disk */
 #define BUILD_TIMEOUT_MMDEBSTRAP (60 * USEC_PER_MINUTE)   /* download and install Debian */
 
 int build_exec(Build *b, const char *what, const char *const *argv, const char *const *env, usec_t timeout);
@@ -185,7 +189,12 @@ int step_root_image(Build *b);
 int step_var_image(Build *b);
 int step_esp(Build *b);
 int step_disk(Build *b);
+int step_qcow2(Build *b);
 int step_manifest(Build *b);
+
+/* manifest-outputs.c: manifest.json's "outputs": every file of OUTDIR the formats made,
+ * name -> {format, sha256, size} (and virtualSize for qcow2). */
+int manifest_outputs(Build *b, json_t **ret);
 
 /* tree-files.c: add a file kiln owns to the tree, clamp its time and record its digest. */
 int tree_add_file(Build *b, const char *rel, const void *data, size_t size, mode_t mode);

@@ -109,6 +109,12 @@ int step_manifest(Build *b) {
 			      "image", "rootSha256", b->root_sha256, "diskSize", (json_int_t) b->layout.disk_size);
 	if (!m)
 		return log_oom();
+	json_t *outputs = NULL;
+	r = manifest_outputs(b, &outputs);
+	if (r < 0 || json_object_set_new(m, "outputs", outputs) < 0) {
+		json_decref(m);
+		return r < 0 ? r : log_oom();
+	}
 	text = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(m);
 	if (!text)

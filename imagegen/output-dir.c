@@ -18,6 +18,7 @@
  * it. New output formats add their files here. */
 static const char *const output_files[] = {
 	OUTPUT_STAMP,
+	"disk.qcow2",
 	"disk.raw",
 	"manifest.json",
 };

@@ -52,6 +52,7 @@ static const struct BuildStep {
 	{ "var-image",   "Var file system image (ext4)",           step_var_image },
 	{ "esp",         "EFI system partition (FAT)",             step_esp },
 	{ "disk",        "GPT disk image",                         step_disk },
+	{ "qcow2",       "qcow2 image (from disk.raw)",            step_qcow2 },
 	{ "manifest",    "Manifest",                               step_manifest },
 };
 
@@ -184,10 +185,12 @@ static int enter_offline(void) {
 static int help(void) {
 	printf("%s build [PROFILE] -o OUTDIR [OPTIONS...]\n"
 	       "\n"
-	       "Bake PROFILE (default: the embedded single-node profile) into OUTDIR/disk.raw\n"
-	       "and OUTDIR/manifest.json.\n"
+	       "Bake PROFILE (default: the embedded single-node profile) into OUTDIR: disk.raw,\n"
+	       "disk.qcow2 (as the formats say) and manifest.json.\n"
 	       "\n"
 	       "  -o --output=DIR         Where the image goes (created or replaced at the end)\n"
+	       "     --format=LIST        raw, qcow2, comma-separated (default: the profile's\n"
+	       "                          outputs.formats)\n"
 	       "     --cache=DIR          Build cache (default: ~/.cache/kiln)\n"
 	       "     --artifacts=DIR      kubeadm, kubelet, kubectl and crictl to install\n"
 	       "     --without-kubernetes Bake the base appliance without Kubernetes\n"
@@ -201,8 +204,25 @@ static int help(void) {
 	return 0;
 }
 
+/* --format: refused here, before any work, if it names a format this version does not
+ * make. raw is made in any case (qcow2 is converted from it); it stays in OUTDIR only if
+ * asked for. */
+static int parse_formats(const char *list, OutputFormatSet *ret) {
+	_cleanup_free_ char *word = NULL;
+	int r = output_formats_parse(list, ret, &word);
+	if (r == -EOPNOTSUPP)
+		log_error("--format %s: the %s format is not implemented yet; this version makes raw and qcow2.", list, word);
+	else if (r == -EINVAL)
+		log_error("--format %s: %s%s%s; the formats are raw and qcow2, comma-separated (iso, pxe and box are not implemented yet).",
+			  list, isempty(word) ? "an empty format" : "unknown format \"", word ?: "", isempty(word) ? "" : "\"");
+	else if (r < 0)
+		return log_oom();
+	return r;
+}
+
 static int parse_build_argv(int argc, char **argv, BuildOptions *o) {
-	enum { ARG_CACHE = 0x100, ARG_ARTIFACTS, ARG_WITHOUT_K8S, ARG_EXTRA_TREE, ARG_DATA, ARG_PAYLOAD, ARG_LOCK, ARG_OFFLINE };
+	enum { ARG_CACHE = 0x100, ARG_ARTIFACTS, ARG_WITHOUT_K8S, ARG_EXTRA_TREE, ARG_DATA, ARG_PAYLOAD, ARG_LOCK, ARG_OFFLINE,
+	       ARG_FORMAT };
 	static const struct option options[] = {
 		{ "help",               no_argument,       NULL, 'h'             },
 		{ "output",             required_argument, NULL, 'o'             },
@@ -214,9 +234,10 @@ static int parse_build_argv(int argc, char **argv, BuildOptions *o) {
 		{ "payload",            required_argument, NULL, ARG_PAYLOAD     },
 		{ "lock",               required_argument, NULL, ARG_LOCK        },
 		{ "offline",            no_argument,       NULL, ARG_OFFLINE     },
+		{ "format",             required_argument, NULL, ARG_FORMAT      },
 		{}
 	};
-	int c;
+	int c, r;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0)
@@ -251,6 +272,11 @@ static int parse_build_argv(int argc, char **argv, BuildOptions *o) {
 			break;
 		case ARG_OFFLINE:
 			o->offline = true;
+			break;
+		case ARG_FORMAT:
+			r = parse_formats(optarg, &o->formats);
+			if (r < 0)
+				return r;
 			break;
 		case '?':
 			return -EINVAL;
@@ -359,6 +385,7 @@ int verb_build(int argc, char **argv) {
 	r = build_load_profile(b);
 	if (r != 0)
 		return r;
+	b->formats = b->opts.formats ?: output_formats_of_profile(b->profile) ?: OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_RAW);
 	build_install_signal_handlers();
 	if (build_lock_set_holder("build", b->opts.output_dir) < 0 || build_output_prepare(b) < 0)
 		return build_interrupted ? 128 + build_interrupted : EXIT_FAILURE;
@@ -371,7 +398,12 @@ int verb_build(int argc, char **argv) {
 	if (r < 0)
 		return EXIT_FAILURE;
 	(void) unlink(b->log_path);
-	log_info("Built %s/disk.raw in %.1f s (root %s).", b->output_dir,
+	char made[64] = "";
+	for (OutputFormat f = 0; f < _OUTPUT_FORMAT_MAX; f++)
+		if ((b->formats & OUTPUT_FORMAT_BIT(f)) && output_format_file(f))
+			snprintf(made + strlen(made), sizeof made - strlen(made), "%s%s", made[0] ? ", " : "",
+				 output_format_file(f));
+	log_info("Built %s (%s) in %.1f s (root %s).", b->output_dir, made,
 		 (double) (now(CLOCK_MONOTONIC) - start) / USEC_PER_SEC, b->root_sha256);
 	return EXIT_SUCCESS;
 }

@@ -401,14 +401,16 @@ static int check_misc(Checker *c) {
 static int check_unimplemented(Checker *c) {
 	Profile *p = c->p;
 
-	for (size_t i = 0; i < p->outputs.n_formats; i++)
-		if (p->outputs.formats[i] != OUTPUT_FORMAT_RAW && usable(c, &p->outputs.formats[i])) {
-			int r = problem(c, &p->outputs.formats[i], &p->outputs, "raw",
-					"outputs.formats[%zu]: the %s format is not implemented yet; this version makes a raw disk only",
-					i, output_format_to_string(p->outputs.formats[i]));
+	for (size_t i = 0; i < p->outputs.n_formats; i++) {
+		OutputFormat f = p->outputs.formats[i];
+		if (f != OUTPUT_FORMAT_RAW && f != OUTPUT_FORMAT_QCOW2 && usable(c, &p->outputs.formats[i])) {
+			int r = problem(c, &p->outputs.formats[i], &p->outputs, "raw or qcow2",
+					"outputs.formats[%zu]: the %s format is not implemented yet; this version makes raw and qcow2 only",
+					i, output_format_to_string(f));
 			if (r < 0)
 				return r;
 		}
+	}
 
 	return 0;
 }

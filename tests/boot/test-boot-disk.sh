@@ -5,6 +5,7 @@
 #   round 1  uefi (snapshot, NIC)  ||  bios (snapshot, NIC)        KILN-BOOTED, node state
 #   round 2  grow (snapshot, disk enlarged by 2 GiB)  ||  persist1 (a copy, written to)
 #            persist2 (the same copy, another MAC) as soon as persist1 has powered off
+#            qcow2 (disk.qcow2, UEFI, snapshot) in grow's place once grow has reported
 # The image carries the test-only fixtures of tests/boot/fixtures (--extra-tree): a unit
 # that prints "KILN-TEST key=value ..." to the kernel log after KILN-BOOTED, so that the
 # node's state can be read from the serial log.
@@ -25,6 +26,7 @@ MAC_UEFI=52:54:00:ab:cd:ef
 MAC_BIOS=52:54:00:12:34:56
 MAC_PERSIST1=52:54:00:0a:0b:0c
 MAC_PERSIST2=52:54:00:0d:0e:0f
+MAC_QCOW2=52:54:00:0a:0a:0a
 
 qemu_test_setup boot-disk
 
@@ -173,6 +175,8 @@ if report grow; then
 		"on the 3 GiB image, $grown bytes (partition $(field "${REPORT[grow]}" varpart)) on the enlarged copy"
 fi
 qemu_stop grow
+# The qcow2 delivery of the same disk, next to persist2 (its slot was grow's).
+qemu_start qcow2 "$out/disk.qcow2" --firmware=uefi --mac="$MAC_QCOW2" || bail "cannot start QEMU (qcow2)"
 
 if report persist2 && [[ -n ${REPORT[persist1]:-} ]]; then
 	r1=${REPORT[persist1]} r2=${REPORT[persist2]}
@@ -187,9 +191,15 @@ fi
 qemu_stop persist2
 rm -f "$work/persist.raw"
 
+tail_start=$SECONDS
+qemu_wait_all "$BOOT_TIMEOUT" 'KILN-BOOTED' qcow2
+booted qcow2 "disk.qcow2 (UEFI, virtio, zstd-compressed qcow2)"
+qemu_stop qcow2
+diag "qcow2: $((SECONDS - tail_start)) s after persist2 was done (what it adds to this test, besides sharing the CPUs with persist2)"
+
 # ---- Every boot: no unit failed.
 failed_lines=0 failed_units=
-for vm in uefi bios grow persist1 persist2; do
+for vm in uefi bios grow persist1 persist2 qcow2; do
 	[[ -n ${QEMU_DIR[$vm]:-} ]] || continue
 	while IFS= read -r line; do
 		diag "$vm: $line"
@@ -204,5 +214,5 @@ ok $? "systemctl --failed is empty when the node reports${failed_units:+ (failed
 
 diag "time from QEMU start to KILN-BOOTED: uefi ${BOOT_TIME[uefi]:-?} s, bios ${BOOT_TIME[bios]:-?} s" \
 	"(in parallel); to KILN-TEST: grow ${BOOT_TIME[grow]:-?} s, persist1 ${BOOT_TIME[persist1]:-?} s," \
-	"persist2 ${BOOT_TIME[persist2]:-?} s"
+	"persist2 ${BOOT_TIME[persist2]:-?} s; to KILN-BOOTED: qcow2 ${BOOT_TIME[qcow2]:-?} s"
 tap_done

@@ -2,11 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Integration: kiln-imagegen build against the real mmdebstrap, Debian mirror (from the
 # host's apt configuration), tools tree and file system tools.
-#   - two independent builds, each with its own empty cache, are bit-identical
-#   - a rebuild after a hostname change reuses the cached root file system
-#   - manifest.json agrees with the disk's partition table and the installed programs
-#   - bad input (missing package, too little disk, too small partition, no lock file
-#     for a build with Kubernetes, an occupied OUTDIR) and SIGINT leave no partial output
+#   - two independent builds, each with its own empty cache, are bit-identical: disk.raw,
+#     disk.qcow2 (--format raw,qcow2) and manifest.json
+#   - disk.qcow2 is a qcow2 of disk.raw's virtual size and content (qemu-img info, compare)
+#   - a rebuild after a hostname change reuses the cached root file system; --format qcow2
+#     alone leaves no disk.raw in OUTDIR
+#   - manifest.json agrees with the disk's partition table, the installed programs and the
+#     output files' digests
+#   - bad input (a format not made, missing package, too little disk, too small partition,
+#     no lock file for a build with Kubernetes, an occupied OUTDIR) and SIGINT leave no
+#     partial output
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 
 [[ $(id -u) -eq 0 ]] || skip_all "building images needs root"
@@ -36,11 +41,31 @@ no_partial() {	# no_partial OUTDIR: nothing named OUTDIR or OUTDIR.partial-* exi
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
-# --- Reproducibility: two cold builds from separate empty caches, side by side.
+# --- A format this version does not make, or no format at all: refused before any work.
 p=$(profile repro node-a)
-"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
+for f in iso nope; do
+	"$imagegen" build --without-kubernetes --format "raw,$f" --cache "$work/cache-1" -o "$work/out-$f" "$p" >"$work/f-$f.log" 2>&1
+	status=$?
+	want="--format raw,$f: the $f format is not implemented yet; this version makes raw and qcow2."
+	[[ $f == nope ]] && want="--format raw,nope: unknown format \"nope\"; the formats are raw and qcow2, comma-separated"
+	is "$status" 2 "--format raw,$f is refused (exit 2)"
+	grep -qF -- "$want" "$work/f-$f.log"
+	ok $? "the refusal names the format: $(head -n 1 "$work/f-$f.log")"
+	[[ ! -e $work/out-$f && ! -e $work/cache-1 ]]
+	ok $? "before any work: no output, no cache"
+done
+sed 's/^  formats: \[raw\]/  formats: [raw, pxe]/' "$p" > "$work/pxe.yaml"
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-pxe" "$work/pxe.yaml" >"$work/f-pxe.log" 2>&1
+is "$?" 2 "a profile asking for pxe is refused (exit 2)"
+grep -q "outputs.formats\[1\]: the pxe format is not implemented yet" "$work/f-pxe.log"
+ok $? "where the profile says so: $(grep -m1 pxe "$work/f-pxe.log")"
+[[ ! -e $work/out-pxe && ! -e $work/cache-1 ]]
+ok $? "before any work: no output, no cache"
+
+# --- Reproducibility: two cold builds from separate empty caches, side by side.
+"$imagegen" build --without-kubernetes --format raw,qcow2 --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
 pid1=$!
-"$imagegen" build --without-kubernetes --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2 --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
 pid2=$!
 wait $pid1; s1=$?
 wait $pid2; s2=$?
@@ -48,11 +73,32 @@ ok $((s1 | s2)) "two cold builds succeed (exit $s1 and $s2)" || { tail -n 30 "$w
 h1=$(sha256sum < "$work/out-1/disk.raw" | cut -c1-64)
 h2=$(sha256sum < "$work/out-2/disk.raw" | cut -c1-64)
 is "$h1" "$h2" "disk.raw is bit-identical across two independent builds ($h1)"
+q1=$(sha256sum < "$work/out-1/disk.qcow2" | cut -c1-64)
+q2=$(sha256sum < "$work/out-2/disk.qcow2" | cut -c1-64)
+is "$q1" "$q2" "disk.qcow2 is bit-identical too ($q1, $(stat -c %s "$work/out-1/disk.qcow2") bytes)"
 check "manifest.json is identical too" -- cmp -s "$work/out-1/manifest.json" "$work/out-2/manifest.json"
 rm -rf "$work/cache-2" "$work/out-2"
 
-# --- The manifest tells the truth about the disk.
+# --- disk.qcow2 is disk.raw for a VM.
 m=$work/out-1/manifest.json
+raw_size=$(stat -c %s "$work/out-1/disk.raw")
+if command -v qemu-img >/dev/null; then
+	info=$(qemu-img info --output=json "$work/out-1/disk.qcow2")
+	is "$(python3 -c 'import json, sys; i = json.load(sys.stdin); print(i["format"], i["virtual-size"])' <<<"$info")" \
+		"qcow2 $raw_size" "qemu-img info: format qcow2, virtual size disk.raw's ($raw_size)"
+	out=$(qemu-img compare -f raw -F qcow2 "$work/out-1/disk.raw" "$work/out-1/disk.qcow2" 2>&1)
+	ok $? "qemu-img compare: disk.raw and disk.qcow2 have the same content ($out)"
+else
+	skip 2 "qemu-img is not installed on this host: disk.qcow2 is not read"
+fi
+is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw" "manifest outputs: disk.qcow2 and disk.raw, not itself"
+is "$(json "$m" '"%s %s %d" % (d["outputs"]["disk.raw"]["format"], d["outputs"]["disk.raw"]["sha256"], d["outputs"]["disk.raw"]["size"])')" \
+	"raw $h1 $raw_size" "manifest outputs: disk.raw's format, sha256 (sha256sum's) and size"
+is "$(json "$m" '"%s %s %d %d" % tuple(d["outputs"]["disk.qcow2"][k] for k in ("format", "sha256", "size", "virtualSize"))')" \
+	"qcow2 $q1 $(stat -c %s "$work/out-1/disk.qcow2") $raw_size" \
+	"manifest outputs: disk.qcow2's format, sha256 (sha256sum's), size and virtual size"
+
+# --- The manifest tells the truth about the disk.
 is "$(json "$m" 'len(d["partitions"])')" 4 "manifest lists four partitions"
 gpt=$(sfdisk -J "$work/out-1/disk.raw" | python3 -c '
 import json, sys
@@ -79,13 +125,16 @@ is "$(json "$m" 'd["files"]["/etc/hostname"]["sha256"]')" "$(printf 'node-a\n' |
 	"the profile's hostname is in the image"
 
 # --- Rebuild after changing only the hostname: the root file system comes from the cache.
+# qcow2 alone: disk.raw is made, converted, and not left in OUTDIR.
 p2=$(profile repro node-b)
 start=$SECONDS
-"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-3" "$p2" >"$work/b3.log" 2>&1
-ok $? "rebuild with another hostname succeeds in $((SECONDS - start)) s"
+"$imagegen" build --without-kubernetes --format qcow2 --cache "$work/cache-1" -o "$work/out-3" "$p2" >"$work/b3.log" 2>&1
+ok $? "rebuild with another hostname, --format qcow2, succeeds in $((SECONDS - start)) s"
 grep -q "Root file system: cached" "$work/b3.log"
 ok $? "the rebuild reused the cached root file system"
-isnt_same=$(cmp -s "$work/out-1/disk.raw" "$work/out-3/disk.raw" && echo same || echo differs)
+is "$(ls "$work/out-3" | tr '\n' ' ')" "disk.qcow2 manifest.json " "--format qcow2: OUTDIR holds disk.qcow2 and manifest.json, no disk.raw"
+is "$(json "$work/out-3/manifest.json" '" ".join(sorted(d["outputs"]))')" "disk.qcow2" "and the manifest lists disk.qcow2 alone"
+isnt_same=$(cmp -s "$work/out-1/disk.qcow2" "$work/out-3/disk.qcow2" && echo same || echo differs)
 is "$isnt_same" differs "a different hostname gives a different image"
 
 # --- A package that does not exist: the error names it, nothing is written.
@@ -146,6 +195,8 @@ ok $(( $? == 0 ? 1 : 0 )) "no staging directory is left behind"
 "$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-3" "$p" >"$work/re.log" 2>&1
 ok $? "an earlier build's OUTDIR is replaced"
 is "$(sha256sum < "$work/out-3/disk.raw" | cut -c1-64)" "$h1" "with the new image"
+[[ ! -e $work/out-3/disk.qcow2 ]]
+ok $? "the earlier build's disk.qcow2 is gone with it (the profile asks for raw only)"
 
 # --- SIGINT in the middle: exit 130, nothing left behind.
 "$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-int" "$p2" >"$work/int.log" 2>&1 &

@@ -2,7 +2,8 @@
 # Test images, built once per build tree and shared by every test that boots them.
 #
 #   test_image NAME PROFILE [BUILD-ARGS...]   prints the output directory of the image
-#                                            (disk.raw, manifest.json), building it first
+#                                            (disk.raw, manifest.json; disk.qcow2 with
+#                                            --format raw,qcow2), building it first
 #                                            unless it is there already and was made
 #                                            from the same inputs
 #   test_boot_image_require                  skip_all unless this machine can build and
@@ -66,8 +67,8 @@ test_boot_image_require() {
 
 # tests/boot/boot.yaml built --without-kubernetes with tests/boot/fixtures laid over it
 # (the KILN-TEST report, the preflight sabotage, the supervisor drop-in): one build that
-# the boot and fault tiers share.
+# the boot and fault tiers share; disk.qcow2 too, booted once by test-boot-disk.sh.
 test_boot_image() {
-	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes \
+	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes --format raw,qcow2 \
 		--extra-tree "$KILN_SRCDIR/tests/boot/fixtures"
 }

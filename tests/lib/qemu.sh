@@ -6,11 +6,13 @@
 #
 #   qemu_check                       fails with a reason on stdout if QEMU or OVMF is missing
 #   qemu_start NAME IMAGE [OPTIONS...] [-- QEMU-ARGS...]
+#                                    IMAGE is raw, or qcow2 if its name ends in .qcow2
 #       --firmware=uefi|bios         OVMF (/usr/share/ovmf/OVMF.fd) or SeaBIOS (default: bios)
 #       --mac=MAC                    a virtio NIC with that MAC on a user-mode network with
 #                                    restrict=on (nothing leaves the host); default: no NIC
 #       --grow=SIZE                  boot a sparse copy of IMAGE enlarged by SIZE (truncate(1)
-#                                    sizes: 2G, 512M); the copy is deleted by qemu_stop
+#                                    sizes: 2G, 512M; raw images only); the copy is deleted by
+#                                    qemu_stop
 #       --extra-disk=SIZE            a second, empty virtio disk of SIZE (sparse, deleted too)
 #       --persist                    write to IMAGE (default: -snapshot, nothing written back)
 #   QEMU_RETRY_EARLY_PANIC=1         the waits below boot a VM again, once per start, when
@@ -161,7 +163,10 @@ qemu_start() {
 		cp --sparse=always "$image" "$dir/disk.raw" && truncate -s "+$grow" "$dir/disk.raw" || return 1
 		image=$dir/disk.raw
 	fi
-	cmd+=(-drive "file=$image,format=raw,if=virtio")
+	local format=raw
+	[[ $image == *.qcow2 ]] && format=qcow2
+	[[ $format == raw || -z $grow ]] || { diag "qemu_start: --grow needs a raw image"; return 2; }
+	cmd+=(-drive "file=$image,format=$format,if=virtio")
 	((persist)) || cmd+=(-snapshot)
 	if [[ -n $extra ]]; then
 		truncate -s "$extra" "$dir/extra.raw" || return 1

@@ -69,8 +69,9 @@ int main(void) {
 	is_int(kind, OUTPUT_KILN, "is kiln's");
 
 	put("stamped/disk.raw", "");
+	put("stamped/disk.qcow2", "");
 	is_int(output_dir_stamp(P("stamped")), 0, "output_dir_stamp");
-	is_int(classify("stamped", &kind, &reason), 0, "a stamped output");
+	is_int(classify("stamped", &kind, &reason), 0, "a stamped output (disk.raw and disk.qcow2)");
 	is_int(kind, OUTPUT_KILN, "is kiln's");
 	put("stamped/notes.txt", "mine");
 	is_int(classify("stamped", &kind, &reason), -EEXIST, "a stamped output with a file of the user's is refused");

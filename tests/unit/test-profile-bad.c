@@ -92,8 +92,10 @@ static const struct BadCase {
 	{ "formats-unknown", HEAD "outputs:\n  formats: [raw, vmdk]\n", "7:18", "outputs.formats[1]: unknown value 'vmdk'" },
 	{ "formats-duplicate", HEAD "outputs:\n  formats: [raw, iso, raw]\n", "7:23", "duplicate entry 'raw'" },
 	/* Known to the schema, not implemented yet: refused where written, never ignored. */
-	{ "format-not-yet", HEAD "outputs:\n  formats: [raw, qcow2]\n", "7:18",
-	  "outputs.formats[1]: the qcow2 format is not implemented yet; this version makes a raw disk only" },
+	{ "format-not-yet", HEAD "outputs:\n  formats: [raw, qcow2, iso]\n", "7:25",
+	  "outputs.formats[2]: the iso format is not implemented yet; this version makes raw and qcow2 only (raw or qcow2)" },
+	{ "format-vagrant-not-yet", HEAD "outputs:\n  formats: [vagrant]\n", "7:13",
+	  "outputs.formats[0]: the vagrant format is not implemented yet" },
 	{ "install-not-yet", HEAD "install:\n  device: auto\n", "6:1",
 	  "install: not implemented yet (the installer on the ISO and PXE images); remove it" },
 	{ "seccomp-not-yet", HEAD "security:\n  seccomp: default\n", "7:3",

@@ -172,6 +172,12 @@ static void test_defaults(void) {
 						       "kubernetes: {version: v1.31.0}\nnode:\noutputs:\n");
 	ok(n && streq(n->base.locale, "C.UTF-8") && streq(n->base.timezone, "UTC"), "null and '' take the default");
 	ok(n && n->node.role == NODE_ROLE_SINGLE && n->outputs.n_formats == 1, "empty mappings take defaults");
+
+	/* qcow2 is made (imagegen/step-qcow2.c): accepted, alone or with raw. */
+	_cleanup_(profile_freep) Profile *q = load_text("schema: 1\nname: a\nbase: {suite: trixie}\n"
+						       "kubernetes: {version: v1.31.0}\noutputs: {formats: [qcow2, raw]}\n");
+	ok(q && q->outputs.n_formats == 2 && q->outputs.formats[0] == OUTPUT_FORMAT_QCOW2 &&
+	   q->outputs.formats[1] == OUTPUT_FORMAT_RAW, "formats [qcow2, raw] are accepted");
 }
 
 static void round_trip(const char *what, Profile *p) {

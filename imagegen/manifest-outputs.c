@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manifest.json's "outputs": each file the build's formats put in OUTDIR (manifest.json
+ * itself excepted: it cannot hold its own digest), with its format, SHA-256 and size, so
+ * that what was copied, flashed or uploaded can be checked against the manifest. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "build.h"
+#include "fd-util.h"
+#include "hash.h"
+#include "log.h"
+
+/* The SHA-256 and size of one output, read once. A sparse disk reads its holes as zeros:
+ * the digest is that of the bytes a copy or `dd` would carry. */
+static int output_digest(const char *path, char ret_sha256[static 65], uint64_t *ret_size) {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	uint8_t md[HASH_SIZE_MAX];
+	struct stat st;
+	size_t len;
+	int r;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	r = hash_fd(HASH_SHA256, fd, md, &len);
+	if (r < 0)
+		return r;
+	r = hexmem_buf(md, len, ret_sha256, 65);
+	if (r < 0)
+		return r;
+	*ret_size = (uint64_t) st.st_size;
+	return 0;
+}
+
+int manifest_outputs(Build *b, json_t **ret) {
+	json_t *outputs = json_object();
+
+	if (!outputs)
+		return log_oom();
+	for (OutputFormat f = 0; f < _OUTPUT_FORMAT_MAX; f++) {
+		_cleanup_free_ char *path = NULL;
+		const char *file = output_format_file(f);
+		char sha256[65];
+		uint64_t size = 0;
+		int r;
+
+		if (!file || !(b->formats & OUTPUT_FORMAT_BIT(f)))
+			continue;
+		if (asprintf(&path, "%s/%s", b->staging_dir, file) < 0) {
+			json_decref(outputs);
+			return log_oom();
+		}
+		r = output_digest(path, sha256, &size);
+		if (r < 0) {
+			json_decref(outputs);
+			return log_error_errno(r, "Cannot hash %s for the manifest: %m", path);
+		}
+		/* For qcow2, also the disk a VM sees: what qemu-img info calls the virtual size. */
+		json_t *o = f == OUTPUT_FORMAT_QCOW2 ?
+			json_pack("{s:s, s:s, s:I, s:I}", "format", output_format_to_string(f), "sha256", sha256,
+				  "size", (json_int_t) size, "virtualSize", (json_int_t) b->layout.disk_size) :
+			json_pack("{s:s, s:s, s:I}", "format", output_format_to_string(f), "sha256", sha256,
+				  "size", (json_int_t) size);
+		if (!o || json_object_set_new(outputs, file, o) < 0) {
+			json_decref(outputs);
+			return log_oom();
+		}
+	}
+	*ret = outputs;
+	return 0;
+}

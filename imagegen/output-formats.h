@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The delivery formats of a build (kiln-imagegen build --format, the profile's
+ * outputs.formats) as a set, and the file each puts in OUTDIR. The words are the
+ * profile's (lib/profile.h OutputFormat), except that the command line calls the Vagrant
+ * box "box", as the issue and the man page do. */
+
+#include <stdbool.h>
+
+#include "profile.h"
+
+typedef unsigned OutputFormatSet;
+#define OUTPUT_FORMAT_BIT(f) (1u << (f))
+
+/* This version makes a format: raw and qcow2. */
+bool output_format_made(OutputFormat f);
+/* The file the format puts in OUTDIR ("disk.raw", "disk.qcow2"), NULL if not made. */
+const char *output_format_file(OutputFormat f);
+/* The format's word on the command line ("box" for OUTPUT_FORMAT_VAGRANT). */
+const char *output_format_cli_word(OutputFormat f);
+
+/* --format LIST: words separated by commas (repeats allowed). On failure *ret_word (may
+ * be NULL) is the offending word, for the message: -EINVAL an empty list or word, or one
+ * no version knows; -EOPNOTSUPP a format this version does not make (iso, pxe, box). */
+int output_formats_parse(const char *list, OutputFormatSet *ret, char **ret_word);
+/* The profile's outputs.formats (checked when the profile was loaded: made ones only). */
+OutputFormatSet output_formats_of_profile(const Profile *p);
