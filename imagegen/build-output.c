@@ -19,6 +19,7 @@
 
 #include "build.h"
 #include "build-lock.h"
+#include "copy.h"
 #include "dir-util.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -189,4 +190,39 @@ void build_output_release(Build *b) {
 	if (b->output_lock >= 0)
 		build_lock_release(b->output_lock, b->output_lock_path);
 	b->output_lock = -EBADF;
+}
+
+int build_output_move_in(Build *b, const char *src, const char *name) {
+	_cleanup_free_ char *dst = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (asprintf(&dst, "%s/%s", b->staging_dir, name) < 0)
+		return log_oom();
+	if (rename(src, dst) < 0) {
+		if (errno != EXDEV)
+			return log_error_errno(-errno, "Cannot move %s to %s: %m", src, dst);
+		r = copy_file_sparse(src, dst, 0644);
+		if (r < 0)
+			return log_error_errno(r, "Cannot copy %s to %s: %m", src, dst);
+		(void) unlink(src);
+	}
+	fd = open(dst, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		return log_error_errno(-errno, "Cannot sync %s: %m", dst);
+	return 0;
+}
+
+/* disk.raw is made in any case (the other formats are made from it); what OUTDIR holds
+ * in the end is what was asked for. */
+int step_outputs(Build *b) {
+	_cleanup_free_ char *raw = NULL;
+
+	if (b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_RAW))
+		return 0;
+	if (asprintf(&raw, "%s/disk.raw", b->staging_dir) < 0)
+		return log_oom();
+	if (unlink(raw) < 0)
+		return log_error_errno(-errno, "Cannot remove %s (raw was not asked for): %m", raw);
+	return 0;
 }

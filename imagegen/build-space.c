@@ -52,6 +52,12 @@ static uint64_t qcow2_image(const Build *b) {
 	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_QCOW2) ? root_image(b) + var_image(b) + ESP_BYTES : 0;
 }
 
+/* kiln.iso: the installer's payload is disk.raw's data, compressed (as little as for
+ * qcow2), plus the kernel and initrd twice (inside the ESP's size). */
+static uint64_t iso_image(const Build *b) {
+	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_ISO) ? root_image(b) + var_image(b) + 2 * ESP_BYTES : 0;
+}
+
 /* What one step writes, and where. */
 static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 	*ret_where = IN_CACHE;
@@ -71,6 +77,10 @@ static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 		*ret_where = IN_OUTPUT;
 		return root_image(b) + var_image(b) + ESP_BYTES;
 	}
+	if (streq(step, "iso")) {            /* the payload and the ISO in the work directory, then moved out */
+		*ret_where = IN_OUTPUT;
+		return iso_image(b);
+	}
 	if (streq(step, "qcow2")) {          /* made in the work directory, then moved out */
 		*ret_where = IN_OUTPUT;
 		return qcow2_image(b);
@@ -86,11 +96,12 @@ static void build_need(const Build *b, uint64_t *ret_cache, uint64_t *ret_output
 	uint64_t trees = (b->tools_cached ? 0 : TOOLS_TREE) + (b->rootfs_cached ? 0 : root_tree(b));
 	uint64_t making = (b->tools_cached ? 0 : 2 * TOOLS_TREE) + (b->rootfs_cached ? 0 : 2 * root_tree(b));
 	uint64_t work = STEP_SMALL + root_image(b) + b->images_bytes / 100 * STORE_PERCENT + var_image(b) + ESP_BYTES +
-			qcow2_image(b);
+			qcow2_image(b) + 2 * iso_image(b);
 	Where w;
 
 	*ret_cache = MAX(making, trees + work);
-	*ret_output = b->output_dir ? step_need(b, "disk", &w) + step_need(b, "qcow2", &w) + STEP_SMALL : 0;
+	*ret_output = b->output_dir ? step_need(b, "disk", &w) + step_need(b, "qcow2", &w) + step_need(b, "iso", &w) +
+		STEP_SMALL : 0;
 }
 
 static unsigned long long mib(uint64_t bytes) {

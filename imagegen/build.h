@@ -177,6 +177,12 @@ int plan_cache_dir(Build *b);
  * whether they are cached (for the plan's space check). */
 int cached_trees_locate(Build *b);
 
+/* step-images.c: the profile's kernel.cmdline, each argument preceded by a space ("" if none). */
+int build_profile_cmdline(Build *b, char **ret);
+/* build-output.c: move a finished output file from the work directory into OUTDIR's
+ * staging directory as name (a rename, or a sparse copy across file systems), synced. */
+int build_output_move_in(Build *b, const char *src, const char *name);
+
 /* The steps. */
 int step_plan(Build *b);
 int step_bundle(Build *b);
@@ -189,7 +195,9 @@ int step_root_image(Build *b);
 int step_var_image(Build *b);
 int step_esp(Build *b);
 int step_disk(Build *b);
+int step_iso(Build *b);
 int step_qcow2(Build *b);
+int step_outputs(Build *b);
 int step_manifest(Build *b);
 
 /* manifest-outputs.c: manifest.json's "outputs": every file of OUTDIR the formats made,

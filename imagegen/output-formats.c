@@ -12,7 +12,7 @@ static const struct {
 	const char *file;       /* in OUTDIR; NULL: not made by this version */
 } formats[_OUTPUT_FORMAT_MAX] = {
 	[OUTPUT_FORMAT_RAW]     = { "raw",   "disk.raw"   },
-	[OUTPUT_FORMAT_ISO]     = { "iso",   NULL         },
+	[OUTPUT_FORMAT_ISO]     = { "iso",   "kiln.iso"   },
 	[OUTPUT_FORMAT_PXE]     = { "pxe",   NULL         },
 	[OUTPUT_FORMAT_QCOW2]   = { "qcow2", "disk.qcow2" },
 	[OUTPUT_FORMAT_VAGRANT] = { "box",   NULL         },

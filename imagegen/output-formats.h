@@ -13,7 +13,7 @@
 typedef unsigned OutputFormatSet;
 #define OUTPUT_FORMAT_BIT(f) (1u << (f))
 
-/* This version makes a format: raw and qcow2. */
+/* This version makes a format: raw, qcow2 and iso. */
 bool output_format_made(OutputFormat f);
 /* The file the format puts in OUTDIR ("disk.raw", "disk.qcow2"), NULL if not made. */
 const char *output_format_file(OutputFormat f);

@@ -15,6 +15,7 @@
 
 #include "build.h"
 #include "dir-util.h"
+#include "fat-image.h"
 #include "config.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -114,22 +115,31 @@ int step_var_image(Build *b) {
 	return build_expect_output(b, "mkfs.ext4", b->var_image);
 }
 
-static int kernel_cmdline(Build *b, char **ret) {
-	char root[UUID_STRING_LEN + 1], var[UUID_STRING_LEN + 1];
-	_cleanup_free_ char *extra = NULL;
+int build_profile_cmdline(Build *b, char **ret) {
 	size_t len = 1;
 
-	uuid_to_string(&b->ids.root_a, root);
-	uuid_to_string(&b->ids.var, var);
 	for (size_t i = 0; i < b->profile->kernel.n_cmdline; i++)
 		len += strlen(b->profile->kernel.cmdline[i]) + 1;
-	extra = calloc(1, len);
+	char *extra = calloc(1, len);
 	if (!extra)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->profile->kernel.n_cmdline; i++) {
 		strcat(extra, " ");
 		strcat(extra, b->profile->kernel.cmdline[i]);
 	}
+	*ret = extra;
+	return 0;
+}
+
+static int kernel_cmdline(Build *b, char **ret) {
+	char root[UUID_STRING_LEN + 1], var[UUID_STRING_LEN + 1];
+	_cleanup_free_ char *extra = NULL;
+	int r;
+
+	uuid_to_string(&b->ids.root_a, root);
+	uuid_to_string(&b->ids.var, var);
+	if ((r = build_profile_cmdline(b, &extra)) < 0)
+		return r;
 	/* The consoles and anything else come from the profile's kernel.cmdline. */
 	return asprintf(ret, "root=PARTUUID=%s rootfstype=erofs ro kiln.var=PARTUUID=%s kiln.image=%s%s",
 			root, var, b->root_sha256, extra) < 0 ? -ENOMEM : 0;
@@ -175,39 +185,8 @@ static int esp_fill_tree(Build *b) {
 	return tree_clamp_mtimes(b->esp_tree_dir, b->epoch);
 }
 
-/* Sorted lists of the ESP tree's directories and files (relative), so that the FAT
- * directory entries are created in the same order every time. */
-static int esp_list(const char *root, const char *rel, char ***dirs, char ***files) {
-	_cleanup_free_ char *path = NULL;
-	struct dirent **names = NULL;
-	int n, r = 0;
-
-	if (asprintf(&path, "%s%s%s", root, rel[0] ? "/" : "", rel) < 0)
-		return -ENOMEM;
-	n = scandir(path, &names, NULL, alphasort);
-	if (n < 0)
-		return -errno;
-	for (int i = 0; i < n; i++) {
-		_cleanup_free_ char *child = NULL;
-		const char *name = names[i]->d_name;
-		if (r >= 0 && !streq(name, ".") && !streq(name, "..")) {
-			if (asprintf(&child, "%s%s%s", rel, rel[0] ? "/" : "", name) < 0)
-				r = -ENOMEM;
-			else if (names[i]->d_type == DT_DIR) {
-				if ((r = strv_extend(dirs, child)) >= 0)
-					r = esp_list(root, child, dirs, files);
-			} else
-				r = strv_extend(files, child);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return r;
-}
-
 int step_esp(Build *b) {
-	_cleanup_strv_free_ char **dirs = NULL, **files = NULL;
-	_cleanup_free_ char *img = NULL, *serial = NULL, *kib = NULL;
+	_cleanup_free_ char *img = NULL;
 	uint64_t usage = 0;
 	int r;
 
@@ -223,40 +202,14 @@ int step_esp(Build *b) {
 				       "The ESP's contents (kernel, initrd, boot loaders) need %llu MiB, but outputs.disk.espSize is %llu MiB: raise espSize.",
 				       mib_up(usage + 8 * MiB), (unsigned long long) (b->layout.esp_size / MiB));
 
-	if (!(b->esp_image = build_work_path(b, "esp.img")) || !(img = build_tools_path(b, "esp.img")) ||
-	    asprintf(&serial, "%08x", b->ids.esp_serial) < 0 ||
-	    asprintf(&kib, "%llu", (unsigned long long) (b->layout.esp_size / 1024)) < 0)
+	if (!(b->esp_image = build_work_path(b, "esp.img")) || !(img = build_tools_path(b, "esp.img")))
 		return log_oom();
-
-	/* --invariant first: it resets the volume ID, which -i then sets. */
-	const char *mkfs[] = { "mkfs.vfat", "--invariant", "-C", "-F", "32", "-i", serial, "-n", "KILN-ESP", img, kib, NULL };
-	r = build_exec_tools(b, "mkfs.vfat (ESP)", mkfs, BUILD_TIMEOUT_MKFS);
-	if (r < 0 || (r = build_expect_output(b, "mkfs.vfat", b->esp_image)) < 0)
-		return r;
-
-	r = esp_list(b->esp_tree_dir, "", &dirs, &files);
+	r = fat_image_make(b, &(FatImage) {
+		.what = "ESP", .tree = "esp-tree", .image = "esp.img",
+		.size = b->layout.esp_size, .serial = b->ids.esp_serial, .label = "KILN-ESP",
+	});
 	if (r < 0)
-		return log_error_errno(r, "Cannot list %s: %m", b->esp_tree_dir);
-	STRV_FOREACH(d, dirs) {
-		_cleanup_free_ char *target = NULL;
-		if (asprintf(&target, "::/%s", *d) < 0)
-			return log_oom();
-		const char *argv[] = { "mmd", "-i", img, target, NULL };
-		if ((r = build_exec_tools(b, "mmd (ESP)", argv, BUILD_TIMEOUT_QUICK)) < 0)
-			return r;
-	}
-	STRV_FOREACH(f, files) {
-		_cleanup_free_ char *src = NULL, *target = NULL;
-		if (!(src = build_tools_path(b, "esp-tree")) || asprintf(&target, "::/%s", *f) < 0)
-			return log_oom();
-		_cleanup_free_ char *full = NULL;
-		if (asprintf(&full, "%s/%s", src, *f) < 0)
-			return log_oom();
-		/* -m keeps the (clamped) modification time instead of "now". */
-		const char *argv[] = { "mcopy", "-m", "-i", img, full, target, NULL };
-		if ((r = build_exec_tools(b, "mcopy (ESP)", argv, BUILD_TIMEOUT_QUICK)) < 0)
-			return r;
-	}
+		return r;
 	/* BIOS: syslinux's boot sector and ldlinux.sys in the FAT; the disk's MBR gets
 	 * gptmbr.bin, which boots the partition marked "legacy BIOS bootable". */
 	const char *syslinux[] = { "syslinux", "--install", "--directory", "/syslinux", img, NULL };

@@ -43,35 +43,15 @@ static int link_or_copy(const char *src, const char *dst) {
 	return copy_file_sparse(src, dst, 0644);
 }
 
-/* The result into OUTDIR's staging directory, synced as step_disk() syncs disk.raw. */
-static int move_out(const char *src, const char *dst) {
-	_cleanup_close_ int fd = -EBADF;
-	int r;
-
-	if (rename(src, dst) < 0) {
-		if (errno != EXDEV)
-			return -errno;
-		r = copy_file_sparse(src, dst, 0644);
-		if (r < 0)
-			return r;
-		(void) unlink(src);
-	}
-	fd = open(dst, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
-		return -errno;
-	return 0;
-}
-
 int step_qcow2(Build *b) {
-	_cleanup_free_ char *raw = NULL, *raw_work = NULL, *raw_in = NULL, *out_work = NULL, *out_in = NULL,
-			    *out = NULL;
+	_cleanup_free_ char *raw = NULL, *raw_work = NULL, *raw_in = NULL, *out_work = NULL, *out_in = NULL;
 	int r;
 
 	if (!(b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_QCOW2))) {
 		log_info("disk.qcow2: not asked for (--format, outputs.formats).");
 		return 0;
 	}
-	if (asprintf(&raw, "%s/disk.raw", b->staging_dir) < 0 || asprintf(&out, "%s/disk.qcow2", b->staging_dir) < 0 ||
+	if (asprintf(&raw, "%s/disk.raw", b->staging_dir) < 0 ||
 	    !(raw_work = build_work_path(b, "disk.raw")) || !(raw_in = build_tools_path(b, "disk.raw")) ||
 	    !(out_work = build_work_path(b, "disk.qcow2")) || !(out_in = build_tools_path(b, "disk.qcow2")))
 		return log_oom();
@@ -92,12 +72,8 @@ int step_qcow2(Build *b) {
 	r = build_expect_output(b, "qemu-img", out_work);
 	if (r < 0)
 		return r;
-	r = move_out(out_work, out);
+	r = build_output_move_in(b, out_work, "disk.qcow2");
 	if (r < 0)
-		return log_error_errno(r, "Cannot move %s to %s: %m", out_work, out);
-
-	/* What OUTDIR holds is what was asked for. */
-	if (!(b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_RAW)) && unlink(raw) < 0)
-		return log_error_errno(-errno, "Cannot remove %s (raw was not asked for): %m", raw);
+		return r;
 	return 0;
 }

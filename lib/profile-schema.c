@@ -296,7 +296,9 @@ static const SchemaField install_fields[] = {
 	{ KEY("minimumDiskSize", SCHEMA_SIZE, ProfileInstall, minimum_disk_size), .min = GiB, .max = 1024 * TiB,
 	  .def = "16GiB", .help = "the smallest disk the installer accepts" },
 	{ KEY("poweroff", SCHEMA_BOOL, ProfileInstall, poweroff), .def = "true",
-	  .help = "power off after installing" },
+	  .help = "power off after installing; false reboots into the installed disk" },
+	{ KEY("wipe", SCHEMA_BOOL, ProfileInstall, wipe), .def = "false",
+	  .help = "overwrite a disk that already holds partitions" },
 };
 
 static const SchemaField disk_fields[] = {
@@ -351,7 +353,7 @@ static const SchemaField profile_fields[] = {
 	  .help = "machines known in advance, matched by MAC address" },
 	{ KEY("security", SCHEMA_MAPPING, Profile, security), .child = &security_table,
 	  .help = "confinement and remote access" },
-	{ KEY("install", SCHEMA_MAPPING, Profile, install), .flags = SCHEMA_NOT_YET, .child = &install_table,
+	{ KEY("install", SCHEMA_MAPPING, Profile, install), .child = &install_table,
 	  .help = "the installer on the ISO and PXE images" },
 	{ KEY("outputs", SCHEMA_MAPPING, Profile, outputs), .child = &outputs_table, .help = "what to build" },
 };

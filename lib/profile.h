@@ -163,6 +163,7 @@ typedef struct ProfileInstall {
 	char *device;              /* "auto" or a /dev path */
 	uint64_t minimum_disk_size;
 	bool poweroff;
+	bool wipe;                 /* a disk that holds partitions may be overwritten */
 } ProfileInstall;
 
 typedef struct ProfileDisk {

@@ -3,7 +3,7 @@
 # Integration: kiln-imagegen build against the real mmdebstrap, Debian mirror (from the
 # host's apt configuration), tools tree and file system tools.
 #   - two independent builds, each with its own empty cache, are bit-identical: disk.raw,
-#     disk.qcow2 (--format raw,qcow2) and manifest.json
+#     disk.qcow2, kiln.iso (--format raw,qcow2,iso) and manifest.json
 #   - disk.qcow2 is a qcow2 of disk.raw's virtual size and content (qemu-img info, compare)
 #   - a rebuild after a hostname change reuses the cached root file system; --format qcow2
 #     alone leaves no disk.raw in OUTDIR
@@ -43,11 +43,11 @@ json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval
 
 # --- A format this version does not make, or no format at all: refused before any work.
 p=$(profile repro node-a)
-for f in iso nope; do
+for f in pxe nope; do
 	"$imagegen" build --without-kubernetes --format "raw,$f" --cache "$work/cache-1" -o "$work/out-$f" "$p" >"$work/f-$f.log" 2>&1
 	status=$?
-	want="--format raw,$f: the $f format is not implemented yet; this version makes raw and qcow2."
-	[[ $f == nope ]] && want="--format raw,nope: unknown format \"nope\"; the formats are raw and qcow2, comma-separated"
+	want="--format raw,$f: the $f format is not implemented yet; this version makes raw, qcow2 and iso."
+	[[ $f == nope ]] && want="--format raw,nope: unknown format \"nope\"; the formats are raw, qcow2 and iso, comma-separated"
 	is "$status" 2 "--format raw,$f is refused (exit 2)"
 	grep -qF -- "$want" "$work/f-$f.log"
 	ok $? "the refusal names the format: $(head -n 1 "$work/f-$f.log")"
@@ -63,9 +63,9 @@ ok $? "where the profile says so: $(grep -m1 pxe "$work/f-pxe.log")"
 ok $? "before any work: no output, no cache"
 
 # --- Reproducibility: two cold builds from separate empty caches, side by side.
-"$imagegen" build --without-kubernetes --format raw,qcow2 --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2,iso --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
 pid1=$!
-"$imagegen" build --without-kubernetes --format raw,qcow2 --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2,iso --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
 pid2=$!
 wait $pid1; s1=$?
 wait $pid2; s2=$?
@@ -76,6 +76,9 @@ is "$h1" "$h2" "disk.raw is bit-identical across two independent builds ($h1)"
 q1=$(sha256sum < "$work/out-1/disk.qcow2" | cut -c1-64)
 q2=$(sha256sum < "$work/out-2/disk.qcow2" | cut -c1-64)
 is "$q1" "$q2" "disk.qcow2 is bit-identical too ($q1, $(stat -c %s "$work/out-1/disk.qcow2") bytes)"
+i1=$(sha256sum < "$work/out-1/kiln.iso" | cut -c1-64)
+i2=$(sha256sum < "$work/out-2/kiln.iso" | cut -c1-64)
+is "$i1" "$i2" "kiln.iso is bit-identical too ($i1, $(stat -c %s "$work/out-1/kiln.iso") bytes)"
 check "manifest.json is identical too" -- cmp -s "$work/out-1/manifest.json" "$work/out-2/manifest.json"
 rm -rf "$work/cache-2" "$work/out-2"
 
@@ -91,7 +94,9 @@ if command -v qemu-img >/dev/null; then
 else
 	skip 2 "qemu-img is not installed on this host: disk.qcow2 is not read"
 fi
-is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw" "manifest outputs: disk.qcow2 and disk.raw, not itself"
+is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw kiln.iso" "manifest outputs: disk.qcow2, disk.raw and kiln.iso, not itself"
+is "$(json "$m" '"%s %s %d" % tuple(d["outputs"]["kiln.iso"][k] for k in ("format", "sha256", "size"))')" \
+	"iso $i1 $(stat -c %s "$work/out-1/kiln.iso")" "manifest outputs: kiln.iso's format, sha256 and size"
 is "$(json "$m" '"%s %s %d" % (d["outputs"]["disk.raw"]["format"], d["outputs"]["disk.raw"]["sha256"], d["outputs"]["disk.raw"]["size"])')" \
 	"raw $h1 $raw_size" "manifest outputs: disk.raw's format, sha256 (sha256sum's) and size"
 is "$(json "$m" '"%s %s %d %d" % tuple(d["outputs"]["disk.qcow2"][k] for k in ("format", "sha256", "size", "virtualSize"))')" \

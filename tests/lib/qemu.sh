@@ -97,7 +97,7 @@ qemu_check() {
 _qemu_ours() {
 	local pid=$1 parent=$2 state ppid rest
 	[[ $pid =~ ^[0-9]+$ && -n $parent ]] || return 1
-	read -r _ _ state ppid rest <"/proc/$pid/stat" 2>/dev/null || return 1
+	read -r _ _ state ppid rest 2>/dev/null <"/proc/$pid/stat" || return 1
 	[[ $ppid == "$parent" && $state != Z ]]
 }
 

@@ -92,12 +92,12 @@ static const struct BadCase {
 	{ "formats-unknown", HEAD "outputs:\n  formats: [raw, vmdk]\n", "7:18", "outputs.formats[1]: unknown value 'vmdk'" },
 	{ "formats-duplicate", HEAD "outputs:\n  formats: [raw, iso, raw]\n", "7:23", "duplicate entry 'raw'" },
 	/* Known to the schema, not implemented yet: refused where written, never ignored. */
-	{ "format-not-yet", HEAD "outputs:\n  formats: [raw, qcow2, iso]\n", "7:25",
-	  "outputs.formats[2]: the iso format is not implemented yet; this version makes raw and qcow2 only (raw or qcow2)" },
+	{ "format-not-yet", HEAD "outputs:\n  formats: [raw, qcow2, pxe]\n", "7:25",
+	  "outputs.formats[2]: the pxe format is not implemented yet; this version makes raw, qcow2 and iso only (raw, qcow2 or iso)" },
 	{ "format-vagrant-not-yet", HEAD "outputs:\n  formats: [vagrant]\n", "7:13",
 	  "outputs.formats[0]: the vagrant format is not implemented yet" },
-	{ "install-not-yet", HEAD "install:\n  device: auto\n", "6:1",
-	  "install: not implemented yet (the installer on the ISO and PXE images); remove it" },
+	{ "install-device", HEAD "install:\n  device: sda\n", "7:11",
+	  "install.device: invalid install device 'sda' (auto or a /dev path)" },
 	{ "seccomp-not-yet", HEAD "security:\n  seccomp: default\n", "7:3",
 	  "security.seccomp: not implemented yet (the seccomp policy under profiles/security/); remove it" },
 

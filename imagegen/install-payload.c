@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "hash.h"
+#include "install-payload.h"
+#include "log.h"
+
+#define MiB (UINT64_C(1) << 20)
+
+static uint64_t mib_round_up(uint64_t n) {
+	return (n + MiB - 1) / MiB * MiB;
+}
+
+int install_ranges(Build *b, InstallRange ret[static INSTALL_RANGES_MAX], size_t *ret_n) {
+	const DiskLayout *l = &b->layout;
+	struct stat st;
+	size_t n = 0;
+
+	if (!b->root_image)
+		return -ENOENT;
+	if (stat(b->root_image, &st) < 0)
+		return -errno;
+	uint64_t var_end = l->var_start + l->var_size, tail = MAX(l->disk_size - MiB, var_end);
+
+	/* The protective MBR and the primary GPT sit before the ESP. */
+	ret[n++] = (InstallRange) { "gpt-head", 0, l->esp_start };
+	ret[n++] = (InstallRange) { "esp", l->esp_start, l->esp_size };
+	ret[n++] = (InstallRange) { "root-a", l->root_a_start, MIN(mib_round_up((uint64_t) st.st_size), l->root_size) };
+	ret[n++] = (InstallRange) { NULL, l->root_b_start, MIN(MiB, l->root_size) };
+	ret[n++] = (InstallRange) { "var", l->var_start, l->var_size };
+	/* The backup GPT: the disk's last sectors, where the image ends (systemd-repart moves
+	 * it to the end of a bigger disk when it grows var at first boot). */
+	if (tail < l->disk_size)
+		ret[n++] = (InstallRange) { "gpt-tail", tail, l->disk_size - tail };
+	*ret_n = n;
+	return 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n) {
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* Copy [offset, offset + length) of fd to path, leaving holes where the data is zero,
+ * and return its SHA-256 in hex. */
+static int range_copy(int fd, uint64_t offset, uint64_t length, const char *path, char ret_hex[static 65]) {
+	_cleanup_(hash_context_freep) HashContext *h = NULL;
+	_cleanup_close_ int out = -EBADF;
+	_cleanup_free_ uint8_t *buf = malloc(MiB);
+	uint8_t digest[HASH_SIZE_MAX];
+	size_t digest_len;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	if ((r = hash_context_new(HASH_SHA256, &h)) < 0)
+		return r;
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		return -errno;
+	for (uint64_t done = 0; done < length; ) {
+		size_t want = (size_t) MIN(MiB, length - done);
+		ssize_t k = pread(fd, buf, want, (off_t) (offset + done));
+		if (k < 0)
+			return -errno;
+		if ((size_t) k != want)
+			return -EIO;        /* the disk is shorter than its layout */
+		if ((r = hash_context_update(h, buf, want)) < 0)
+			return r;
+		if (!all_zero(buf, want) && pwrite(out, buf, want, (off_t) done) != (ssize_t) want)
+			return -errno ?: -EIO;
+		done += want;
+	}
+	if (ftruncate(out, (off_t) length) < 0)
+		return -errno;
+	if ((r = hash_context_final(h, digest, &digest_len)) < 0)
+		return r;
+	return hexmem_buf(digest, digest_len, ret_hex, 65);
+}
+
+int install_payload_write(Build *b, const char *disk, const char *dir) {
+	InstallRange ranges[INSTALL_RANGES_MAX];
+	_cleanup_free_ char *list = NULL, *list_path = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t n, size = 0;
+	int r;
+
+	r = install_ranges(b, ranges, &n);
+	if (r < 0)
+		return log_error_errno(r, "Cannot measure the root image %s: %m", b->root_image ?: "(none)");
+	fd = open(disk, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(-errno, "Cannot open %s: %m", disk);
+
+	FILE *f = open_memstream(&list, &size);
+	if (!f)
+		return log_oom();
+	fprintf(f, "kiln-install 1\nimage %s %llu\n", b->root_sha256, (unsigned long long) b->layout.disk_size);
+	for (size_t i = 0; i < n; i++) {
+		const InstallRange *x = &ranges[i];
+		if (!x->file) {
+			fprintf(f, "zero %llu %llu\n", (unsigned long long) x->offset, (unsigned long long) x->length);
+			continue;
+		}
+		_cleanup_free_ char *path = NULL;
+		char hex[65];
+		if (asprintf(&path, "%s/%s", dir, x->file) < 0) {
+			fclose(f);
+			return log_oom();
+		}
+		r = range_copy(fd, x->offset, x->length, path, hex);
+		if (r < 0) {
+			fclose(f);
+			return log_error_errno(r, "Cannot copy %s (%llu bytes at %llu) of %s to %s: %m", x->file,
+					       (unsigned long long) x->length, (unsigned long long) x->offset, disk, path);
+		}
+		/* The medium holds FILE.zst: step-iso.c compresses each file. */
+		fprintf(f, "write %llu %llu %s %s.zst\n", (unsigned long long) x->offset, (unsigned long long) x->length,
+			hex, x->file);
+	}
+	if (fclose(f) != 0)
+		return log_oom();
+	if (asprintf(&list_path, "%s/install.list", dir) < 0)
+		return log_oom();
+	r = write_file_atomic(list_path, list, size, 0644, 0);
+	if (r < 0)
+		return log_error_errno(r, "Cannot write %s: %m", list_path);
+	return 0;
+}
