@@ -37,7 +37,7 @@ static int output_digest(const char *path, char ret_sha256[static 65], uint64_t 
 }
 
 int manifest_outputs(Build *b, json_t **ret) {
-	json_t *outputs = json_object();
+	_cleanup_(json_decrefp) json_t *outputs = json_object();
 
 	if (!outputs)
 		return log_oom();
@@ -50,26 +50,20 @@ int manifest_outputs(Build *b, json_t **ret) {
 
 		if (!file || !(b->formats & OUTPUT_FORMAT_BIT(f)))
 			continue;
-		if (asprintf(&path, "%s/%s", b->staging_dir, file) < 0) {
-			json_decref(outputs);
+		if (asprintf(&path, "%s/%s", b->staging_dir, file) < 0)
 			return log_oom();
-		}
 		r = output_digest(path, sha256, &size);
-		if (r < 0) {
-			json_decref(outputs);
+		if (r < 0)
 			return log_error_errno(r, "Cannot hash %s for the manifest: %m", path);
-		}
 		/* For qcow2, also the disk a VM sees: what qemu-img info calls the virtual size. */
 		json_t *o = f == OUTPUT_FORMAT_QCOW2 ?
 			json_pack("{s:s, s:s, s:I, s:I}", "format", output_format_to_string(f), "sha256", sha256,
 				  "size", (json_int_t) size, "virtualSize", (json_int_t) b->layout.disk_size) :
 			json_pack("{s:s, s:s, s:I}", "format", output_format_to_string(f), "sha256", sha256,
 				  "size", (json_int_t) size);
-		if (!o || json_object_set_new(outputs, file, o) < 0) {
-			json_decref(outputs);
+		if (!o || json_object_set_new(outputs, file, o) < 0)
 			return log_oom();
-		}
 	}
-	*ret = outputs;
+	*ret = TAKE_PTR(outputs);
 	return 0;
 }

@@ -9,7 +9,7 @@
 
 static const struct {
 	const char *cli;        /* the word of --format */
-	const char *file;       /* in OUTDIR; NULL: not made by this version */
+	const char *file;       /* in OUTDIR; NULL until output_format_implemented() */
 } formats[_OUTPUT_FORMAT_MAX] = {
 	[OUTPUT_FORMAT_RAW]     = { "raw",   "disk.raw"   },
 	[OUTPUT_FORMAT_ISO]     = { "iso",   "kiln.iso"   },
@@ -19,11 +19,11 @@ static const struct {
 };
 
 bool output_format_made(OutputFormat f) {
-	return output_format_file(f) != NULL;
+	return (int) f >= 0 && f < _OUTPUT_FORMAT_MAX && output_format_implemented(f);
 }
 
 const char *output_format_file(OutputFormat f) {
-	return (int) f >= 0 && f < _OUTPUT_FORMAT_MAX ? formats[f].file : NULL;
+	return output_format_made(f) ? formats[f].file : NULL;
 }
 
 const char *output_format_cli_word(OutputFormat f) {

@@ -238,4 +238,5 @@ const char *cgroup_driver_to_string(CgroupDriver d);
 const char *node_role_to_string(NodeRole r);
 const char *network_mode_to_string(NetworkMode m);
 const char *output_format_to_string(OutputFormat f);
+bool output_format_implemented(OutputFormat f);
 const char *root_filesystem_to_string(RootFilesystem f);
