@@ -93,6 +93,8 @@ typedef struct Build {
 	bool kubernetes_present;
 	char *root_image, *var_image, *esp_image;
 	char root_sha256[65];           /* the image's identity: printed by the node as it boots */
+	char *install_payload_dir;      /* what the installer writes (install-payload.h): iso, pxe */
+	char install_list_sha256[65];   /* its install.list's digest */
 
 	json_t *files;                  /* manifest: files kiln added, path -> {sha256, size, mode} */
 	json_t *artifacts;              /* manifest: Kubernetes binaries */
@@ -195,7 +197,9 @@ int step_root_image(Build *b);
 int step_var_image(Build *b);
 int step_esp(Build *b);
 int step_disk(Build *b);
+int step_install_payload(Build *b);
 int step_iso(Build *b);
+int step_pxe(Build *b);
 int step_qcow2(Build *b);
 int step_outputs(Build *b);
 int step_manifest(Build *b);

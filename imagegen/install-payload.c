@@ -13,6 +13,8 @@
 #include "hash.h"
 #include "install-payload.h"
 #include "log.h"
+#include "rm-rf.h"
+#include "strv.h"
 
 #define MiB (UINT64_C(1) << 20)
 
@@ -86,19 +88,54 @@ static int range_copy(int fd, uint64_t offset, uint64_t length, const char *path
 	return hexmem_buf(digest, digest_len, ret_hex, 65);
 }
 
-int install_payload_write(Build *b, const char *disk, const char *dir) {
+/* Compress each range file in the tools tree (zstd's output depends on its version: it
+ * is pinned there like every other tool). */
+static int payload_compress(Build *b, const InstallRange *ranges, size_t n) {
+	_cleanup_free_ char *dir_in = build_tools_path(b, "install-payload");
+	_cleanup_strv_free_ char **argv = NULL;
+
+	if (!dir_in || strv_extend_many(&argv, "zstd", "-q", "-3", "--single-thread", "--rm", NULL) < 0)
+		return log_oom();
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].file && strv_extendf(&argv, "%s/%s", dir_in, ranges[i].file) < 0)
+			return log_oom();
+	return build_exec_tools(b, "zstd (install payload)", (const char *const *) argv, BUILD_TIMEOUT_MKFS);
+}
+
+int install_payload_make(Build *b, const char *disk) {
 	InstallRange ranges[INSTALL_RANGES_MAX];
-	_cleanup_free_ char *list = NULL, *list_path = NULL;
+	char range_sha[INSTALL_RANGES_MAX][65];
+	_cleanup_free_ char *dir = build_work_path(b, "install-payload"), *list = NULL, *list_path = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	size_t n, size = 0;
 	int r;
 
+	if (!dir)
+		return log_oom();
 	r = install_ranges(b, ranges, &n);
 	if (r < 0)
 		return log_error_errno(r, "Cannot measure the root image %s: %m", b->root_image ?: "(none)");
+	(void) rm_rf_path(dir, REMOVE_ROOT | REMOVE_MISSING_OK);
+	if (mkdir(dir, 0755) < 0)
+		return log_error_errno(-errno, "Cannot create %s: %m", dir);
 	fd = open(disk, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_error_errno(-errno, "Cannot open %s: %m", disk);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = NULL;
+		if (!ranges[i].file)
+			continue;
+		if (asprintf(&path, "%s/%s", dir, ranges[i].file) < 0)
+			return log_oom();
+		r = range_copy(fd, ranges[i].offset, ranges[i].length, path, range_sha[i]);
+		if (r < 0)
+			return log_error_errno(r, "Cannot copy %s (%llu bytes at %llu) of %s to %s: %m", ranges[i].file,
+					       (unsigned long long) ranges[i].length, (unsigned long long) ranges[i].offset,
+					       disk, path);
+	}
+	r = payload_compress(b, ranges, n);
+	if (r < 0)
+		return r;
 
 	FILE *f = open_memstream(&list, &size);
 	if (!f)
@@ -106,25 +143,22 @@ int install_payload_write(Build *b, const char *disk, const char *dir) {
 	fprintf(f, "kiln-install 1\nimage %s %llu\n", b->root_sha256, (unsigned long long) b->layout.disk_size);
 	for (size_t i = 0; i < n; i++) {
 		const InstallRange *x = &ranges[i];
+		_cleanup_free_ char *zst = NULL, *zst_sha = NULL;
 		if (!x->file) {
 			fprintf(f, "zero %llu %llu\n", (unsigned long long) x->offset, (unsigned long long) x->length);
 			continue;
 		}
-		_cleanup_free_ char *path = NULL;
-		char hex[65];
-		if (asprintf(&path, "%s/%s", dir, x->file) < 0) {
+		if (asprintf(&zst, "%s/%s.zst", dir, x->file) < 0) {
 			fclose(f);
 			return log_oom();
 		}
-		r = range_copy(fd, x->offset, x->length, path, hex);
+		r = hash_file(HASH_SHA256, zst, &zst_sha);
 		if (r < 0) {
 			fclose(f);
-			return log_error_errno(r, "Cannot copy %s (%llu bytes at %llu) of %s to %s: %m", x->file,
-					       (unsigned long long) x->length, (unsigned long long) x->offset, disk, path);
+			return log_error_errno(r, "Cannot hash %s: %m", zst);
 		}
-		/* The medium holds FILE.zst: step-iso.c compresses each file. */
-		fprintf(f, "write %llu %llu %s %s.zst\n", (unsigned long long) x->offset, (unsigned long long) x->length,
-			hex, x->file);
+		fprintf(f, "write %llu %llu %s %s.zst %s\n", (unsigned long long) x->offset,
+			(unsigned long long) x->length, range_sha[i], x->file, zst_sha);
 	}
 	if (fclose(f) != 0)
 		return log_oom();
@@ -133,5 +167,55 @@ int install_payload_write(Build *b, const char *disk, const char *dir) {
 	r = write_file_atomic(list_path, list, size, 0644, 0);
 	if (r < 0)
 		return log_error_errno(r, "Cannot write %s: %m", list_path);
+	uint8_t md[HASH_SIZE_MAX];
+	size_t md_len;
+	r = hash_buffer(HASH_SHA256, list, size, md, &md_len);
+	if (r >= 0)
+		r = hexmem_buf(md, md_len, b->install_list_sha256, sizeof b->install_list_sha256);
+	if (r < 0)
+		return log_error_errno(r, "Cannot hash %s: %m", list_path);
+	free(b->install_payload_dir);
+	b->install_payload_dir = TAKE_PTR(dir);
 	return 0;
+}
+
+int install_payload_files(Build *b, char ***ret) {
+	InstallRange ranges[INSTALL_RANGES_MAX];
+	_cleanup_strv_free_ char **names = NULL;
+	size_t n;
+	int r;
+
+	r = install_ranges(b, ranges, &n);
+	if (r < 0)
+		return r;
+	if (strv_extend(&names, "install.list") < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].file && strv_extendf(&names, "%s.zst", ranges[i].file) < 0)
+			return -ENOMEM;
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
+int install_cmdline(Build *b, const char *source, char **ret) {
+	const ProfileInstall *in = &b->profile->install;
+	_cleanup_free_ char *extra = NULL;
+	int r;
+
+	if ((r = build_profile_cmdline(b, &extra)) < 0)
+		return r;
+	return asprintf(ret, "kiln.install=%s kiln.install.min=%llu kiln.install.wipe=%d kiln.install.after=%s%s%s",
+			in->device, (unsigned long long) in->minimum_disk_size, in->wipe,
+			in->poweroff ? "poweroff" : "reboot", source, extra) < 0 ? -ENOMEM : 0;
+}
+
+/* Step "install-payload": made once for every format that carries it (the ISO, PXE). */
+int step_install_payload(Build *b) {
+	_cleanup_free_ char *raw = NULL;
+
+	if (!(b->formats & (OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_ISO) | OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_PXE))))
+		return 0;
+	if (asprintf(&raw, "%s/disk.raw", b->staging_dir) < 0)
+		return log_oom();
+	return install_payload_make(b, raw);
 }

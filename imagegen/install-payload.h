@@ -6,7 +6,10 @@
  * and kiln/install.list, which names them with their offsets and SHA-256 digests:
  *   kiln-install 1
  *   image ROOT-SHA256 DISK-SIZE
- *   write OFFSET LENGTH SHA256 FILE      FILE.zst on the medium, LENGTH bytes at OFFSET
+ *   write OFFSET LENGTH SHA256 FILE ZSHA256
+ *                                        FILE (a .zst) on the medium or the PXE server,
+ *                                        LENGTH bytes at OFFSET once decompressed; SHA256
+ *                                        the range's digest, ZSHA256 the file's
  *   zero OFFSET LENGTH                   cleared, not stored
  * Every offset and length is a multiple of 1 MiB (the installer's dd block). Not written:
  * root-A beyond its erofs image and root-B past its first MiB (cleared, so no stale file
@@ -27,6 +30,15 @@ typedef struct InstallRange {
 /* The ranges of this build's disk, in disk order. */
 int install_ranges(Build *b, InstallRange ret[static INSTALL_RANGES_MAX], size_t *ret_n);
 
-/* Copy each stored range of disk (sparsely) to DIR/FILE and write DIR/install.list with
- * their digests. */
-int install_payload_write(Build *b, const char *disk, const char *dir);
+/* The payload in the work directory's install-payload/ (b->install_payload_dir): each stored range of
+ * disk, compressed with zstd in the tools tree, and install.list with their digests
+ * (b->install_list_sha256 is the list's: the PXE boot entries carry it, so that a node
+ * checks everything it fetches against its own command line). */
+int install_payload_make(Build *b, const char *disk);
+/* The installer's kernel command line: what to do, from the profile's install: section,
+ * then source (" kiln.install.url=... kiln.install.list=..." for PXE; "" for the ISO,
+ * whose medium is found by its label), then the profile's own kernel arguments (the
+ * consoles the installer prints on). */
+int install_cmdline(Build *b, const char *source, char **ret);
+/* The payload's file names: install.list, then the ranges' FILE.zst, in disk order. */
+int install_payload_files(Build *b, char ***ret);

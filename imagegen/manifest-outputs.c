@@ -6,12 +6,15 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "build.h"
+#include "dir-util.h"
 #include "fd-util.h"
 #include "hash.h"
 #include "log.h"
+#include "strv.h"
 
 /* The SHA-256 and size of one output, read once. A sparse disk reads its holes as zeros:
  * the digest is that of the bytes a copy or `dd` would carry. */
@@ -36,6 +39,43 @@ static int output_digest(const char *path, char ret_sha256[static 65], uint64_t 
 	return 0;
 }
 
+/* A directory output (pxe/): each file under it, path -> {sha256, size}, and the total. */
+static int output_tree(const char *dir, const char *prefix, json_t *files, uint64_t *size) {
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_strv_free_ char **names = NULL;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	if ((r = dir_list_sorted(fd, &names)) < 0)
+		return r;
+	STRV_FOREACH(n, names) {
+		_cleanup_free_ char *path = NULL, *rel = NULL;
+		char sha256[65];
+		uint64_t fsize = 0;
+		struct stat st;
+
+		if (asprintf(&path, "%s/%s", dir, *n) < 0 || asprintf(&rel, "%s%s", prefix, *n) < 0)
+			return -ENOMEM;
+		if (lstat(path, &st) < 0)
+			return -errno;
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_free_ char *sub = NULL;
+			if (asprintf(&sub, "%s/", rel) < 0)
+				return -ENOMEM;
+			if ((r = output_tree(path, sub, files, size)) < 0)
+				return r;
+			continue;
+		}
+		if ((r = output_digest(path, sha256, &fsize)) < 0)
+			return r;
+		if (json_object_set_new(files, rel, json_pack("{s:s, s:I}", "sha256", sha256, "size", (json_int_t) fsize)) < 0)
+			return -ENOMEM;
+		*size += fsize;
+	}
+	return 0;
+}
+
 int manifest_outputs(Build *b, json_t **ret) {
 	_cleanup_(json_decrefp) json_t *outputs = json_object();
 
@@ -52,6 +92,21 @@ int manifest_outputs(Build *b, json_t **ret) {
 			continue;
 		if (asprintf(&path, "%s/%s", b->staging_dir, file) < 0)
 			return log_oom();
+		if (f == OUTPUT_FORMAT_PXE) {
+			json_t *files = json_object();
+			if (!files)
+				return log_oom();
+			r = output_tree(path, "", files, &size);
+			json_t *o = r < 0 ? NULL : json_pack("{s:s, s:I, s:o}", "format", output_format_to_string(f),
+							     "size", (json_int_t) size, "files", files);
+			if (r < 0) {
+				json_decref(files);
+				return log_error_errno(r, "Cannot hash %s for the manifest: %m", path);
+			}
+			if (!o || json_object_set_new(outputs, file, o) < 0)
+				return log_oom();
+			continue;
+		}
 		r = output_digest(path, sha256, &size);
 		if (r < 0)
 			return log_error_errno(r, "Cannot hash %s for the manifest: %m", path);

@@ -13,7 +13,7 @@ static const struct {
 } formats[_OUTPUT_FORMAT_MAX] = {
 	[OUTPUT_FORMAT_RAW]     = { "raw",   "disk.raw"   },
 	[OUTPUT_FORMAT_ISO]     = { "iso",   "kiln.iso"   },
-	[OUTPUT_FORMAT_PXE]     = { "pxe",   NULL         },
+	[OUTPUT_FORMAT_PXE]     = { "pxe",   "pxe"        },   /* a directory */
 	[OUTPUT_FORMAT_QCOW2]   = { "qcow2", "disk.qcow2" },
 	[OUTPUT_FORMAT_VAGRANT] = { "box",   NULL         },
 };

@@ -63,20 +63,6 @@ static int list_dir(const char *path, char ***ret) {
 	return dir_list_sorted(fd, ret);
 }
 
-/* The installer's kernel command line: what to do, from the profile, then the profile's
- * own kernel arguments (the consoles the installer prints on). */
-static int installer_cmdline(Build *b, char **ret) {
-	const ProfileInstall *in = &b->profile->install;
-	_cleanup_free_ char *extra = NULL;
-	int r;
-
-	if ((r = build_profile_cmdline(b, &extra)) < 0)
-		return r;
-	return asprintf(ret, "kiln.install=%s kiln.install.min=%llu kiln.install.wipe=%d kiln.install.after=%s%s",
-			in->device, (unsigned long long) in->minimum_disk_size, in->wipe,
-			in->poweroff ? "poweroff" : "reboot", extra) < 0 ? -ENOMEM : 0;
-}
-
 static int fill_trees(Build *b, const char *cmdline) {
 	_cleanup_free_ char *vmlinuz = NULL, *initrd = NULL, *sdboot = NULL, *isolinux = NULL, *ldlinux = NULL,
 			    *entry = NULL, *cfg = NULL;
@@ -137,45 +123,34 @@ static int check_file_sizes(const char *dir) {
 }
 
 int step_iso(Build *b) {
-	_cleanup_free_ char *cmdline = NULL, *raw = NULL, *kiln_dir = NULL, *efi_dir = NULL, *tree = NULL, *tree_in = NULL,
-			    *iso = NULL, *iso_in = NULL, *out = NULL;
+	_cleanup_free_ char *cmdline = NULL, *kiln_dir = NULL, *efi_dir = NULL, *tree = NULL, *tree_in = NULL,
+			    *iso = NULL, *iso_in = NULL;
 	uint64_t usage = 0;
 	int r;
 
 	if (!(b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_ISO)))
 		return 0;
-	if (asprintf(&raw, "%s/disk.raw", b->staging_dir) < 0 || asprintf(&out, "%s/kiln.iso", b->staging_dir) < 0 ||
-	    !(kiln_dir = build_work_path(b, "iso-tree/kiln")) || !(efi_dir = build_work_path(b, "iso-efi")) ||
+	if (!(kiln_dir = build_work_path(b, "iso-tree/kiln")) || !(efi_dir = build_work_path(b, "iso-efi")) ||
 	    !(tree = build_work_path(b, "iso-tree")) || !(tree_in = build_tools_path(b, "iso-tree")) ||
 	    !(iso = build_work_path(b, "kiln.iso")) || !(iso_in = build_tools_path(b, "kiln.iso")))
 		return log_oom();
-	if ((r = installer_cmdline(b, &cmdline)) < 0)
+	if ((r = install_cmdline(b, "", &cmdline)) < 0)
 		return log_oom();
 	if ((r = fill_trees(b, cmdline)) < 0)
 		return r;
 
-	/* The payload: disk.raw's ranges, then compressed in the tools tree (zstd's output
-	 * depends on its version: pinned there like every other tool). */
-	r = install_payload_write(b, raw, kiln_dir);
-	if (r < 0)
-		return r;
+	/* The payload (step "install-payload"), linked: the work directory is one file system. */
 	_cleanup_strv_free_ char **files = NULL;
-	_cleanup_strv_free_ char **zstd = NULL;
-	r = list_dir(kiln_dir, &files);
+	r = install_payload_files(b, &files);
 	if (r < 0)
-		return log_error_errno(r, "Cannot list %s: %m", kiln_dir);
-	if (strv_extend_many(&zstd, "zstd", "-q", "-3", "--single-thread", "--rm", NULL) < 0)
-		return log_oom();
+		return log_error_errno(r, "Cannot list the install payload: %m");
 	STRV_FOREACH(f, files) {
-		/* The installer's list and the boot files stay as they are. */
-		if (streq(*f, "install.list") || streq(*f, "vmlinuz") || streq(*f, "initrd.img"))
-			continue;
-		if (strv_extendf(&zstd, "%s/kiln/%s", tree_in, *f) < 0)
+		_cleanup_free_ char *src = NULL, *dst = NULL;
+		if (asprintf(&src, "%s/%s", b->install_payload_dir, *f) < 0 || asprintf(&dst, "%s/%s", kiln_dir, *f) < 0)
 			return log_oom();
+		if (link(src, dst) < 0)
+			return log_error_errno(-errno, "Cannot link %s to %s: %m", src, dst);
 	}
-	r = build_exec_tools(b, "zstd (installer payload)", (const char *const *) zstd, BUILD_TIMEOUT_MKFS);
-	if (r < 0)
-		return r;
 	if ((r = check_file_sizes(tree)) < 0)
 		return r;
 

@@ -35,6 +35,9 @@ static const char *const node_packages[] = {
 	/* initramfs-tools compresses with zstd only when the zstd program is there (else gzip:
 	 * larger, and slower to unpack at boot). */
 	"zstd",
+	/* Its wget and tftp fetch the PXE set's images in the initramfs (hooks/kiln copies
+	 * the one program; klibc has no HTTP client). */
+	"busybox",
 	"iproute2", "iptables", "conntrack", "ethtool", "socat", "ebtables", "ca-certificates",
 	"containerd", "runc", "containernetworking-plugins",
 	"libyaml-0-2", "libjansson4", "libseccomp2", "libcap2", "libsystemd0",

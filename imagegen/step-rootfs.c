@@ -36,7 +36,7 @@ static const char *const arch_names[_ARCHITECTURE_MAX] = {
 /* Tools come from Debian 13 whatever the image's suite: its e2fsprogs (1.47.2) is the
  * first whose "mkfs.ext4 -d" output is reproducible. */
 #define TOOLS_SUITE "trixie"
-static const char *const tools_packages = "e2fsprogs,erofs-utils,dosfstools,mtools,fdisk,syslinux,syslinux-common,qemu-utils,xorriso,isolinux,zstd";
+static const char *const tools_packages = "e2fsprogs,erofs-utils,dosfstools,mtools,fdisk,syslinux,syslinux-common,qemu-utils,xorriso,isolinux,pxelinux,zstd";
 
 /* Documentation, manual pages and translations are not needed on an appliance; the
  * copyright files stay (they are the licences). */

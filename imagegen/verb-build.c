@@ -52,7 +52,9 @@ static const struct BuildStep {
 	{ "var-image",   "Var file system image (ext4)",           step_var_image },
 	{ "esp",         "EFI system partition (FAT)",             step_esp },
 	{ "disk",        "GPT disk image",                         step_disk },
+	{ "install-payload", "Install payload (from disk.raw)",    step_install_payload },
 	{ "iso",         "Installer ISO (from disk.raw)",          step_iso },
+	{ "pxe",         "PXE set (network boot)",                 step_pxe },
 	{ "qcow2",       "qcow2 image (from disk.raw)",            step_qcow2 },
 	{ "outputs",     "Outputs (disk.raw only if asked for)",   step_outputs },
 	{ "manifest",    "Manifest",                               step_manifest },
@@ -99,6 +101,7 @@ Build *build_free(Build *b) {
 	free(b->root_image);
 	free(b->var_image);
 	free(b->esp_image);
+	free(b->install_payload_dir);
 	json_decref(b->files);
 	json_decref(b->artifacts);
 	json_decref(b->partitions);
@@ -210,13 +213,18 @@ static int help(void) {
  * make. raw is made in any case (qcow2 is converted from it); it stays in OUTDIR only if
  * asked for. */
 static int parse_formats(const char *list, OutputFormatSet *ret) {
-	_cleanup_free_ char *word = NULL;
+	_cleanup_free_ char *word = NULL,
+			    *made = output_formats_text(true, output_format_cli_word, "and"),
+			    *not_yet = output_formats_text(false, output_format_cli_word, "and");
+	if (!made || !not_yet)
+		return log_oom();
 	int r = output_formats_parse(list, ret, &word);
 	if (r == -EOPNOTSUPP)
-		log_error("--format %s: the %s format is not implemented yet; this version makes raw, qcow2 and iso.", list, word);
+		log_error("--format %s: the %s format is not implemented yet; this version makes %s.", list, word, made);
 	else if (r == -EINVAL)
-		log_error("--format %s: %s%s%s; the formats are raw, qcow2 and iso, comma-separated (pxe and box are not implemented yet).",
-			  list, isempty(word) ? "an empty format" : "unknown format \"", word ?: "", isempty(word) ? "" : "\"");
+		log_error("--format %s: %s%s%s; the formats are %s, comma-separated%s%s%s.",
+			  list, isempty(word) ? "an empty format" : "unknown format \"", word ?: "", isempty(word) ? "" : "\"",
+			  made, isempty(not_yet) ? "" : " (", not_yet, isempty(not_yet) ? "" : strchr(not_yet, ' ') ? " are not implemented yet)" : " is not implemented yet)");
 	else if (r < 0)
 		return log_oom();
 	return r;

@@ -404,9 +404,13 @@ static int check_unimplemented(Checker *c) {
 	for (size_t i = 0; i < p->outputs.n_formats; i++) {
 		OutputFormat f = p->outputs.formats[i];
 		if (!output_format_implemented(f) && usable(c, &p->outputs.formats[i])) {
-			int r = problem(c, &p->outputs.formats[i], &p->outputs, "raw, qcow2 or iso",
-					"outputs.formats[%zu]: the %s format is not implemented yet; this version makes raw, qcow2 and iso only",
-					i, output_format_to_string(f));
+			_cleanup_free_ char *made = output_formats_text(true, output_format_to_string, "and"),
+					    *expect = output_formats_text(true, output_format_to_string, "or");
+			if (!made || !expect)
+				return -ENOMEM;
+			int r = problem(c, &p->outputs.formats[i], &p->outputs, expect,
+					"outputs.formats[%zu]: the %s format is not implemented yet; this version makes %s only",
+					i, output_format_to_string(f), made);
 			if (r < 0)
 				return r;
 		}

@@ -30,9 +30,29 @@ WORDS(output_format, OutputFormat, "raw", "iso", "pxe", "qcow2", "vagrant")
 /* The formats this version makes; the others are known to the schema and refused
  * (profile-check.c, kiln-imagegen build --format). */
 bool output_format_implemented(OutputFormat f) {
-	return f == OUTPUT_FORMAT_RAW || f == OUTPUT_FORMAT_QCOW2 || f == OUTPUT_FORMAT_ISO;
+	return f == OUTPUT_FORMAT_RAW || f == OUTPUT_FORMAT_QCOW2 || f == OUTPUT_FORMAT_ISO || f == OUTPUT_FORMAT_PXE;
+}
+
+char *output_formats_text(bool implemented, const char *(*word)(OutputFormat), const char *conj) {
+	const char *w[_OUTPUT_FORMAT_MAX];
+	size_t n = 0, len = 1;
+	for (OutputFormat f = 0; f < _OUTPUT_FORMAT_MAX; f++)
+		if (output_format_implemented(f) == implemented) {
+			w[n] = word(f);
+			len += strlen(w[n++]) + strlen(conj) + 4;
+		}
+	char *t = calloc(1, len);
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(strcat(strcat(t, i + 1 == n ? " " : ", "), i + 1 == n ? conj : ""), i + 1 == n ? " " : "");
+		strcat(t, w[i]);
+	}
+	return t;
 }
 WORDS(root_filesystem, RootFilesystem, "erofs", "ext4", "squashfs")
+WORDS(install_mode, InstallMode, "disk", "diskless")
 
 static bool is_http_url(const char *s) {
 	return url_is_valid(s, false);
@@ -305,6 +325,12 @@ static const SchemaField install_fields[] = {
 	  .help = "power off after installing; false reboots into the installed disk" },
 	{ KEY("wipe", SCHEMA_BOOL, ProfileInstall, wipe), .def = "false",
 	  .help = "overwrite a disk that already holds partitions" },
+	{ KEY("mode", SCHEMA_ENUM, ProfileInstall, mode), .values = install_mode_words, .def = "disk",
+	  .help = "what a PXE boot does: disk installs like the ISO, diskless runs from RAM" },
+	{ KEY("url", SCHEMA_STRING, ProfileInstall, url), .check = &check_url,
+	  .help = "the HTTP URL pxe/ is served at (default: iPXE's ${kiln-url}, else TFTP from the DHCP server)" },
+	{ KEY("ramBudget", SCHEMA_SIZE, ProfileInstall, ram_budget), .min = 64 * MiB, .max = 1024 * GiB,
+	  .def = "4GiB", .help = "diskless: the most RAM the fetched root and var images may take" },
 };
 
 static const SchemaField disk_fields[] = {

@@ -38,6 +38,7 @@ typedef enum OutputFormat {
 	OUTPUT_FORMAT_RAW, OUTPUT_FORMAT_ISO, OUTPUT_FORMAT_PXE, OUTPUT_FORMAT_QCOW2, OUTPUT_FORMAT_VAGRANT,
 	_OUTPUT_FORMAT_MAX,
 } OutputFormat;
+typedef enum InstallMode { INSTALL_MODE_DISK, INSTALL_MODE_DISKLESS, _INSTALL_MODE_MAX } InstallMode;
 typedef enum RootFilesystem {
 	ROOT_FILESYSTEM_EROFS, ROOT_FILESYSTEM_EXT4, ROOT_FILESYSTEM_SQUASHFS, _ROOT_FILESYSTEM_MAX,
 } RootFilesystem;
@@ -164,6 +165,9 @@ typedef struct ProfileInstall {
 	uint64_t minimum_disk_size;
 	bool poweroff;
 	bool wipe;                 /* a disk that holds partitions may be overwritten */
+	InstallMode mode;          /* what a PXE boot does by default: install, or run from RAM */
+	char *url;                 /* where pxe/ is served over HTTP; NULL: iPXE's ${kiln-url} or TFTP */
+	uint64_t ram_budget;       /* diskless: the most RAM the root and var images may take */
 } ProfileInstall;
 
 typedef struct ProfileDisk {
@@ -239,4 +243,8 @@ const char *node_role_to_string(NodeRole r);
 const char *network_mode_to_string(NetworkMode m);
 const char *output_format_to_string(OutputFormat f);
 bool output_format_implemented(OutputFormat f);
+/* For messages: the words (word(f): the profile's or the command line's) of the formats
+ * this version makes (implemented) or does not, "raw, iso and qcow2" with conj "and". */
+char *output_formats_text(bool implemented, const char *(*word)(OutputFormat), const char *conj);
 const char *root_filesystem_to_string(RootFilesystem f);
+const char *install_mode_to_string(InstallMode m);

@@ -41,17 +41,7 @@ osirrox -indev "$iso" -extract /kiln/install.list "$work/install.list" >/dev/nul
 is "$(head -n 1 "$work/install.list")" "kiln-install 1" "kiln.iso carries a version 1 install list"
 is "$(awk '$1 == "image" { print $2 }' "$work/install.list")" "$root_sha256" "the install list names the image's root"
 
-# same_as_image DISK: every written range of DISK equals disk.raw's, and every cleared one is zeros.
-same_as_image() {
-	local kind off len sum file bad=0
-	while read -r kind off len sum file; do
-		case $kind in
-		write) cmp -s -n "$len" -i "$off:$off" "$disk" "$1" || { diag "$1: $file differs from disk.raw"; bad=1; } ;;
-		zero) cmp -s -n "$len" -i "$off:0" "$1" /dev/zero || { diag "$1: $len bytes at $off are not zero"; bad=1; } ;;
-		esac
-	done <"$work/install.list"
-	return $bad
-}
+same_as_image() { install_list_matches "$work/install.list" "$disk" "$1"; }
 
 # install NAME FIRMWARE TARGET HOW: start the installer on an empty 4 GiB TARGET;
 # HOW is cd or usb.

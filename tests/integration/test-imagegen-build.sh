@@ -3,15 +3,16 @@
 # Integration: kiln-imagegen build against the real mmdebstrap, Debian mirror (from the
 # host's apt configuration), tools tree and file system tools.
 #   - two independent builds, each with its own empty cache, are bit-identical: disk.raw,
-#     disk.qcow2, kiln.iso (--format raw,qcow2,iso) and manifest.json
+#     disk.qcow2, kiln.iso, every file of pxe/ (--format raw,qcow2,iso,pxe) and
+#     manifest.json
 #   - disk.qcow2 is a qcow2 of disk.raw's virtual size and content (qemu-img info, compare)
 #   - a rebuild after a hostname change reuses the cached root file system; --format qcow2
 #     alone leaves no disk.raw in OUTDIR
 #   - manifest.json agrees with the disk's partition table, the installed programs and the
 #     output files' digests
 #   - bad input (a format not made, missing package, too little disk, too small partition,
-#     no lock file for a build with Kubernetes, an occupied OUTDIR) and SIGINT leave no
-#     partial output
+#     a diskless PXE set over its RAM budget, no lock file for a build with Kubernetes, an
+#     occupied OUTDIR) and SIGINT leave no partial output
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 
 [[ $(id -u) -eq 0 ]] || skip_all "building images needs root"
@@ -43,29 +44,29 @@ json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval
 
 # --- A format this version does not make, or no format at all: refused before any work.
 p=$(profile repro node-a)
-for f in pxe nope; do
+for f in box nope; do
 	"$imagegen" build --without-kubernetes --format "raw,$f" --cache "$work/cache-1" -o "$work/out-$f" "$p" >"$work/f-$f.log" 2>&1
 	status=$?
-	want="--format raw,$f: the $f format is not implemented yet; this version makes raw, qcow2 and iso."
-	[[ $f == nope ]] && want="--format raw,nope: unknown format \"nope\"; the formats are raw, qcow2 and iso, comma-separated"
+	want="--format raw,$f: the $f format is not implemented yet; this version makes raw, iso, pxe and qcow2."
+	[[ $f == nope ]] && want="--format raw,nope: unknown format \"nope\"; the formats are raw, iso, pxe and qcow2, comma-separated (box is not implemented yet)."
 	is "$status" 2 "--format raw,$f is refused (exit 2)"
 	grep -qF -- "$want" "$work/f-$f.log"
 	ok $? "the refusal names the format: $(head -n 1 "$work/f-$f.log")"
 	[[ ! -e $work/out-$f && ! -e $work/cache-1 ]]
 	ok $? "before any work: no output, no cache"
 done
-sed 's/^  formats: \[raw\]/  formats: [raw, pxe]/' "$p" > "$work/pxe.yaml"
-"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-pxe" "$work/pxe.yaml" >"$work/f-pxe.log" 2>&1
-is "$?" 2 "a profile asking for pxe is refused (exit 2)"
-grep -q "outputs.formats\[1\]: the pxe format is not implemented yet" "$work/f-pxe.log"
-ok $? "where the profile says so: $(grep -m1 pxe "$work/f-pxe.log")"
-[[ ! -e $work/out-pxe && ! -e $work/cache-1 ]]
+sed 's/^  formats: \[raw\]/  formats: [raw, vagrant]/' "$p" > "$work/vagrant.yaml"
+"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-vagrant" "$work/vagrant.yaml" >"$work/f-vagrant.log" 2>&1
+is "$?" 2 "a profile asking for vagrant is refused (exit 2)"
+grep -q "outputs.formats\[1\]: the vagrant format is not implemented yet" "$work/f-vagrant.log"
+ok $? "where the profile says so: $(grep -m1 vagrant "$work/f-vagrant.log")"
+[[ ! -e $work/out-vagrant && ! -e $work/cache-1 ]]
 ok $? "before any work: no output, no cache"
 
 # --- Reproducibility: two cold builds from separate empty caches, side by side.
-"$imagegen" build --without-kubernetes --format raw,qcow2,iso --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2,iso,pxe --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
 pid1=$!
-"$imagegen" build --without-kubernetes --format raw,qcow2,iso --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2,iso,pxe --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
 pid2=$!
 wait $pid1; s1=$?
 wait $pid2; s2=$?
@@ -79,6 +80,9 @@ is "$q1" "$q2" "disk.qcow2 is bit-identical too ($q1, $(stat -c %s "$work/out-1/
 i1=$(sha256sum < "$work/out-1/kiln.iso" | cut -c1-64)
 i2=$(sha256sum < "$work/out-2/kiln.iso" | cut -c1-64)
 is "$i1" "$i2" "kiln.iso is bit-identical too ($i1, $(stat -c %s "$work/out-1/kiln.iso") bytes)"
+pxe_sums() { (cd "$1/pxe" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); }
+check "every file of pxe/ is identical too ($(find "$work/out-1/pxe" -type f | wc -l) files, $(du -sb "$work/out-1/pxe" | cut -f1) bytes)" -- \
+	cmp -s <(pxe_sums "$work/out-1") <(pxe_sums "$work/out-2")
 check "manifest.json is identical too" -- cmp -s "$work/out-1/manifest.json" "$work/out-2/manifest.json"
 rm -rf "$work/cache-2" "$work/out-2"
 
@@ -94,7 +98,10 @@ if command -v qemu-img >/dev/null; then
 else
 	skip 2 "qemu-img is not installed on this host: disk.qcow2 is not read"
 fi
-is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw kiln.iso" "manifest outputs: disk.qcow2, disk.raw and kiln.iso, not itself"
+is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw kiln.iso pxe" "manifest outputs: disk.qcow2, disk.raw, kiln.iso and pxe, not itself"
+is "$(json "$m" '" ".join("%s:%s" % (f, o["sha256"]) for f, o in sorted(d["outputs"]["pxe"]["files"].items()))')" \
+	"$(cd "$work/out-1/pxe" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | while read -r f; do printf '%s:%s ' "$f" "$(sha256sum <"$f" | cut -c1-64)"; done | sed 's/ $//')" \
+	"manifest outputs: every file of pxe/ with its sha256"
 is "$(json "$m" '"%s %s %d" % tuple(d["outputs"]["kiln.iso"][k] for k in ("format", "sha256", "size"))')" \
 	"iso $i1 $(stat -c %s "$work/out-1/kiln.iso")" "manifest outputs: kiln.iso's format, sha256 and size"
 is "$(json "$m" '"%s %s %d" % (d["outputs"]["disk.raw"]["format"], d["outputs"]["disk.raw"]["sha256"], d["outputs"]["disk.raw"]["size"])')" \
@@ -159,6 +166,15 @@ ok $(( $? == 1 ? 0 : 1 )) "a root partition smaller than the root file system fa
 grep -qE 'root file system needs [0-9]+ MiB, but outputs.disk.rootSize is 256 MiB' "$work/small.log"
 ok $? "the error gives both sizes" || tail -n 3 "$work/small.log" | sed 's/^/# /'
 no_partial "$work/out-small"
+ok $? "no partial output"
+
+# --- A diskless PXE set over the profile's RAM budget: refused with both sizes.
+sed 's/ramBudget: 512MiB/ramBudget: 64MiB/' "$p" > "$work/ram.yaml"
+"$imagegen" build --without-kubernetes --format pxe --cache "$work/cache-1" -o "$work/out-ram" "$work/ram.yaml" >"$work/ram.log" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "a diskless PXE set over install.ramBudget fails the build"
+grep -qE 'pxe: a diskless node holds the root image \([0-9]+ MiB\) and var \([0-9]+ MiB\) in RAM: [0-9]+ MiB, over install.ramBudget \(64 MiB\)' "$work/ram.log"
+ok $? "the error gives the sizes and the limit: $(grep -m1 -o 'pxe: a diskless.*ramBudget (64 MiB)' "$work/ram.log")"
+no_partial "$work/out-ram"
 ok $? "no partial output"
 
 # --- Not enough free disk: refused before any work, with the numbers.

@@ -9,6 +9,8 @@
 #   test_boot_image_require                  skip_all unless this machine can build and
 #                                            boot the boot tiers' image (source qemu.sh)
 #   test_boot_image                          the boot and fault tiers' shared image
+#   install_list_matches LIST RAW DISK       DISK holds what the install list LIST says
+#                                            the installer writes of RAW (disk.raw)
 # All test images share one kiln cache, so the Debian root file system is made once.
 # SOURCE_DATE_EPOCH is fixed: the images are reproducible.
 TEST_EPOCH=1700000000
@@ -68,8 +70,20 @@ test_boot_image_require() {
 # tests/boot/boot.yaml built --without-kubernetes with tests/boot/fixtures laid over it
 # (the KILN-TEST report, the preflight sabotage, the supervisor drop-in): one build that
 # the boot and fault tiers share; disk.qcow2 too, booted once by test-boot-disk.sh, and
-# kiln.iso, whose installer test-boot-iso.sh runs.
+# kiln.iso, whose installer test-boot-iso.sh runs; pxe/, which test-boot-pxe.sh serves.
 test_boot_image() {
-	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes --format raw,qcow2,iso \
+	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes --format raw,qcow2,iso,pxe \
 		--extra-tree "$KILN_SRCDIR/tests/boot/fixtures"
+}
+
+# Every range LIST writes equals RAW's, and every range it clears is zeros.
+install_list_matches() {
+	local list=$1 raw=$2 target=$3 kind off len sum file zsum bad=0
+	while read -r kind off len sum file zsum; do
+		case $kind in
+		write) cmp -s -n "$len" -i "$off:$off" "$raw" "$target" || { diag "$target: $file differs from $raw"; bad=1; } ;;
+		zero) cmp -s -n "$len" -i "$off:0" "$target" /dev/zero || { diag "$target: $len bytes at $off are not zero"; bad=1; } ;;
+		esac
+	done <"$list"
+	return $bad
 }

@@ -6,7 +6,8 @@
 #
 #   qemu_check                       fails with a reason on stdout if QEMU or OVMF is missing
 #   qemu_start NAME IMAGE [OPTIONS...] [-- QEMU-ARGS...]
-#                                    IMAGE is raw, or qcow2 if its name ends in .qcow2
+#                                    IMAGE is raw, or qcow2 if its name ends in .qcow2;
+#                                    "none": no disk (a network boot)
 #       --firmware=uefi|bios         OVMF (/usr/share/ovmf/OVMF.fd) or SeaBIOS (default: bios)
 #       --mac=MAC                    a virtio NIC with that MAC on a user-mode network with
 #                                    restrict=on (nothing leaves the host); default: no NIC
@@ -128,7 +129,7 @@ qemu_start() {
 		qemu_running "$a" && n=$((n + 1))
 	done
 	((n < QEMU_MAX_RUNNING)) || { diag "qemu_start: $n VMs are running already (QEMU_MAX_RUNNING)"; return 2; }
-	[[ -r $image ]] || { diag "qemu_start: no image $image"; return 2; }
+	[[ $image == none || -r $image ]] || { diag "qemu_start: no image $image"; return 2; }
 
 	if [[ -z $QEMU_WORKDIR ]]; then
 		QEMU_WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/kiln-qemu-XXXXXX") || return 1
@@ -166,8 +167,10 @@ qemu_start() {
 	local format=raw
 	[[ $image == *.qcow2 ]] && format=qcow2
 	[[ $format == raw || -z $grow ]] || { diag "qemu_start: --grow needs a raw image"; return 2; }
-	cmd+=(-drive "file=$image,format=$format,if=virtio")
-	((persist)) || cmd+=(-snapshot)
+	if [[ $image != none ]]; then
+		cmd+=(-drive "file=$image,format=$format,if=virtio")
+		((persist)) || cmd+=(-snapshot)
+	fi
 	if [[ -n $extra ]]; then
 		truncate -s "$extra" "$dir/extra.raw" || return 1
 		cmd+=(-drive "file=$dir/extra.raw,format=raw,if=virtio")

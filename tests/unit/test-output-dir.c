@@ -86,6 +86,33 @@ int main(void) {
 	ok(access(P("stamped"), F_OK) < 0, "directory and all");
 	is_int(output_dir_remove(P("stamped"), NULL), 0, "removing it again is fine");
 
+	/* The PXE set: a directory of kiln's, with a directory inside; both are walked. */
+	put("pxe-out/manifest.json", "{\"manifestVersion\": 1, \"kilnVersion\": \"0.1\"}");
+	put("pxe-out/pxe/boot.ipxe", "#!ipxe");
+	put("pxe-out/pxe/root-a.zst", "");
+	put("pxe-out/pxe/install.list", "");
+	put("pxe-out/pxe/pxelinux.cfg/default", "");
+	is_int(classify("pxe-out", &kind, &reason), 0, "an output with pxe/ and pxe/pxelinux.cfg/");
+	is_int(kind, OUTPUT_KILN, "is kiln's");
+	put("pxe-out/pxe/pxelinux.cfg/01-52-54-00-12-34-56", "mine");
+	is_int(classify("pxe-out", &kind, &reason), -EEXIST, "a file of the user's deep inside pxe/ is refused");
+	ok(reason && strstr(reason, "pxe/pxelinux.cfg/01-52-54-00-12-34-56"), "and named by its path: %s", reason);
+	is_int(output_dir_remove(P("pxe-out"), &foreign), -ENOTEMPTY, "the output is not removed");
+	ok(access(P("pxe-out/pxe/root-a.zst"), F_OK) == 0 && access(P("pxe-out/manifest.json"), F_OK) == 0,
+	   "nothing of it, not even kiln's files (%s named)", foreign);
+	free(foreign);
+	foreign = NULL;
+	(void) unlink(P("pxe-out/pxe/pxelinux.cfg/01-52-54-00-12-34-56"));
+	if (symlink("boot.ipxe", P("pxe-out/pxe/vmlinuz")) < 0)
+		abort();
+	is_int(classify("pxe-out", &kind, &reason), -EEXIST, "a symlink with a kiln name inside pxe/ is foreign");
+	(void) unlink(P("pxe-out/pxe/vmlinuz"));
+	put("pxe-out/pxe/.hidden.zst", "");
+	is_int(classify("pxe-out", &kind, &reason), -EEXIST, "a dot file matching *.zst is foreign");
+	(void) unlink(P("pxe-out/pxe/.hidden.zst"));
+	is_int(output_dir_remove(P("pxe-out"), NULL), 0, "kiln's output with pxe/ is removed");
+	ok(access(P("pxe-out"), F_OK) < 0, "directories and all");
+
 	put("a-file", "x");
 	is_int(classify("a-file", &kind, &reason), -ENOTDIR, "a file is refused");
 	if (symlink("empty", P("a-link")) < 0)

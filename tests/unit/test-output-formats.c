@@ -33,7 +33,7 @@ int main(void) {
 
 	parse("iso", 0, OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_ISO), NULL);
 	parse("raw,iso,qcow2", 0, RAW | QCOW2 | OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_ISO), NULL);
-	parse("raw,pxe", -EOPNOTSUPP, 0, "pxe");
+	parse("raw,pxe", 0, RAW | OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_PXE), NULL);
 	parse("qcow2,box", -EOPNOTSUPP, 0, "box");
 	/* The profile's word for the box; the command line's is "box". */
 	parse("vagrant", -EINVAL, 0, "vagrant");
@@ -46,8 +46,14 @@ int main(void) {
 	is_str(output_format_file(OUTPUT_FORMAT_RAW), "disk.raw", "raw makes disk.raw");
 	is_str(output_format_file(OUTPUT_FORMAT_QCOW2), "disk.qcow2", "qcow2 makes disk.qcow2");
 	is_str(output_format_file(OUTPUT_FORMAT_ISO), "kiln.iso", "iso makes kiln.iso");
-	ok(!output_format_file(OUTPUT_FORMAT_PXE) && !output_format_file(OUTPUT_FORMAT_VAGRANT),
-	   "pxe and vagrant make nothing yet");
+	is_str(output_format_file(OUTPUT_FORMAT_PXE), "pxe", "pxe makes the directory pxe");
+	ok(!output_format_file(OUTPUT_FORMAT_VAGRANT), "vagrant makes nothing yet");
+
+	/* The texts of the messages, from the same table. */
+	_cleanup_free_ char *made = output_formats_text(true, output_format_cli_word, "and"),
+			    *not_yet = output_formats_text(false, output_format_to_string, "or");
+	is_str(made, "raw, iso, pxe and qcow2", "the formats made, for a message");
+	is_str(not_yet, "vagrant", "the one not made yet, for a message");
 	is_str(output_format_cli_word(OUTPUT_FORMAT_VAGRANT), "box", "the Vagrant box is box on the command line");
 	return done_testing();
 }
