@@ -167,6 +167,11 @@ int install_payload_make(Build *b, const char *disk) {
 	r = write_file_atomic(list_path, list, size, 0644, 0);
 	if (r < 0)
 		return log_error_errno(r, "Cannot write %s: %m", list_path);
+	/* Dated at the epoch here, while each file has one link: the ISO and PXE steps link
+	 * them, and the ISO records their times (tree_clamp_mtimes() skips shared inodes). */
+	r = tree_clamp_mtimes(dir, b->epoch);
+	if (r < 0)
+		return log_error_errno(r, "Cannot clamp the times in %s: %m", dir);
 	uint8_t md[HASH_SIZE_MAX];
 	size_t md_len;
 	r = hash_buffer(HASH_SHA256, list, size, md, &md_len);

@@ -27,6 +27,10 @@
 #                                    line appears: sets QEMU_LINE[NAME] and QEMU_AT[NAME]
 #                                    (empty for a VM that did not get there); fails unless
 #                                    every VM got there
+#   qemu_booted NAME ROOT TIMEOUT DESCRIPTION
+#                                    one TAP check: NAME printed KILN-BOOTED with the image
+#                                    root ROOT within TIMEOUT (DESCRIPTION gets the time);
+#                                    returns its result
 #   qemu_grep NAME REGEX             print the serial log's lines matching REGEX (no CR)
 #   qemu_panicked NAME               true if the guest kernel panicked (the waits above give
 #                                    up on a VM at once then); prints the Oops and panic
@@ -203,6 +207,17 @@ qemu_elapsed() {	# seconds since NAME started, one decimal
 	local now=${EPOCHREALTIME/./} t0=${QEMU_T0[$1]/./}
 	local d=$(((now - t0) / 100000))
 	echo "$((d / 10)).$((d % 10))"
+}
+
+qemu_booted() {
+	local name=$1 root=$2 timeout=$3 what=$4 got
+	if qemu_wait "$name" 'KILN-BOOTED' "$timeout"; then
+		got="KILN-BOOTED${QEMU_MATCH#*KILN-BOOTED}"
+		[[ $got == "KILN-BOOTED "*" $root"* ]]
+		ok $? "$what ($QEMU_ELAPSED s, root $root)" || diag "$name: $got"
+	else
+		ok 1 "$what within $timeout s"
+	fi
 }
 
 qemu_grep() {
