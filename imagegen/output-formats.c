@@ -15,7 +15,7 @@ static const struct {
 	[OUTPUT_FORMAT_ISO]     = { "iso",   "kiln.iso"   },
 	[OUTPUT_FORMAT_PXE]     = { "pxe",   NULL         },
 	[OUTPUT_FORMAT_QCOW2]   = { "qcow2", "disk.qcow2" },
-	[OUTPUT_FORMAT_VAGRANT] = { "box",   NULL         },
+	[OUTPUT_FORMAT_VAGRANT] = { "box",   "kiln.box"   },
 };
 
 bool output_format_made(OutputFormat f) {

@@ -13,7 +13,7 @@
 typedef unsigned OutputFormatSet;
 #define OUTPUT_FORMAT_BIT(f) (1u << (f))
 
-/* This version makes a format: raw, qcow2 and iso. */
+/* This version makes a format: raw, qcow2, iso and box. */
 bool output_format_made(OutputFormat f);
 /* The file the format puts in OUTDIR ("disk.raw", "disk.qcow2"), NULL if not made. */
 const char *output_format_file(OutputFormat f);
@@ -22,7 +22,7 @@ const char *output_format_cli_word(OutputFormat f);
 
 /* --format LIST: words separated by commas (repeats allowed). On failure *ret_word (may
  * be NULL) is the offending word, for the message: -EINVAL an empty list or word, or one
- * no version knows; -EOPNOTSUPP a format this version does not make (iso, pxe, box). */
+ * no version knows; -EOPNOTSUPP a format this version does not make (pxe). */
 int output_formats_parse(const char *list, OutputFormatSet *ret, char **ret_word);
 /* The profile's outputs.formats (checked when the profile was loaded: made ones only). */
 OutputFormatSet output_formats_of_profile(const Profile *p);

@@ -54,6 +54,7 @@ static const struct BuildStep {
 	{ "disk",        "GPT disk image",                         step_disk },
 	{ "iso",         "Installer ISO (from disk.raw)",          step_iso },
 	{ "qcow2",       "qcow2 image (from disk.raw)",            step_qcow2 },
+	{ "box",         "Vagrant box (its own root and ESP)",     step_box },
 	{ "outputs",     "Outputs (disk.raw only if asked for)",   step_outputs },
 	{ "manifest",    "Manifest",                               step_manifest },
 };
@@ -188,10 +189,10 @@ static int help(void) {
 	printf("%s build [PROFILE] -o OUTDIR [OPTIONS...]\n"
 	       "\n"
 	       "Bake PROFILE (default: the embedded single-node profile) into OUTDIR: disk.raw,\n"
-	       "disk.qcow2, kiln.iso (as the formats say) and manifest.json.\n"
+	       "disk.qcow2, kiln.iso, kiln.box (as the formats say) and manifest.json.\n"
 	       "\n"
 	       "  -o --output=DIR         Where the image goes (created or replaced at the end)\n"
-	       "     --format=LIST        raw, qcow2, iso, comma-separated (default: the profile's\n"
+	       "     --format=LIST        raw, qcow2, iso, box, comma-separated (default: the profile's\n"
 	       "                          outputs.formats)\n"
 	       "     --cache=DIR          Build cache (default: ~/.cache/kiln)\n"
 	       "     --artifacts=DIR      kubeadm, kubelet, kubectl and crictl to install\n"
@@ -213,9 +214,9 @@ static int parse_formats(const char *list, OutputFormatSet *ret) {
 	_cleanup_free_ char *word = NULL;
 	int r = output_formats_parse(list, ret, &word);
 	if (r == -EOPNOTSUPP)
-		log_error("--format %s: the %s format is not implemented yet; this version makes raw, qcow2 and iso.", list, word);
+		log_error("--format %s: the %s format is not implemented yet; this version makes raw, qcow2, iso and box.", list, word);
 	else if (r == -EINVAL)
-		log_error("--format %s: %s%s%s; the formats are raw, qcow2 and iso, comma-separated (pxe and box are not implemented yet).",
+		log_error("--format %s: %s%s%s; the formats are raw, qcow2, iso and box, comma-separated (pxe is not implemented yet).",
 			  list, isempty(word) ? "an empty format" : "unknown format \"", word ?: "", isempty(word) ? "" : "\"");
 	else if (r < 0)
 		return log_oom();

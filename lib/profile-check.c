@@ -404,8 +404,8 @@ static int check_unimplemented(Checker *c) {
 	for (size_t i = 0; i < p->outputs.n_formats; i++) {
 		OutputFormat f = p->outputs.formats[i];
 		if (!output_format_implemented(f) && usable(c, &p->outputs.formats[i])) {
-			int r = problem(c, &p->outputs.formats[i], &p->outputs, "raw, qcow2 or iso",
-					"outputs.formats[%zu]: the %s format is not implemented yet; this version makes raw, qcow2 and iso only",
+			int r = problem(c, &p->outputs.formats[i], &p->outputs, "raw, qcow2, iso or vagrant",
+					"outputs.formats[%zu]: the %s format is not implemented yet; this version makes raw, qcow2, iso and vagrant only",
 					i, output_format_to_string(f));
 			if (r < 0)
 				return r;

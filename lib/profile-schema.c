@@ -30,7 +30,7 @@ WORDS(output_format, OutputFormat, "raw", "iso", "pxe", "qcow2", "vagrant")
 /* The formats this version makes; the others are known to the schema and refused
  * (profile-check.c, kiln-imagegen build --format). */
 bool output_format_implemented(OutputFormat f) {
-	return f == OUTPUT_FORMAT_RAW || f == OUTPUT_FORMAT_QCOW2 || f == OUTPUT_FORMAT_ISO;
+	return f == OUTPUT_FORMAT_RAW || f == OUTPUT_FORMAT_QCOW2 || f == OUTPUT_FORMAT_ISO || f == OUTPUT_FORMAT_VAGRANT;
 }
 WORDS(root_filesystem, RootFilesystem, "erofs", "ext4", "squashfs")
 
