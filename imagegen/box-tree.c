@@ -221,6 +221,26 @@ static int box_mkdir(const char *tree, const char *rel, mode_t mode, uid_t uid) 
 	return chown(p, uid, uid) < 0 || chmod(p, mode) < 0 ? -errno : 0;
 }
 
+/* The lowest system group id from 999 down that /etc/group of tree does not use. */
+static int free_system_gid(const char *tree, unsigned *ret) {
+	_cleanup_free_ char *p = NULL, *text = NULL;
+	int r;
+
+	if (asprintf(&p, "%s/etc/group", tree) < 0)
+		return -ENOMEM;
+	if ((r = read_full_file(p, &text, NULL)) < 0)
+		return r;
+	for (unsigned gid = 999; gid >= 100; gid--) {
+		char needle[32];
+		snprintf(needle, sizeof needle, ":x:%u:", gid);
+		if (!strstr(text, needle)) {
+			*ret = gid;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
 /* What Vagrant needs of a box (its documentation, "Creating a Base Box"). */
 static int box_vagrant_files(Build *b, const char *tree) {
 	_cleanup_free_ char *pw = NULL, *gr = NULL, *sh = NULL, *gs = NULL;
@@ -235,6 +255,18 @@ static int box_vagrant_files(Build *b, const char *tree) {
 		return -ENOMEM;
 	if ((r = box_append(tree, "/etc/passwd", pw)) < 0 || (r = box_append(tree, "/etc/group", gr)) < 0 ||
 	    (r = box_append(tree, "/etc/shadow", sh)) < 0 || (r = box_append(tree, "/etc/gshadow", gs)) < 0)
+		return r;
+
+	/* The group "kiln" may read the supervisor's status socket (kiln-supervisor(8)): with
+	 * vagrant in it, `vagrant ssh -c 'kilnctl status'` works without sudo. The node's
+	 * image has no such group, so only root reads it there. */
+	_cleanup_free_ char *kg = NULL;
+	unsigned gid;
+	if ((r = free_system_gid(tree, &gid)) < 0)
+		return r;
+	if (asprintf(&kg, "kiln:x:%u:vagrant", gid) < 0)
+		return -ENOMEM;
+	if ((r = box_append(tree, "/etc/group", kg)) < 0 || (r = box_append(tree, "/etc/gshadow", "kiln:!::vagrant")) < 0)
 		return r;
 
 	/* The home directory is on the read-only root: the key cannot be replaced (the box
@@ -287,7 +319,9 @@ int box_tree_make(Build *b, const char *box_rootfs, const char *tree) {
 	/* sshd must start at boot: Debian's package enables it, a profile cannot undo that. */
 	if (asprintf(&ssh_unit, "%s/etc/systemd/system/multi-user.target.wants/ssh.service", tree) < 0)
 		return log_oom();
-	if (access(ssh_unit, F_OK) < 0)
+	/* The link's target is absolute, in the image: not followed here. */
+	struct stat st;
+	if (lstat(ssh_unit, &st) < 0)
 		return log_error_errno(-errno, "The box's root file system does not start sshd (%s): %m", ssh_unit);
 
 	r = box_vagrant_files(b, tree);

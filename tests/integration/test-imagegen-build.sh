@@ -3,7 +3,10 @@
 # Integration: kiln-imagegen build against the real mmdebstrap, Debian mirror (from the
 # host's apt configuration), tools tree and file system tools.
 #   - two independent builds, each with its own empty cache, are bit-identical: disk.raw,
-#     disk.qcow2, kiln.iso (--format raw,qcow2,iso) and manifest.json
+#     disk.qcow2, kiln.iso, kiln.box (--format raw,qcow2,iso,box) and manifest.json
+#   - kiln.box holds metadata.json (virtual_size: box.img's, in GiB), a Vagrantfile and
+#     box.img; the box's root file system has sshd, the vagrant user, its key and sudo,
+#     and disk.raw's has none of them
 #   - disk.qcow2 is a qcow2 of disk.raw's virtual size and content (qemu-img info, compare)
 #   - a rebuild after a hostname change reuses the cached root file system; --format qcow2
 #     alone leaves no disk.raw in OUTDIR
@@ -46,8 +49,8 @@ p=$(profile repro node-a)
 for f in pxe nope; do
 	"$imagegen" build --without-kubernetes --format "raw,$f" --cache "$work/cache-1" -o "$work/out-$f" "$p" >"$work/f-$f.log" 2>&1
 	status=$?
-	want="--format raw,$f: the $f format is not implemented yet; this version makes raw, qcow2 and iso."
-	[[ $f == nope ]] && want="--format raw,nope: unknown format \"nope\"; the formats are raw, qcow2 and iso, comma-separated"
+	want="--format raw,$f: the $f format is not implemented yet; this version makes raw, qcow2, iso and box."
+	[[ $f == nope ]] && want="--format raw,nope: unknown format \"nope\"; the formats are raw, qcow2, iso and box, comma-separated"
 	is "$status" 2 "--format raw,$f is refused (exit 2)"
 	grep -qF -- "$want" "$work/f-$f.log"
 	ok $? "the refusal names the format: $(head -n 1 "$work/f-$f.log")"
@@ -63,9 +66,9 @@ ok $? "where the profile says so: $(grep -m1 pxe "$work/f-pxe.log")"
 ok $? "before any work: no output, no cache"
 
 # --- Reproducibility: two cold builds from separate empty caches, side by side.
-"$imagegen" build --without-kubernetes --format raw,qcow2,iso --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2,iso,box --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
 pid1=$!
-"$imagegen" build --without-kubernetes --format raw,qcow2,iso --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2,iso,box --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
 pid2=$!
 wait $pid1; s1=$?
 wait $pid2; s2=$?
@@ -79,6 +82,9 @@ is "$q1" "$q2" "disk.qcow2 is bit-identical too ($q1, $(stat -c %s "$work/out-1/
 i1=$(sha256sum < "$work/out-1/kiln.iso" | cut -c1-64)
 i2=$(sha256sum < "$work/out-2/kiln.iso" | cut -c1-64)
 is "$i1" "$i2" "kiln.iso is bit-identical too ($i1, $(stat -c %s "$work/out-1/kiln.iso") bytes)"
+x1=$(sha256sum < "$work/out-1/kiln.box" | cut -c1-64)
+x2=$(sha256sum < "$work/out-2/kiln.box" | cut -c1-64)
+is "$x1" "$x2" "kiln.box is bit-identical too ($x1, $(stat -c %s "$work/out-1/kiln.box") bytes)"
 check "manifest.json is identical too" -- cmp -s "$work/out-1/manifest.json" "$work/out-2/manifest.json"
 rm -rf "$work/cache-2" "$work/out-2"
 
@@ -94,7 +100,59 @@ if command -v qemu-img >/dev/null; then
 else
 	skip 2 "qemu-img is not installed on this host: disk.qcow2 is not read"
 fi
-is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw kiln.iso" "manifest outputs: disk.qcow2, disk.raw and kiln.iso, not itself"
+is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw kiln.box kiln.iso" "manifest outputs: disk.qcow2, disk.raw, kiln.box and kiln.iso, not itself"
+is "$(json "$m" '"%s %s %d" % tuple(d["outputs"]["kiln.box"][k] for k in ("format", "sha256", "size"))')" \
+	"vagrant $x1 $(stat -c %s "$work/out-1/kiln.box")" "manifest outputs: kiln.box's format, sha256 and size"
+
+# --- kiln.box: a Vagrant box for libvirt, whose root alone has what Vagrant needs.
+# root_tree DISK DIR: the root-a partition's erofs of the raw DISK, extracted into DIR.
+root_tree() {
+	local start size
+	read -r start size < <(sfdisk -J "$1" | python3 -c '
+import json, sys
+p = [p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p.get("name") == "root-a"][0]
+print(p["start"] * 512, p["size"] * 512)')
+	dd if="$1" of="$2.erofs" iflag=skip_bytes,count_bytes skip="$start" count="$size" conv=sparse status=none &&
+		mkdir -p "$2" && fsck.erofs --extract="$2" "$2.erofs" >/dev/null 2>&1
+	local s=$?
+	rm -f "$2.erofs"
+	return $s
+}
+mkdir "$work/box"
+tar -xf "$work/out-1/kiln.box" -C "$work/box"
+is "$(TZ=UTC tar -tvf "$work/out-1/kiln.box" | awk '{print $1, $2, $4, $5}' | sort -u | tr '\n' ';')" \
+	"-rw-r--r-- root/root 2023-11-14 22:13;" "kiln.box: every member 0644, root/root, SOURCE_DATE_EPOCH's time" ||
+	TZ=UTC tar -tvf "$work/out-1/kiln.box" | sed 's/^/# /'
+is "$(tar -tf "$work/out-1/kiln.box" | tr '\n' ' ')" "metadata.json Vagrantfile box.img " "kiln.box: metadata.json, Vagrantfile, box.img, in this order"
+is "$(json "$work/box/metadata.json" '"%s %s" % (d["provider"], d["format"])')" "libvirt qcow2" "metadata.json: provider libvirt, format qcow2"
+if command -v qemu-img >/dev/null && command -v fsck.erofs >/dev/null; then
+	vsize=$(qemu-img info --output=json "$work/box/box.img" | python3 -c 'import json, sys; i = json.load(sys.stdin); print(i["format"], i["virtual-size"])')
+	gib=$(json "$work/box/metadata.json" 'd["virtual_size"]')
+	is "$vsize" "qcow2 $((gib * 1024 * 1024 * 1024))" "metadata.json's virtual_size ($gib GiB) is box.img's (qemu-img info: $vsize)"
+	qemu-img convert -f qcow2 -O raw "$work/box/box.img" "$work/box/box.raw" && rm -f "$work/box/box.img"
+	root_tree "$work/box/box.raw" "$work/box/root" && root_tree "$work/out-1/disk.raw" "$work/node-root"
+	ok $? "the root file systems of box.img and disk.raw extracted (fsck.erofs)"
+	rm -f "$work/box/box.raw"
+	has() {	# has ROOT: what the box needs, one word each, "-" where it is missing
+		local r=$1
+		[[ -x $r/usr/sbin/sshd ]] && echo -n "sshd " || echo -n "- "
+		[[ -L $r/etc/systemd/system/multi-user.target.wants/ssh.service ]] && echo -n "ssh-enabled " || echo -n "- "
+		grep -q '^vagrant:x:1000:1000:' "$r/etc/passwd" && echo -n "user " || echo -n "- "
+		grep -q 'vagrant insecure public key' "$r/home/vagrant/.ssh/authorized_keys" 2>/dev/null && echo -n "key " || echo -n "- "
+		grep -q '^vagrant ALL=(ALL) NOPASSWD: ALL' "$r/etc/sudoers.d/vagrant" 2>/dev/null && echo -n "sudo " || echo -n "- "
+		[[ -e $r/etc/systemd/network/10-kiln-box.network ]] && echo -n "dhcp" || echo -n "-"
+	}
+	is "$(has "$work/box/root")" "sshd ssh-enabled user key sudo dhcp" "the box's root: sshd (enabled), the vagrant user, its key, sudo, DHCP"
+	is "$(has "$work/node-root")" "- - - - - -" "disk.raw's root: none of them"
+	is "$(stat -c '%u %a' "$work/box/root/home/vagrant/.ssh" "$work/box/root/home/vagrant/.ssh/authorized_keys" | tr '\n' ' ')" \
+		"1000 700 1000 600 " "the key is the vagrant user's (uid 1000), as sshd's StrictModes wants"
+	ls "$work/box/root/etc/ssh/" | grep -q ssh_host_
+	ok $(( $? == 0 ? 1 : 0 )) "no sshd host key in the box's image (each machine makes its own)"
+	is "$(cmp -s "$work/box/root/usr/bin/kilnctl" "$work/node-root/usr/bin/kilnctl" && echo same)" same "the box's root has the node's kilnctl"
+	rm -rf "$work/box"
+else
+	skip 7 "qemu-img or fsck.erofs is not installed on this host: box.img is not read"
+fi
 is "$(json "$m" '"%s %s %d" % tuple(d["outputs"]["kiln.iso"][k] for k in ("format", "sha256", "size"))')" \
 	"iso $i1 $(stat -c %s "$work/out-1/kiln.iso")" "manifest outputs: kiln.iso's format, sha256 and size"
 is "$(json "$m" '"%s %s %d" % (d["outputs"]["disk.raw"]["format"], d["outputs"]["disk.raw"]["sha256"], d["outputs"]["disk.raw"]["size"])')" \
