@@ -20,6 +20,7 @@ static const char *const output_files[] = {
 	OUTPUT_STAMP,
 	"disk.qcow2",
 	"disk.raw",
+	"kiln.box",
 	"kiln.iso",
 	"manifest.json",
 };

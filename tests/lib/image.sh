@@ -67,9 +67,9 @@ test_boot_image_require() {
 
 # tests/boot/boot.yaml built --without-kubernetes with tests/boot/fixtures laid over it
 # (the KILN-TEST report, the preflight sabotage, the supervisor drop-in): one build that
-# the boot and fault tiers share; disk.qcow2 too, booted once by test-boot-disk.sh, and
-# kiln.iso, whose installer test-boot-iso.sh runs.
+# the boot and fault tiers share; disk.qcow2 too, booted once by test-boot-disk.sh,
+# kiln.iso, whose installer test-boot-iso.sh runs, and kiln.box (test-boot-box.sh).
 test_boot_image() {
-	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes --format raw,qcow2,iso \
+	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes --format raw,qcow2,iso,box \
 		--extra-tree "$KILN_SRCDIR/tests/boot/fixtures"
 }
