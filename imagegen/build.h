@@ -176,9 +176,9 @@ int plan_cache_dir(Build *b);
 /* step-rootfs.c: the cache keys and paths of the tools tree and the root file system, and
  * whether they are cached (for the plan's space check). */
 int cached_trees_locate(Build *b);
-/* The Vagrant box's root file system: the node's packages and box_packages (NULL-ended),
+/* The Vagrant box's root file system: the node's packages and extra_packages (NULL-ended),
  * cached under its own key, made if missing; its lock held shared in *ret_lock. */
-int rootfs_box_make(Build *b, const char *const *box_packages, char **ret_tree, int *ret_lock);
+int rootfs_box_make(Build *b, const char *const *extra_packages, char **ret_tree, int *ret_lock);
 
 /* step-images.c: the profile's kernel.cmdline, each argument preceded by a space ("" if none). */
 int build_profile_cmdline(Build *b, char **ret);

@@ -14,6 +14,7 @@
 
 #include "archive-util.h"
 #include "build.h"
+#include "box.h"
 #include "build-lock.h"
 #include "cache-inventory.h"
 #include "cache.h"
@@ -410,12 +411,22 @@ int step_rootfs(Build *b) {
 		log_info("Root file system: cached (%s)", b->rootfs_tree);
 	else
 		(void) cache_tree_usage(b->rootfs_tree, &b->root_tree_bytes);
+
+	/* The box's too, when it is asked for or the profile lists it: "fetch" (which has
+	 * no --format) then caches it for "build --offline". */
+	OutputFormatSet formats = b->formats | output_formats_of_profile(b->profile);
+	if (formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_VAGRANT)) {
+		_cleanup_free_ char *box_tree = NULL;
+		_cleanup_close_ int box_lock = -EBADF;
+		if ((r = rootfs_box_make(b, box_packages, &box_tree, &box_lock)) < 0)
+			return r;
+	}
 	return tools_finish(b);
 }
 
 /* The Vagrant box's root file system (box-tree.c says why it has one): the node's
- * packages and box_packages, under a cache key of its own, made the same way. */
-int rootfs_box_make(Build *b, const char *const *box_packages, char **ret_tree, int *ret_lock) {
+ * packages and extra_packages, under a cache key of its own, made the same way. */
+int rootfs_box_make(Build *b, const char *const *extra_packages, char **ret_tree, int *ret_lock) {
 	_cleanup_free_ char *initramfs = initramfs_dir(b), *tree = NULL;
 	_cleanup_strv_free_ char **packages = NULL;
 	_cleanup_close_ int lock = -EBADF;
@@ -427,7 +438,7 @@ int rootfs_box_make(Build *b, const char *const *box_packages, char **ret_tree, 
 	STRV_FOREACH(p, b->packages)
 		if (strv_extend(&packages, *p) < 0)
 			return log_oom();
-	for (const char *const *p = box_packages; *p; p++)
+	for (const char *const *p = extra_packages; *p; p++)
 		if (strv_extend(&packages, *p) < 0)
 			return log_oom();
 	strv_sort_unique(packages);
