@@ -177,7 +177,8 @@ int plan_cache_dir(Build *b);
  * whether they are cached (for the plan's space check). */
 int cached_trees_locate(Build *b);
 /* The Vagrant box's root file system: the node's packages and extra_packages (NULL-ended),
- * cached under its own key, made if missing; its lock held shared in *ret_lock. */
+ * cached under its own key, made if missing (0) or found (1); its lock held shared in
+ * *ret_lock. */
 int rootfs_box_make(Build *b, const char *const *extra_packages, char **ret_tree, int *ret_lock);
 
 /* step-images.c: the profile's kernel.cmdline, each argument preceded by a space ("" if none). */

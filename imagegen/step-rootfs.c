@@ -420,6 +420,8 @@ int step_rootfs(Build *b) {
 		_cleanup_close_ int box_lock = -EBADF;
 		if ((r = rootfs_box_make(b, box_packages, &box_tree, &box_lock)) < 0)
 			return r;
+		if (r > 0)
+			log_info("Box root file system: cached (%s)", box_tree);
 	}
 	return tools_finish(b);
 }
@@ -449,9 +451,7 @@ int rootfs_box_make(Build *b, const char *const *extra_packages, char **ret_tree
 	r = rootfs_make(b, packages, tree, &lock);
 	if (r < 0)
 		return r;
-	if (r > 0)
-		log_info("Box root file system: cached (%s)", tree);
 	*ret_tree = TAKE_PTR(tree);
 	*ret_lock = TAKE_FD(lock);
-	return 0;
+	return r;
 }
