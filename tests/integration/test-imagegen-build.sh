@@ -6,7 +6,8 @@
 #     disk.qcow2, kiln.iso, kiln.box (--format raw,qcow2,iso,box) and manifest.json
 #   - kiln.box holds metadata.json (virtual_size: box.img's, in GiB), a Vagrantfile and
 #     box.img; the box's root file system has sshd, the vagrant user, its key and sudo,
-#     and disk.raw's has none of them
+#     and disk.raw's has none of them; a file both kiln and the box's packages change
+#     fails the box build
 #   - disk.qcow2 is a qcow2 of disk.raw's virtual size and content (qemu-img info, compare)
 #   - a rebuild after a hostname change reuses the cached root file system; --format qcow2
 #     alone leaves no disk.raw in OUTDIR
@@ -153,6 +154,16 @@ if command -v qemu-img >/dev/null && command -v fsck.erofs >/dev/null; then
 else
 	skip 7 "qemu-img or fsck.erofs is not installed on this host: box.img is not read"
 fi
+# A file that kiln's tree (here an --extra-tree) and the box's packages both change: the
+# box build fails and names it, rather than one side silently winning.
+mkdir -p "$work/conflict/etc/ssh" && echo "# not Debian's" >"$work/conflict/etc/ssh/sshd_config"
+"$imagegen" build --without-kubernetes --format box --extra-tree "$work/conflict" --cache "$work/cache-1" \
+	-o "$work/out-conflict" "$p" >"$work/conflict.log" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "a file both the node's tree and the box's packages change fails the box build"
+grep -q "/etc/ssh/sshd_config: changed both by the box's packages" "$work/conflict.log"
+ok $? "the error names the file" || diag_tail "$work/conflict.log" 3
+no_partial "$work/out-conflict"
+ok $? "no partial output"
 is "$(json "$m" '"%s %s %d" % tuple(d["outputs"]["kiln.iso"][k] for k in ("format", "sha256", "size"))')" \
 	"iso $i1 $(stat -c %s "$work/out-1/kiln.iso")" "manifest outputs: kiln.iso's format, sha256 and size"
 is "$(json "$m" '"%s %s %d" % (d["outputs"]["disk.raw"]["format"], d["outputs"]["disk.raw"]["sha256"], d["outputs"]["disk.raw"]["size"])')" \
