@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boot tier: the Vagrant box's disk (box.img out of kiln.box) booted in plain QEMU (TCG)
-# under SeaBIOS, as vagrant-libvirt boots it by default: the node comes up from the box's
+# under SeaBIOS, as vagrant-libvirt boots it by default (and once under OVMF, to
+# KILN-BOOTED only): the node comes up from the box's
 # own root file system, its NIC gets an address by DHCP, and Vagrant's way in works:
 # ssh as vagrant with Vagrant's insecure key, passwordless sudo, and `kilnctl status`
 # without sudo. Then Vagrant: vagrant box add takes kiln.box as a libvirt box, and, where
@@ -75,6 +76,17 @@ keys=$(in_box 'ls /etc/ssh/ | grep -c "^ssh_host_.*_key$"')
 ok $(( keys > 0 ? 0 : 1 )) "sshd's host keys were made at this machine's first boot ($keys)"
 qemu_stop box 60
 ok $? "the box powers off when asked (ACPI)"
+
+# The box's Vagrantfile does not ask for UEFI because the disk needs no particular firmware:
+# the same box.img under OVMF reaches the same root.
+qemu_start box-uefi "$work/box.qcow2" --firmware=uefi
+if qemu_wait box-uefi 'KILN-BOOTED' "$BOOT_TIMEOUT"; then
+	is "$(awk '{print $NF}' <<<"$QEMU_MATCH")" "$booted_root" "box.img boots under UEFI too, to the same root, in $QEMU_ELAPSED s"
+else
+	ok 1 "box.img boots under UEFI too, within $BOOT_TIMEOUT s"
+	diag_tail "$(qemu_log box-uefi)" 20
+fi
+qemu_stop box-uefi
 
 # Vagrant itself: the box is one it accepts for the libvirt provider, and `vagrant up` of
 # one node from it, then `vagrant ssh -c 'kilnctl status'`. libvirtd and virtlogd are
