@@ -58,6 +58,13 @@ static uint64_t iso_image(const Build *b) {
 	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_ISO) ? root_image(b) + var_image(b) + 2 * ESP_BYTES : 0;
 }
 
+/* kiln.box: the box's own disk (its root image, the ESP, the node's var image), as large as
+ * disk.raw's data, and box.img and kiln.box, each about as large as disk.qcow2. Its own
+ * root file system tree (step-rootfs.c) is not counted. */
+static uint64_t box_image(const Build *b) {
+	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_VAGRANT) ? root_image(b) + var_image(b) + ESP_BYTES : 0;
+}
+
 /* What one step writes, and where. */
 static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 	*ret_where = IN_CACHE;
@@ -85,6 +92,10 @@ static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 		*ret_where = IN_OUTPUT;
 		return qcow2_image(b);
 	}
+	if (streq(step, "box")) {            /* the disk and box.img in the work directory, kiln.box out */
+		*ret_where = IN_OUTPUT;
+		return box_image(b);
+	}
 	if (streq(step, "manifest"))
 		*ret_where = IN_OUTPUT;
 	return STEP_SMALL;
@@ -96,12 +107,12 @@ static void build_need(const Build *b, uint64_t *ret_cache, uint64_t *ret_output
 	uint64_t trees = (b->tools_cached ? 0 : TOOLS_TREE) + (b->rootfs_cached ? 0 : root_tree(b));
 	uint64_t making = (b->tools_cached ? 0 : 2 * TOOLS_TREE) + (b->rootfs_cached ? 0 : 2 * root_tree(b));
 	uint64_t work = STEP_SMALL + root_image(b) + b->images_bytes / 100 * STORE_PERCENT + var_image(b) + ESP_BYTES +
-			qcow2_image(b) + 2 * iso_image(b);
+			qcow2_image(b) + 2 * iso_image(b) + 2 * box_image(b);
 	Where w;
 
 	*ret_cache = MAX(making, trees + work);
 	*ret_output = b->output_dir ? step_need(b, "disk", &w) + step_need(b, "qcow2", &w) + step_need(b, "iso", &w) +
-		STEP_SMALL : 0;
+		step_need(b, "box", &w) + STEP_SMALL : 0;
 }
 
 static unsigned long long mib(uint64_t bytes) {

@@ -178,6 +178,10 @@ int plan_cache_dir(Build *b);
 /* step-rootfs.c: the cache keys and paths of the tools tree and the root file system, and
  * whether they are cached (for the plan's space check). */
 int cached_trees_locate(Build *b);
+/* The Vagrant box's root file system: the node's packages and extra_packages (NULL-ended),
+ * cached under its own key, made if missing (0) or found (1); its lock held shared in
+ * *ret_lock. */
+int rootfs_box_make(Build *b, const char *const *extra_packages, char **ret_tree, int *ret_lock);
 
 /* step-images.c: the profile's kernel.cmdline, each argument preceded by a space ("" if none). */
 int build_profile_cmdline(Build *b, char **ret);
@@ -201,6 +205,7 @@ int step_install_payload(Build *b);
 int step_iso(Build *b);
 int step_pxe(Build *b);
 int step_qcow2(Build *b);
+int step_box(Build *b);
 int step_outputs(Build *b);
 int step_manifest(Build *b);
 

@@ -22,6 +22,7 @@ static const char *const output_paths[] = {
 	OUTPUT_STAMP,
 	"disk.qcow2",
 	"disk.raw",
+	"kiln.box",
 	"kiln.iso",
 	"manifest.json",
 	/* The PXE set (step-pxe.c): boot files and the install payload's files. */

@@ -9,21 +9,17 @@
 
 static const struct {
 	const char *cli;        /* the word of --format */
-	const char *file;       /* in OUTDIR; NULL until output_format_implemented() */
+	const char *file;       /* in OUTDIR */
 } formats[_OUTPUT_FORMAT_MAX] = {
 	[OUTPUT_FORMAT_RAW]     = { "raw",   "disk.raw"   },
 	[OUTPUT_FORMAT_ISO]     = { "iso",   "kiln.iso"   },
 	[OUTPUT_FORMAT_PXE]     = { "pxe",   "pxe"        },   /* a directory */
 	[OUTPUT_FORMAT_QCOW2]   = { "qcow2", "disk.qcow2" },
-	[OUTPUT_FORMAT_VAGRANT] = { "box",   NULL         },
+	[OUTPUT_FORMAT_VAGRANT] = { "box",   "kiln.box"   },
 };
 
-bool output_format_made(OutputFormat f) {
-	return (int) f >= 0 && f < _OUTPUT_FORMAT_MAX && output_format_implemented(f);
-}
-
 const char *output_format_file(OutputFormat f) {
-	return output_format_made(f) ? formats[f].file : NULL;
+	return (int) f >= 0 && f < _OUTPUT_FORMAT_MAX ? formats[f].file : NULL;
 }
 
 const char *output_format_cli_word(OutputFormat f) {
@@ -48,8 +44,6 @@ int output_formats_parse(const char *list, OutputFormatSet *ret, char **ret_word
 		size_t n = strcspn(w, ",");
 		OutputFormat f;
 		int r = n == 0 ? -EINVAL : format_from_cli_word(w, n, &f);
-		if (r >= 0 && !output_format_made(f))
-			r = -EOPNOTSUPP;
 		if (r < 0) {
 			if (ret_word && !(*ret_word = strndup(w, n)))
 				return -ENOMEM;
@@ -67,7 +61,6 @@ int output_formats_parse(const char *list, OutputFormatSet *ret, char **ret_word
 OutputFormatSet output_formats_of_profile(const Profile *p) {
 	OutputFormatSet set = 0;
 	for (size_t i = 0; i < p->outputs.n_formats; i++)
-		if (output_format_made(p->outputs.formats[i]))
-			set |= OUTPUT_FORMAT_BIT(p->outputs.formats[i]);
+		set |= OUTPUT_FORMAT_BIT(p->outputs.formats[i]);
 	return set;
 }

@@ -13,16 +13,14 @@
 typedef unsigned OutputFormatSet;
 #define OUTPUT_FORMAT_BIT(f) (1u << (f))
 
-/* This version makes a format: raw, qcow2 and iso. */
-bool output_format_made(OutputFormat f);
-/* The file the format puts in OUTDIR ("disk.raw", "disk.qcow2"), NULL if not made. */
+/* The file (for pxe: the directory) the format puts in OUTDIR ("disk.raw", "pxe"). */
 const char *output_format_file(OutputFormat f);
 /* The format's word on the command line ("box" for OUTPUT_FORMAT_VAGRANT). */
 const char *output_format_cli_word(OutputFormat f);
 
-/* --format LIST: words separated by commas (repeats allowed). On failure *ret_word (may
- * be NULL) is the offending word, for the message: -EINVAL an empty list or word, or one
- * no version knows; -EOPNOTSUPP a format this version does not make (iso, pxe, box). */
+/* --format LIST: words separated by commas (repeats allowed). On failure, -EINVAL (an
+ * empty list or word, or an unknown one), *ret_word (may be NULL) is the offending word,
+ * for the message. */
 int output_formats_parse(const char *list, OutputFormatSet *ret, char **ret_word);
-/* The profile's outputs.formats (checked when the profile was loaded: made ones only). */
+/* The profile's outputs.formats. */
 OutputFormatSet output_formats_of_profile(const Profile *p);

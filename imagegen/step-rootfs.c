@@ -14,6 +14,7 @@
 
 #include "archive-util.h"
 #include "build.h"
+#include "box.h"
 #include "build-lock.h"
 #include "cache-inventory.h"
 #include "cache.h"
@@ -244,8 +245,8 @@ static int tools_finish(Build *b) {
 	return 0;
 }
 
-static int rootfs_key(Build *b, const char *initramfs_dir, char digest[static 65]) {
-	_cleanup_free_ char *packages = strv_join(b->packages, ","), *mm_version = NULL,
+static int rootfs_key(Build *b, char **packages_list, const char *initramfs_dir, char digest[static 65]) {
+	_cleanup_free_ char *packages = strv_join(packages_list, ","), *mm_version = NULL,
 		*sources = strv_join(b->apt_sources, "\n");
 	const char *version_argv[] = { "mmdebstrap", "--version", NULL };
 	CacheKey k = {};
@@ -323,7 +324,7 @@ int cached_trees_locate(Build *b) {
 	if ((r = cache_path(b->cache_dir, "tools", digest, NULL, &b->tools_dir)) < 0)
 		return log_error_errno(r, "Cannot prepare the cache: %m");
 
-	if ((r = rootfs_key(b, initramfs, digest)) < 0)
+	if ((r = rootfs_key(b, b->packages, initramfs, digest)) < 0)
 		return log_error_errno(r, "Cannot compute the root file system's cache key: %m");
 	if (!(b->rootfs_key = strdup(digest)))
 		return log_oom();
@@ -337,7 +338,9 @@ int cached_trees_locate(Build *b) {
 	return 0;
 }
 
-int step_rootfs(Build *b) {
+/* mmdebstrap the root file system of packages into the cache at tree (unless it is there
+ * and intact): 1 if it was cached, 0 if made; either way with *lock held shared. */
+static int rootfs_make(Build *b, char **packages, const char *tree, int *lock) {
 	_cleanup_free_ char *initramfs = initramfs_dir(b), *include = NULL, *hook = NULL, *tar = NULL, *tmpdir = NULL;
 	int r;
 
@@ -345,18 +348,14 @@ int step_rootfs(Build *b) {
 		return log_oom();
 	if (strchr(initramfs, '\''))
 		return log_error_errno(-EINVAL, "The data directory %s has a quote in its path.", b->data_dir);
-	r = stage_acquire(b, b->rootfs_tree, NULL, "root file system", &b->rootfs_lock);
-	if (r < 0)
+	r = stage_acquire(b, tree, NULL, "root file system", lock);
+	if (r != 0)
 		return r;
-	if (r > 0) {
-		log_info("Root file system: cached (%s)", b->rootfs_tree);
-		return tools_finish(b);
-	}
 
 	if (b->opts.offline)
 		return log_error_errno(-ENETUNREACH, "Offline: the root file system for these packages and this epoch is not in the cache (%s); run \"kiln-imagegen fetch\" with the same profile and SOURCE_DATE_EPOCH, with network access, first.",
-				       b->rootfs_tree);
-	include = strv_join(b->packages, ",");
+				       tree);
+	include = strv_join(packages, ",");
 	if (!include)
 		return log_oom();
 	/* kiln's initramfs hooks must be in place before the kernel's postinst builds the
@@ -396,11 +395,63 @@ int step_rootfs(Build *b) {
 		return r;
 	}
 	/* Unpack while the tools tree may still be downloading. */
-	r = unpack_into_cache(b, tar, b->rootfs_tree, NULL, NULL);
+	r = unpack_into_cache(b, tar, tree, NULL, NULL);
 	if (r < 0)
 		return r;
-	if ((r = build_lock_share(b->rootfs_lock)) < 0)
-		return log_error_errno(r, "Cannot share the lock on %s: %m", b->rootfs_tree);
-	(void) cache_tree_usage(b->rootfs_tree, &b->root_tree_bytes);
+	if ((r = build_lock_share(*lock)) < 0)
+		return log_error_errno(r, "Cannot share the lock on %s: %m", tree);
+	return 0;
+}
+
+int step_rootfs(Build *b) {
+	int r = rootfs_make(b, b->packages, b->rootfs_tree, &b->rootfs_lock);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		log_info("Root file system: cached (%s)", b->rootfs_tree);
+	else
+		(void) cache_tree_usage(b->rootfs_tree, &b->root_tree_bytes);
+
+	/* The box's too, when it is asked for or the profile lists it: "fetch" (which has
+	 * no --format) then caches it for "build --offline". */
+	OutputFormatSet formats = b->formats | output_formats_of_profile(b->profile);
+	if (formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_VAGRANT)) {
+		_cleanup_free_ char *box_tree = NULL;
+		_cleanup_close_ int box_lock = -EBADF;
+		if ((r = rootfs_box_make(b, box_packages, &box_tree, &box_lock)) < 0)
+			return r;
+		if (r > 0)
+			log_info("Box root file system: cached (%s)", box_tree);
+	}
 	return tools_finish(b);
+}
+
+/* The Vagrant box's root file system (box-tree.c says why it has one): the node's
+ * packages and extra_packages, under a cache key of its own, made the same way. */
+int rootfs_box_make(Build *b, const char *const *extra_packages, char **ret_tree, int *ret_lock) {
+	_cleanup_free_ char *initramfs = initramfs_dir(b), *tree = NULL;
+	_cleanup_strv_free_ char **packages = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	char digest[65];
+	int r;
+
+	if (!initramfs)
+		return log_oom();
+	STRV_FOREACH(p, b->packages)
+		if (strv_extend(&packages, *p) < 0)
+			return log_oom();
+	for (const char *const *p = extra_packages; *p; p++)
+		if (strv_extend(&packages, *p) < 0)
+			return log_oom();
+	strv_sort_unique(packages);
+	if ((r = rootfs_key(b, packages, initramfs, digest)) < 0)
+		return log_error_errno(r, "Cannot compute the box root file system's cache key: %m");
+	if ((r = cache_path(b->cache_dir, "rootfs", digest, ".tree", &tree)) < 0)
+		return log_error_errno(r, "Cannot prepare the cache: %m");
+	r = rootfs_make(b, packages, tree, &lock);
+	if (r < 0)
+		return r;
+	*ret_tree = TAKE_PTR(tree);
+	*ret_lock = TAKE_FD(lock);
+	return r;
 }

@@ -56,6 +56,7 @@ static const struct BuildStep {
 	{ "iso",         "Installer ISO (from disk.raw)",          step_iso },
 	{ "pxe",         "PXE set (network boot)",                 step_pxe },
 	{ "qcow2",       "qcow2 image (from disk.raw)",            step_qcow2 },
+	{ "box",         "Vagrant box (its own root and ESP)",     step_box },
 	{ "outputs",     "Outputs (disk.raw only if asked for)",   step_outputs },
 	{ "manifest",    "Manifest",                               step_manifest },
 };
@@ -191,10 +192,10 @@ static int help(void) {
 	printf("%s build [PROFILE] -o OUTDIR [OPTIONS...]\n"
 	       "\n"
 	       "Bake PROFILE (default: the embedded single-node profile) into OUTDIR: disk.raw,\n"
-	       "disk.qcow2, kiln.iso (as the formats say) and manifest.json.\n"
+	       "disk.qcow2, kiln.iso, pxe/, kiln.box (as the formats say) and manifest.json.\n"
 	       "\n"
 	       "  -o --output=DIR         Where the image goes (created or replaced at the end)\n"
-	       "     --format=LIST        raw, qcow2, iso, comma-separated (default: the profile's\n"
+	       "     --format=LIST        raw, iso, pxe, qcow2, box, comma-separated (default: the profile's\n"
 	       "                          outputs.formats)\n"
 	       "     --cache=DIR          Build cache (default: ~/.cache/kiln)\n"
 	       "     --artifacts=DIR      kubeadm, kubelet, kubectl and crictl to install\n"
@@ -209,22 +210,17 @@ static int help(void) {
 	return 0;
 }
 
-/* --format: refused here, before any work, if it names a format this version does not
- * make. raw is made in any case (qcow2 is converted from it); it stays in OUTDIR only if
+/* --format: refused here, before any work, if it names no format. raw is made in any case (qcow2 is converted from it); it stays in OUTDIR only if
  * asked for. */
 static int parse_formats(const char *list, OutputFormatSet *ret) {
-	_cleanup_free_ char *word = NULL,
-			    *made = output_formats_text(true, output_format_cli_word, "and"),
-			    *not_yet = output_formats_text(false, output_format_cli_word, "and");
-	if (!made || !not_yet)
+	_cleanup_free_ char *word = NULL, *words = output_formats_text(output_format_cli_word, "and");
+	if (!words)
 		return log_oom();
 	int r = output_formats_parse(list, ret, &word);
-	if (r == -EOPNOTSUPP)
-		log_error("--format %s: the %s format is not implemented yet; this version makes %s.", list, word, made);
-	else if (r == -EINVAL)
-		log_error("--format %s: %s%s%s; the formats are %s, comma-separated%s%s%s.",
+	if (r == -EINVAL)
+		log_error("--format %s: %s%s%s; the formats are %s, comma-separated.",
 			  list, isempty(word) ? "an empty format" : "unknown format \"", word ?: "", isempty(word) ? "" : "\"",
-			  made, isempty(not_yet) ? "" : " (", not_yet, isempty(not_yet) ? "" : strchr(not_yet, ' ') ? " are not implemented yet)" : " is not implemented yet)");
+			  words);
 	else if (r < 0)
 		return log_oom();
 	return r;

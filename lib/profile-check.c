@@ -396,33 +396,10 @@ static int check_misc(Checker *c) {
 	return r;
 }
 
-/* Values the schema knows because later versions implement them (keys of that kind are
- * SCHEMA_NOT_YET): refused where they are written, never silently ignored. */
-static int check_unimplemented(Checker *c) {
-	Profile *p = c->p;
-
-	for (size_t i = 0; i < p->outputs.n_formats; i++) {
-		OutputFormat f = p->outputs.formats[i];
-		if (!output_format_implemented(f) && usable(c, &p->outputs.formats[i])) {
-			_cleanup_free_ char *made = output_formats_text(true, output_format_to_string, "and"),
-					    *expect = output_formats_text(true, output_format_to_string, "or");
-			if (!made || !expect)
-				return -ENOMEM;
-			int r = problem(c, &p->outputs.formats[i], &p->outputs, expect,
-					"outputs.formats[%zu]: the %s format is not implemented yet; this version makes %s only",
-					i, output_format_to_string(f), made);
-			if (r < 0)
-				return r;
-		}
-	}
-
-	return 0;
-}
-
 int profile_check(Profile *p, DiagList *diags) {
 	static int (*const rules[])(Checker *c) = {
 		check_subnets, check_disk, check_network, check_roles, check_cert_sans, check_addons, check_artifacts,
-		check_containerd, check_misc, check_unimplemented,
+		check_containerd, check_misc,
 	};
 	Checker c = { .p = p, .diags = diags };
 

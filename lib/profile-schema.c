@@ -27,20 +27,13 @@ WORDS(node_role, NodeRole, "single", "control-plane", "worker")
 WORDS(network_mode, NetworkMode, "dhcp", "static")
 WORDS(output_format, OutputFormat, "raw", "iso", "pxe", "qcow2", "vagrant")
 
-/* The formats this version makes; the others are known to the schema and refused
- * (profile-check.c, kiln-imagegen build --format). */
-bool output_format_implemented(OutputFormat f) {
-	return f == OUTPUT_FORMAT_RAW || f == OUTPUT_FORMAT_QCOW2 || f == OUTPUT_FORMAT_ISO || f == OUTPUT_FORMAT_PXE;
-}
-
-char *output_formats_text(bool implemented, const char *(*word)(OutputFormat), const char *conj) {
+char *output_formats_text(const char *(*word)(OutputFormat), const char *conj) {
 	const char *w[_OUTPUT_FORMAT_MAX];
 	size_t n = 0, len = 1;
-	for (OutputFormat f = 0; f < _OUTPUT_FORMAT_MAX; f++)
-		if (output_format_implemented(f) == implemented) {
-			w[n] = word(f);
-			len += strlen(w[n++]) + strlen(conj) + 4;
-		}
+	for (OutputFormat f = 0; f < _OUTPUT_FORMAT_MAX; f++) {
+		w[n] = word(f);
+		len += strlen(w[n++]) + strlen(conj) + 4;
+	}
 	char *t = calloc(1, len);
 	if (!t)
 		return NULL;

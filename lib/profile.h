@@ -242,9 +242,8 @@ const char *cgroup_driver_to_string(CgroupDriver d);
 const char *node_role_to_string(NodeRole r);
 const char *network_mode_to_string(NetworkMode m);
 const char *output_format_to_string(OutputFormat f);
-bool output_format_implemented(OutputFormat f);
-/* For messages: the words (word(f): the profile's or the command line's) of the formats
- * this version makes (implemented) or does not, "raw, iso and qcow2" with conj "and". */
-char *output_formats_text(bool implemented, const char *(*word)(OutputFormat), const char *conj);
+/* For messages: the formats' words (word(f): the profile's or the command line's), "raw,
+ * iso, pxe, qcow2 and box" with conj "and". */
+char *output_formats_text(const char *(*word)(OutputFormat), const char *conj);
 const char *root_filesystem_to_string(RootFilesystem f);
 const char *install_mode_to_string(InstallMode m);

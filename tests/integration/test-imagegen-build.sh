@@ -3,14 +3,18 @@
 # Integration: kiln-imagegen build against the real mmdebstrap, Debian mirror (from the
 # host's apt configuration), tools tree and file system tools.
 #   - two independent builds, each with its own empty cache, are bit-identical: disk.raw,
-#     disk.qcow2, kiln.iso, every file of pxe/ (--format raw,qcow2,iso,pxe) and
-#     manifest.json
+#     disk.qcow2, kiln.iso, every file of pxe/, kiln.box (--format raw,qcow2,iso,pxe,box)
+#     and manifest.json
+#   - kiln.box holds metadata.json (virtual_size: box.img's, in GiB), a Vagrantfile and
+#     box.img; the box's root file system has sshd, the vagrant user, its key and sudo,
+#     and disk.raw's has none of them; a file both kiln and the box's packages change
+#     fails the box build
 #   - disk.qcow2 is a qcow2 of disk.raw's virtual size and content (qemu-img info, compare)
 #   - a rebuild after a hostname change reuses the cached root file system; --format qcow2
 #     alone leaves no disk.raw in OUTDIR
 #   - manifest.json agrees with the disk's partition table, the installed programs and the
 #     output files' digests
-#   - bad input (a format not made, missing package, too little disk, too small partition,
+#   - bad input (an unknown format, missing package, too little disk, too small partition,
 #     a diskless PXE set over its RAM budget, no lock file for a build with Kubernetes, an
 #     occupied OUTDIR) and SIGINT leave no partial output
 source "$KILN_SRCDIR/tests/lib/tap.sh"
@@ -42,31 +46,23 @@ no_partial() {	# no_partial OUTDIR: nothing named OUTDIR or OUTDIR.partial-* exi
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
-# --- A format this version does not make, or no format at all: refused before any work.
+# --- An unknown format: refused before any work.
 p=$(profile repro node-a)
-for f in box nope; do
+for f in nope; do
 	"$imagegen" build --without-kubernetes --format "raw,$f" --cache "$work/cache-1" -o "$work/out-$f" "$p" >"$work/f-$f.log" 2>&1
 	status=$?
-	want="--format raw,$f: the $f format is not implemented yet; this version makes raw, iso, pxe and qcow2."
-	[[ $f == nope ]] && want="--format raw,nope: unknown format \"nope\"; the formats are raw, iso, pxe and qcow2, comma-separated (box is not implemented yet)."
+	want="--format raw,$f: unknown format \"$f\"; the formats are raw, iso, pxe, qcow2 and box, comma-separated."
 	is "$status" 2 "--format raw,$f is refused (exit 2)"
 	grep -qF -- "$want" "$work/f-$f.log"
 	ok $? "the refusal names the format: $(head -n 1 "$work/f-$f.log")"
 	[[ ! -e $work/out-$f && ! -e $work/cache-1 ]]
 	ok $? "before any work: no output, no cache"
 done
-sed 's/^  formats: \[raw\]/  formats: [raw, vagrant]/' "$p" > "$work/vagrant.yaml"
-"$imagegen" build --without-kubernetes --cache "$work/cache-1" -o "$work/out-vagrant" "$work/vagrant.yaml" >"$work/f-vagrant.log" 2>&1
-is "$?" 2 "a profile asking for vagrant is refused (exit 2)"
-grep -q "outputs.formats\[1\]: the vagrant format is not implemented yet" "$work/f-vagrant.log"
-ok $? "where the profile says so: $(grep -m1 vagrant "$work/f-vagrant.log")"
-[[ ! -e $work/out-vagrant && ! -e $work/cache-1 ]]
-ok $? "before any work: no output, no cache"
 
 # --- Reproducibility: two cold builds from separate empty caches, side by side.
-"$imagegen" build --without-kubernetes --format raw,qcow2,iso,pxe --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2,iso,pxe,box --cache "$work/cache-1" -o "$work/out-1" "$p" >"$work/b1.log" 2>&1 &
 pid1=$!
-"$imagegen" build --without-kubernetes --format raw,qcow2,iso,pxe --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
+"$imagegen" build --without-kubernetes --format raw,qcow2,iso,pxe,box --cache "$work/cache-2" -o "$work/out-2" "$p" >"$work/b2.log" 2>&1 &
 pid2=$!
 wait $pid1; s1=$?
 wait $pid2; s2=$?
@@ -80,6 +76,9 @@ is "$q1" "$q2" "disk.qcow2 is bit-identical too ($q1, $(stat -c %s "$work/out-1/
 i1=$(sha256sum < "$work/out-1/kiln.iso" | cut -c1-64)
 i2=$(sha256sum < "$work/out-2/kiln.iso" | cut -c1-64)
 is "$i1" "$i2" "kiln.iso is bit-identical too ($i1, $(stat -c %s "$work/out-1/kiln.iso") bytes)"
+x1=$(sha256sum < "$work/out-1/kiln.box" | cut -c1-64)
+x2=$(sha256sum < "$work/out-2/kiln.box" | cut -c1-64)
+is "$x1" "$x2" "kiln.box is bit-identical too ($x1, $(stat -c %s "$work/out-1/kiln.box") bytes)"
 pxe_sums() { (cd "$1/pxe" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); }
 check "every file of pxe/ is identical too ($(find "$work/out-1/pxe" -type f | wc -l) files, $(du -sb "$work/out-1/pxe" | cut -f1) bytes)" -- \
 	cmp -s <(pxe_sums "$work/out-1") <(pxe_sums "$work/out-2")
@@ -98,10 +97,72 @@ if command -v qemu-img >/dev/null; then
 else
 	skip 2 "qemu-img is not installed on this host: disk.qcow2 is not read"
 fi
-is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw kiln.iso pxe" "manifest outputs: disk.qcow2, disk.raw, kiln.iso and pxe, not itself"
+is "$(json "$m" '" ".join(sorted(d["outputs"]))')" "disk.qcow2 disk.raw kiln.box kiln.iso pxe" "manifest outputs: disk.qcow2, disk.raw, kiln.box, kiln.iso and pxe, not itself"
 is "$(json "$m" '" ".join("%s:%s" % (f, o["sha256"]) for f, o in sorted(d["outputs"]["pxe"]["files"].items()))')" \
 	"$(cd "$work/out-1/pxe" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | while read -r f; do printf '%s:%s ' "$f" "$(sha256sum <"$f" | cut -c1-64)"; done | sed 's/ $//')" \
 	"manifest outputs: every file of pxe/ with its sha256"
+is "$(json "$m" '"%s %s %d" % tuple(d["outputs"]["kiln.box"][k] for k in ("format", "sha256", "size"))')" \
+	"vagrant $x1 $(stat -c %s "$work/out-1/kiln.box")" "manifest outputs: kiln.box's format, sha256 and size"
+
+# --- kiln.box: a Vagrant box for libvirt, whose root alone has what Vagrant needs.
+# root_tree DISK DIR: the root-a partition's erofs of the raw DISK, extracted into DIR.
+root_tree() {
+	local start size
+	read -r start size < <(sfdisk -J "$1" | python3 -c '
+import json, sys
+p = [p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p.get("name") == "root-a"][0]
+print(p["start"] * 512, p["size"] * 512)')
+	dd if="$1" of="$2.erofs" iflag=skip_bytes,count_bytes skip="$start" count="$size" conv=sparse status=none &&
+		mkdir -p "$2" && fsck.erofs --extract="$2" "$2.erofs" >/dev/null 2>&1
+	local s=$?
+	rm -f "$2.erofs"
+	return $s
+}
+mkdir "$work/box"
+tar -xf "$work/out-1/kiln.box" -C "$work/box"
+is "$(TZ=UTC tar -tvf "$work/out-1/kiln.box" | awk '{print $1, $2, $4, $5}' | sort -u | tr '\n' ';')" \
+	"-rw-r--r-- root/root 2023-11-14 22:13;" "kiln.box: every member 0644, root/root, SOURCE_DATE_EPOCH's time" ||
+	TZ=UTC tar -tvf "$work/out-1/kiln.box" | sed 's/^/# /'
+is "$(tar -tf "$work/out-1/kiln.box" | tr '\n' ' ')" "metadata.json Vagrantfile box.img " "kiln.box: metadata.json, Vagrantfile, box.img, in this order"
+is "$(json "$work/box/metadata.json" '"%s %s" % (d["provider"], d["format"])')" "libvirt qcow2" "metadata.json: provider libvirt, format qcow2"
+if command -v qemu-img >/dev/null && command -v fsck.erofs >/dev/null; then
+	vsize=$(qemu-img info --output=json "$work/box/box.img" | python3 -c 'import json, sys; i = json.load(sys.stdin); print(i["format"], i["virtual-size"])')
+	gib=$(json "$work/box/metadata.json" 'd["virtual_size"]')
+	is "$vsize" "qcow2 $((gib * 1024 * 1024 * 1024))" "metadata.json's virtual_size ($gib GiB) is box.img's (qemu-img info: $vsize)"
+	qemu-img convert -f qcow2 -O raw "$work/box/box.img" "$work/box/box.raw" && rm -f "$work/box/box.img"
+	root_tree "$work/box/box.raw" "$work/box/root" && root_tree "$work/out-1/disk.raw" "$work/node-root"
+	ok $? "the root file systems of box.img and disk.raw extracted (fsck.erofs)"
+	rm -f "$work/box/box.raw"
+	has() {	# has ROOT: what the box needs, one word each, "-" where it is missing
+		local r=$1
+		[[ -x $r/usr/sbin/sshd ]] && echo -n "sshd " || echo -n "- "
+		[[ -L $r/etc/systemd/system/multi-user.target.wants/ssh.service ]] && echo -n "ssh-enabled " || echo -n "- "
+		grep -q '^vagrant:x:1000:1000:' "$r/etc/passwd" && echo -n "user " || echo -n "- "
+		grep -q 'vagrant insecure public key' "$r/home/vagrant/.ssh/authorized_keys" 2>/dev/null && echo -n "key " || echo -n "- "
+		grep -q '^vagrant ALL=(ALL) NOPASSWD: ALL' "$r/etc/sudoers.d/vagrant" 2>/dev/null && echo -n "sudo " || echo -n "- "
+		[[ -e $r/etc/systemd/network/10-kiln-box.network ]] && echo -n "dhcp" || echo -n "-"
+	}
+	is "$(has "$work/box/root")" "sshd ssh-enabled user key sudo dhcp" "the box's root: sshd (enabled), the vagrant user, its key, sudo, DHCP"
+	is "$(has "$work/node-root")" "- - - - - -" "disk.raw's root: none of them"
+	is "$(stat -c '%u %a' "$work/box/root/home/vagrant/.ssh" "$work/box/root/home/vagrant/.ssh/authorized_keys" | tr '\n' ' ')" \
+		"1000 700 1000 600 " "the key is the vagrant user's (uid 1000), as sshd's StrictModes wants"
+	ls "$work/box/root/etc/ssh/" | grep -q ssh_host_
+	ok $(( $? == 0 ? 1 : 0 )) "no sshd host key in the box's image (each machine makes its own)"
+	is "$(cmp -s "$work/box/root/usr/bin/kilnctl" "$work/node-root/usr/bin/kilnctl" && echo same)" same "the box's root has the node's kilnctl"
+	rm -rf "$work/box"
+else
+	skip 7 "qemu-img or fsck.erofs is not installed on this host: box.img is not read"
+fi
+# A file that kiln's tree (here an --extra-tree) and the box's packages both change: the
+# box build fails and names it, rather than one side silently winning.
+mkdir -p "$work/conflict/etc/ssh" && echo "# not Debian's" >"$work/conflict/etc/ssh/sshd_config"
+"$imagegen" build --without-kubernetes --format box --extra-tree "$work/conflict" --cache "$work/cache-1" \
+	-o "$work/out-conflict" "$p" >"$work/conflict.log" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "a file both the node's tree and the box's packages change fails the box build"
+grep -q "/etc/ssh/sshd_config: changed both by the box's packages" "$work/conflict.log"
+ok $? "the error names the file" || diag_tail "$work/conflict.log" 3
+no_partial "$work/out-conflict"
+ok $? "no partial output"
 is "$(json "$m" '"%s %s %d" % tuple(d["outputs"]["kiln.iso"][k] for k in ("format", "sha256", "size"))')" \
 	"iso $i1 $(stat -c %s "$work/out-1/kiln.iso")" "manifest outputs: kiln.iso's format, sha256 and size"
 is "$(json "$m" '"%s %s %d" % (d["outputs"]["disk.raw"]["format"], d["outputs"]["disk.raw"]["sha256"], d["outputs"]["disk.raw"]["size"])')" \

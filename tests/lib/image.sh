@@ -69,10 +69,11 @@ test_boot_image_require() {
 
 # tests/boot/boot.yaml built --without-kubernetes with tests/boot/fixtures laid over it
 # (the KILN-TEST report, the preflight sabotage, the supervisor drop-in): one build that
-# the boot and fault tiers share; disk.qcow2 too, booted once by test-boot-disk.sh, and
-# kiln.iso, whose installer test-boot-iso.sh runs; pxe/, which test-boot-pxe.sh serves.
+# the boot and fault tiers share; disk.qcow2 too, booted once by test-boot-disk.sh,
+# kiln.iso, whose installer test-boot-iso.sh runs, pxe/, which test-boot-pxe.sh serves,
+# and kiln.box (test-boot-box.sh).
 test_boot_image() {
-	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes --format raw,qcow2,iso,pxe \
+	test_image boot "$KILN_SRCDIR/tests/boot/boot.yaml" --without-kubernetes --format raw,qcow2,iso,pxe,box \
 		--extra-tree "$KILN_SRCDIR/tests/boot/fixtures"
 }
 

@@ -14,6 +14,8 @@
 #       --grow=SIZE                  boot a sparse copy of IMAGE enlarged by SIZE (truncate(1)
 #                                    sizes: 2G, 512M; raw images only); the copy is deleted by
 #                                    qemu_stop
+#       --ssh-port=PORT              with --mac: 127.0.0.1:PORT on the host is the guest's
+#                                    port 22 (user networking's hostfwd)
 #       --extra-disk=SIZE            a second, empty virtio disk of SIZE (sparse, deleted too)
 #       --persist                    write to IMAGE (default: -snapshot, nothing written back)
 #   QEMU_RETRY_EARLY_PANIC=1         the waits below boot a VM again, once per start, when
@@ -114,7 +116,7 @@ qemu_start() {
 	local name=$1 image=$2 saved
 	saved=$(printf '%q ' "$@")
 	shift 2
-	local firmware=bios mac='' grow='' extra='' persist=0 a n=0
+	local firmware=bios mac='' grow='' extra='' persist=0 ssh_port='' a n=0
 	local -a args=()
 	while (($#)); do
 		case $1 in
@@ -122,6 +124,7 @@ qemu_start() {
 			--mac=*) mac=${1#*=} ;;
 			--grow=*) grow=${1#*=} ;;
 			--extra-disk=*) extra=${1#*=} ;;
+			--ssh-port=*) ssh_port=${1#*=} ;;
 			--persist) persist=1 ;;
 			--) shift; args=("$@"); break ;;
 			*) diag "qemu_start: unknown option $1"; return 2 ;;
@@ -180,7 +183,7 @@ qemu_start() {
 		cmd+=(-drive "file=$dir/extra.raw,format=raw,if=virtio")
 	fi
 	if [[ -n $mac ]]; then
-		cmd+=(-nic "user,model=virtio-net-pci,mac=$mac,restrict=on")
+		cmd+=(-nic "user,model=virtio-net-pci,mac=$mac,restrict=on${ssh_port:+,hostfwd=tcp:127.0.0.1:$ssh_port-:22}")
 	else
 		cmd+=(-nic none)
 	fi
