@@ -65,8 +65,11 @@ static int check_entries(int dir_fd, const char *prefix, bool remove, char **ret
 		if (asprintf(&path, "%s%s%s", prefix, *n, dir ? "/" : "") < 0)
 			return -ENOMEM;
 		if (!(dir || S_ISREG(st.st_mode)) || !is_output_path(path)) {
-			if (ret_foreign)
+			if (ret_foreign) {
+				if (dir)
+					path[strlen(path) - 1] = '\0';  /* named as the user knows it */
 				*ret_foreign = TAKE_PTR(path);
+			}
 			return -EEXIST;
 		}
 		if (dir) {

@@ -123,6 +123,7 @@ int main(void) {
 	    write_file_atomic(P("subdir-in-output/disk.raw"), "", 0, 0644, 0) < 0)
 		abort();
 	is_int(classify("subdir-in-output", &kind, &reason), -EEXIST, "a directory inside is foreign");
+	ok(reason && strstr(reason, "\"x\","), "and named as the user knows it, without a slash: %s", reason);
 
 	ok(output_dir_is_staging_name("out.partial-aB3xY9", "out"), "out.partial-aB3xY9 is out's staging name");
 	ok(!output_dir_is_staging_name("out.partial-aB3", "out"), "a short suffix is not");
