@@ -28,19 +28,21 @@ WORDS(network_mode, NetworkMode, "dhcp", "static")
 WORDS(output_format, OutputFormat, "raw", "iso", "pxe", "qcow2", "vagrant")
 
 char *output_formats_text(const char *(*word)(OutputFormat), const char *conj) {
-	const char *w[_OUTPUT_FORMAT_MAX];
-	size_t n = 0, len = 1;
-	for (OutputFormat f = 0; f < _OUTPUT_FORMAT_MAX; f++) {
-		w[n] = word(f);
-		len += strlen(w[n++]) + strlen(conj) + 4;
-	}
-	char *t = calloc(1, len);
-	if (!t)
+	char *t = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&t, &size);
+	if (!f)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			strcat(strcat(strcat(t, i + 1 == n ? " " : ", "), i + 1 == n ? conj : ""), i + 1 == n ? " " : "");
-		strcat(t, w[i]);
+	for (OutputFormat i = 0; i < _OUTPUT_FORMAT_MAX; i++) {
+		if (i + 1 == _OUTPUT_FORMAT_MAX && i > 0)
+			fprintf(f, " %s ", conj);
+		else if (i > 0)
+			fputs(", ", f);
+		fputs(word(i), f);
+	}
+	if (fclose(f) != 0) {
+		free(t);
+		return NULL;
 	}
 	return t;
 }
