@@ -94,6 +94,7 @@ typedef struct Build {
 	char *root_image, *var_image, *esp_image;
 	char root_sha256[65];           /* the image's identity: printed by the node as it boots */
 	char *install_payload_dir;      /* what the installer writes (install-payload.h): iso, pxe */
+	char **install_payload_files;   /* its files' names */
 	char install_list_sha256[65];   /* its install.list's digest */
 
 	json_t *files;                  /* manifest: files kiln added, path -> {sha256, size, mode} */

@@ -106,6 +106,7 @@ int install_payload_make(Build *b, const char *disk) {
 	InstallRange ranges[INSTALL_RANGES_MAX];
 	char range_sha[INSTALL_RANGES_MAX][65];
 	_cleanup_free_ char *dir = build_work_path(b, "install-payload"), *list = NULL, *list_path = NULL;
+	_cleanup_strv_free_ char **files = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	size_t n, size = 0;
 	int r;
@@ -159,6 +160,10 @@ int install_payload_make(Build *b, const char *disk) {
 		}
 		fprintf(f, "write %llu %llu %s %s.zst %s\n", (unsigned long long) x->offset,
 			(unsigned long long) x->length, range_sha[i], x->file, zst_sha);
+		if (strv_extendf(&files, "%s.zst", x->file) < 0) {
+			fclose(f);
+			return log_oom();
+		}
 	}
 	if (fclose(f) != 0)
 		return log_oom();
@@ -179,26 +184,12 @@ int install_payload_make(Build *b, const char *disk) {
 		r = hexmem_buf(md, md_len, b->install_list_sha256, sizeof b->install_list_sha256);
 	if (r < 0)
 		return log_error_errno(r, "Cannot hash %s: %m", list_path);
+	if (strv_extend(&files, "install.list") < 0)
+		return log_oom();
 	free(b->install_payload_dir);
 	b->install_payload_dir = TAKE_PTR(dir);
-	return 0;
-}
-
-int install_payload_files(Build *b, char ***ret) {
-	InstallRange ranges[INSTALL_RANGES_MAX];
-	_cleanup_strv_free_ char **names = NULL;
-	size_t n;
-	int r;
-
-	r = install_ranges(b, ranges, &n);
-	if (r < 0)
-		return r;
-	if (strv_extend(&names, "install.list") < 0)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (ranges[i].file && strv_extendf(&names, "%s.zst", ranges[i].file) < 0)
-			return -ENOMEM;
-	*ret = TAKE_PTR(names);
+	strv_free(b->install_payload_files);
+	b->install_payload_files = TAKE_PTR(files);
 	return 0;
 }
 

@@ -30,8 +30,9 @@ typedef struct InstallRange {
 /* The ranges of this build's disk, in disk order. */
 int install_ranges(Build *b, InstallRange ret[static INSTALL_RANGES_MAX], size_t *ret_n);
 
-/* The payload in the work directory's install-payload/ (b->install_payload_dir): each stored range of
- * disk, compressed with zstd in the tools tree, and install.list with their digests
+/* The payload in the work directory's install-payload/ (b->install_payload_dir; the
+ * names in b->install_payload_files: the ranges' FILE.zst, then install.list): each
+ * stored range of disk, compressed with zstd in the tools tree, and install.list with their digests
  * (b->install_list_sha256 is the list's: the PXE boot entries carry it, so that a node
  * checks everything it fetches against its own command line). */
 int install_payload_make(Build *b, const char *disk);
@@ -40,5 +41,3 @@ int install_payload_make(Build *b, const char *disk);
  * whose medium is found by its label), then the profile's own kernel arguments (the
  * consoles the installer prints on). */
 int install_cmdline(Build *b, const char *source, char **ret);
-/* The payload's file names: install.list, then the ranges' FILE.zst, in disk order. */
-int install_payload_files(Build *b, char ***ret);

@@ -140,11 +140,7 @@ int step_iso(Build *b) {
 		return r;
 
 	/* The payload (step "install-payload"), linked: the work directory is one file system. */
-	_cleanup_strv_free_ char **files = NULL;
-	r = install_payload_files(b, &files);
-	if (r < 0)
-		return log_error_errno(r, "Cannot list the install payload: %m");
-	STRV_FOREACH(f, files) {
+	STRV_FOREACH(f, b->install_payload_files) {
 		_cleanup_free_ char *src = NULL, *dst = NULL;
 		if (asprintf(&src, "%s/%s", b->install_payload_dir, *f) < 0 || asprintf(&dst, "%s/%s", kiln_dir, *f) < 0)
 			return log_oom();

@@ -52,8 +52,10 @@ static int diskless_ram(Build *b, uint64_t *ret_root, uint64_t *ret_var) {
 	for (size_t i = 0; i < n; i++)
 		if (ranges[i].file && streq(ranges[i].file, "root-a"))
 			*ret_root = ranges[i].length;
-	if (!b->var_image || stat(b->var_image, &st) < 0)
-		return -errno ?: -ENOENT;
+	if (!b->var_image)
+		return -ENOENT;
+	if (stat(b->var_image, &st) < 0)
+		return -errno;
 	*ret_var = (uint64_t) st.st_blocks * 512;
 	return 0;
 }
@@ -177,7 +179,6 @@ static int put_text(Build *b, const char *name, const char *text) {
 
 int step_pxe(Build *b) {
 	_cleanup_free_ char *ipxe = NULL, *cfg = NULL, *dir = NULL, *cfg_dir = NULL;
-	_cleanup_strv_free_ char **payload = NULL;
 	int r;
 
 	if (!(b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_PXE)))
@@ -209,10 +210,7 @@ int step_pxe(Build *b) {
 		return r;
 
 	/* The payload last: the ISO step, if any, linked it already; moving is safe now. */
-	r = install_payload_files(b, &payload);
-	if (r < 0)
-		return log_error_errno(r, "Cannot list the install payload: %m");
-	STRV_FOREACH(f, payload) {
+	STRV_FOREACH(f, b->install_payload_files) {
 		_cleanup_free_ char *src = NULL;
 		if (asprintf(&src, "%s/%s", b->install_payload_dir, *f) < 0)
 			return log_oom();

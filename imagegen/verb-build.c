@@ -103,6 +103,7 @@ Build *build_free(Build *b) {
 	free(b->var_image);
 	free(b->esp_image);
 	free(b->install_payload_dir);
+	strv_free(b->install_payload_files);
 	json_decref(b->files);
 	json_decref(b->artifacts);
 	json_decref(b->partitions);
