@@ -13,6 +13,7 @@
 #include <archive_entry.h>
 #include <jansson.h>   /* also json_decrefp(), for the cleanup attribute */
 
+#include "archive-cleanup.h"
 #include "fd-util.h"
 #include "blob-cache.h"
 #include "hash.h"
@@ -27,7 +28,6 @@
 #define ANNOTATION_IMAGE_NAME "io.containerd.image.name"
 #define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct archive_entry *, archive_entry_free);
 
 /* Where the tar goes. Once something failed, nothing more reaches the fd: libarchive
  * would otherwise pad the entry in progress and end the archive when it is closed, and a

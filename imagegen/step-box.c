@@ -24,6 +24,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "archive-cleanup.h"
 #include "box.h"
 #include "build.h"
 #include "fd-util.h"
@@ -62,8 +63,6 @@ int box_metadata(uint64_t disk_size, char **ret) {
 	return asprintf(ret, "{\"provider\":\"libvirt\",\"format\":\"qcow2\",\"virtual_size\":%llu}\n", gib) < 0 ? -ENOMEM : 0;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct archive *, archive_write_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct archive_entry *, archive_entry_free);
 
 static int archive_add(struct archive *a, const char *name, const char *file, uint64_t epoch) {
 	_cleanup_(archive_entry_freep) struct archive_entry *e = archive_entry_new();

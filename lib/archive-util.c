@@ -20,12 +20,11 @@
 #error "libarchive defines a name used by ArchiveExtractFlags"
 #endif
 
+#include "archive-cleanup.h"
 #include "archive-util.h"
 #include "fd-util.h"
 #include "macro.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct archive *, archive_read_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct archive *, archive_write_free);
 
 /* Read size per read(2) of the input fd. */
 #define ARCHIVE_READ_BLOCK_SIZE (64U * 1024U)

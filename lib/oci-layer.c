@@ -12,10 +12,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "archive-cleanup.h"
 #include "macro.h"
 #include "oci-layer.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(struct archive *, archive_read_free);
 
 /* Read size per read(2) of the input fd. */
 #define LAYER_READ_BLOCK_SIZE (64U * 1024U)
