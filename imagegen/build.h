@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "lockfile.h"
+#include "package-pins.h"
 #include "output-formats.h"
 #include "profile.h"
 #include "time-util.h"
@@ -118,6 +119,7 @@ typedef struct Build {
 	pid_t tools_job;
 	char *tools_job_tar;
 	char *tools_key;
+	char **tools_pins;              /* what the lock pins for the tools tree being made */
 	int tools_lock;                 /* the cached trees' locks, shared while the build uses them */
 	int rootfs_lock;
 } Build;
@@ -179,10 +181,13 @@ int plan_cache_dir(Build *b);
 /* step-rootfs.c: the cache keys and paths of the tools tree and the root file system, and
  * whether they are cached (for the plan's space check). */
 int cached_trees_locate(Build *b);
-/* The Vagrant box's root file system: the node's packages and extra_packages (NULL-ended),
- * cached under its own key, made if missing (0) or found (1); its lock held shared in
+/* The Vagrant box's root file system: the node's packages and box_packages, cached under
+ * its own key, made if missing (0) or found (1); its lock held shared in
  * *ret_lock. */
-int rootfs_box_make(Build *b, const char *const *extra_packages, char **ret_tree, int *ret_lock);
+int rootfs_box_make(Build *b, char **ret_tree, int *ret_lock);
+/* What mmdebstrap would install today for a set (package-pins.h), simulated: sorted
+ * "NAME VERSION" strings, for kiln.lock. */
+int rootfs_resolve(Build *b, PackageSet set, char ***ret);
 
 /* step-images.c: the profile's kernel.cmdline, each argument preceded by a space ("" if none). */
 int build_profile_cmdline(Build *b, char **ret);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "blob-cache.h"
 #include "fileio.h"
 #include "lockfile.h"
+#include "package-pins.h"
 #include "parse-util.h"
 #include "strv.h"
 
@@ -20,6 +22,7 @@ static const struct {
 	[LOCK_FILE]     = { "file",     3 },   /* name url digest */
 	[LOCK_MANIFEST] = { "manifest", 2 },   /* url digest */
 	[LOCK_IMAGE]    = { "image",    5 },   /* ref digest media-type size platform-digest */
+	[LOCK_PACKAGE]  = { "package",  3 },   /* set name version */
 };
 
 const char *lock_kind_to_string(LockKind k) {
@@ -32,6 +35,8 @@ static void lock_entry_done(LockEntry *e) {
 	free(e->digest);
 	free(e->media_type);
 	free(e->platform_digest);
+	free(e->set);
+	free(e->version);
 }
 
 LockFile *lock_file_free(LockFile *l) {
@@ -79,23 +84,41 @@ _printf_(4, 5) static int fail(char **ret_error, const char *name, unsigned line
 	return -EBADMSG;
 }
 
-const LockEntry *lock_file_find(const LockFile *l, LockKind kind, const char *name) {
+static LockEntry *find_entry(const LockFile *l, LockKind kind, const char *set, const char *name) {
 	for (size_t i = 0; i < l->n_entries; i++)
-		if (l->entries[i].kind == kind && streq(l->entries[i].name, name))
+		if (l->entries[i].kind == kind && streq(l->entries[i].name, name) && streq_ptr(l->entries[i].set, set))
 			return &l->entries[i];
 	return NULL;
+}
+
+const LockEntry *lock_file_find(const LockFile *l, LockKind kind, const char *name) {
+	assert(kind != LOCK_PACKAGE);
+	return find_entry(l, kind, NULL, name);
+}
+
+int lock_file_packages(const LockFile *l, const char *set, char ***ret) {
+	_cleanup_strv_free_ char **pins = NULL;
+	for (size_t i = 0; i < l->n_entries; i++)
+		if (l->entries[i].kind == LOCK_PACKAGE && streq(l->entries[i].set, set) &&
+		    strv_extendf(&pins, "%s %s", l->entries[i].name, l->entries[i].version) < 0)
+			return -ENOMEM;
+	strv_sort_unique(pins);
+	*ret = TAKE_PTR(pins);
+	return 0;
 }
 
 int lock_file_put(LockFile *l, const LockEntry *e) {
 	LockEntry copy = { .kind = e->kind, .size = e->size };
 
 	if (!(copy.name = strdup(e->name)) || (e->url && !(copy.url = strdup(e->url))) ||
-	    !(copy.digest = strdup(e->digest)) || (e->media_type && !(copy.media_type = strdup(e->media_type))) ||
-	    (e->platform_digest && !(copy.platform_digest = strdup(e->platform_digest)))) {
+	    (e->digest && !(copy.digest = strdup(e->digest))) ||
+	    (e->media_type && !(copy.media_type = strdup(e->media_type))) ||
+	    (e->platform_digest && !(copy.platform_digest = strdup(e->platform_digest))) ||
+	    (e->set && !(copy.set = strdup(e->set))) || (e->version && !(copy.version = strdup(e->version)))) {
 		lock_entry_done(&copy);
 		return -ENOMEM;
 	}
-	LockEntry *old = (LockEntry *) lock_file_find(l, e->kind, e->name);
+	LockEntry *old = find_entry(l, e->kind, e->set, e->name);
 	if (old) {
 		lock_entry_done(old);
 		*old = copy;
@@ -129,7 +152,7 @@ static int parse_entry(LockFile *l, char **f, size_t n, const char *name, unsign
 		if (streq(f[0], lock_kinds[k].word))
 			kind = k;
 	if (kind == _LOCK_KIND_MAX)
-		return fail(ret_error, name, line, "unknown entry \"%s\" (file, manifest or image)", f[0]);
+		return fail(ret_error, name, line, "unknown entry \"%s\" (file, manifest, image or package)", f[0]);
 	if (n != lock_kinds[kind].n_fields + 1)
 		return fail(ret_error, name, line, "a %s entry has %zu fields, not %zu", f[0], lock_kinds[kind].n_fields,
 			    n - 1);
@@ -162,6 +185,17 @@ static int parse_entry(LockFile *l, char **f, size_t n, const char *name, unsign
 			return fail(ret_error, name, line, "\"%s\" is not a media type", e.media_type);
 		break;
 	}
+	case LOCK_PACKAGE:
+		e.set = f[1], e.name = f[2], e.version = f[3];
+		if (package_set_from_string(e.set) < 0)
+			return fail(ret_error, name, line, "\"%s\" is not a package set (node, box or tools)", e.set);
+		if (!debian_package_name_is_valid(e.name))
+			return fail(ret_error, name, line, "\"%s\" is not a Debian package name", e.name);
+		if (!debian_version_is_valid(e.version))
+			return fail(ret_error, name, line, "\"%s\" is not a Debian version", e.version);
+		if (find_entry(l, kind, e.set, e.name))
+			return fail(ret_error, name, line, "package \"%s\" is listed twice for %s", e.name, e.set);
+		return lock_file_put(l, &e);
 	default:
 		abort();
 	}
@@ -234,6 +268,9 @@ static int entry_compare(const void *a, const void *b) {
 	const LockEntry *x = a, *y = b;
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
+	/* Packages by set, in the order package-pins.h gives them, then by name. */
+	if (x->set && y->set && !streq(x->set, y->set))
+		return package_set_from_string(x->set) < package_set_from_string(y->set) ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
@@ -268,6 +305,9 @@ int lock_file_format(const LockFile *l, char **ret_text) {
 		case LOCK_IMAGE:
 			fprintf(f, "image %s %s %s %llu %s\n", e->name, e->digest, e->media_type,
 				(unsigned long long) e->size, e->platform_digest);
+			break;
+		case LOCK_PACKAGE:
+			fprintf(f, "package %s %s %s\n", e->set, e->name, e->version);
 			break;
 		default:
 			abort();

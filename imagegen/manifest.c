@@ -8,66 +8,36 @@
 
 #include "build.h"
 #include "config.h"
+#include "dpkg-status.h"
 #include "fileio.h"
 #include "log.h"
 #include "package-origins.h"
 #include "strv.h"
 
-typedef struct Stanza {
-	const char *name, *version;
-	bool installed;
-} Stanza;
-
-/* NAME: {version, origin: [suites]}. A package apt did not see in any suite (installed
- * from elsewhere, or the origins list went missing) is an error: the manifest would not
- * say where the image's code came from. */
-static int stanza_flush(Stanza *st, json_t *origins, json_t *pkgs) {
-	int r = 0;
-	if (st->name && st->version && st->installed) {
-		json_t *suites = package_origins_find(origins, st->name, st->version);
-		if (!suites)
-			r = log_error_errno(-ENOENT, "The package list has no origin for %s %s.", st->name, st->version);
-		else
-			r = json_object_set_new(pkgs, st->name, json_pack("{s:s, s:O}", "version", st->version,
-									  "origin", suites)) < 0 ? -ENOMEM : 0;
-	}
-	*st = (Stanza) {};
-	return r;
-}
-
-/* dpkg's status file: Package/Version of every package whose Status is installed, with
- * the suites it came from. */
+/* NAME: {version, origin: [suites]} for each installed package. A package apt did not see
+ * in any suite (installed from elsewhere, or the origins list went missing) is an error:
+ * the manifest would not say where the image's code came from. */
 static int installed_packages(const char *status_path, json_t *origins, json_t **ret) {
-	_cleanup_free_ char *text = NULL;
-	int r = read_full_file(status_path, &text, NULL);
+	_cleanup_strv_free_ char **installed = NULL;
+	_cleanup_(json_decrefp) json_t *pkgs = json_object();
+	int r = dpkg_status_installed(status_path, &installed);
 	if (r < 0)
 		return log_error_errno(r, "Cannot read the package list from %s: %m", status_path);
-
-	json_t *pkgs = json_object();
 	if (!pkgs)
 		return log_oom();
-	Stanza st = {};
-	for (char *l = text; l && r >= 0; ) {
-		char *nl = strchr(l, '\n');
-		if (nl)
-			*nl = '\0';
-		if (l[0] == '\0')
-			r = stanza_flush(&st, origins, pkgs);
-		else if (strneq(l, "Package: ", 9))
-			st.name = l + 9;
-		else if (strneq(l, "Version: ", 9))
-			st.version = l + 9;
-		else if (strneq(l, "Status: ", 8))
-			st.installed = streq(l + 8, "install ok installed");
-		l = nl ? nl + 1 : NULL;
+
+	STRV_FOREACH(p, installed) {
+		_cleanup_free_ char *name = strndup(*p, strcspn(*p, " "));
+		if (!name)
+			return log_oom();
+		const char *version = *p + strlen(name) + 1;
+		json_t *suites = package_origins_find(origins, name, version);
+		if (!suites)
+			return log_error_errno(-ENOENT, "The package list has no origin for %s %s.", name, version);
+		if (json_object_set_new(pkgs, name, json_pack("{s:s, s:O}", "version", version, "origin", suites)) < 0)
+			return log_oom();
 	}
-	if (r >= 0)
-		r = stanza_flush(&st, origins, pkgs);
-	if (r < 0) {
-		json_decref(pkgs);
-		return r;
-	}
-	*ret = pkgs;
+	*ret = TAKE_PTR(pkgs);
 	return 0;
 }
 

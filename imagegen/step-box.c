@@ -178,7 +178,7 @@ int step_box(Build *b) {
 		log_info("kiln.box: not asked for (--format, outputs.formats).");
 		return 0;
 	}
-	r = rootfs_box_make(b, box_packages, &rootfs, &rootfs_lock);
+	r = rootfs_box_make(b, &rootfs, &rootfs_lock);
 	if (r < 0)
 		return r;
 

@@ -22,6 +22,8 @@
 #include "fileio.h"
 #include "log.h"
 #include "package-origins.h"
+#include "package-pins.h"
+#include "rootfs-pins.h"
 #include "rm-rf.h"
 #include "strv.h"
 
@@ -37,7 +39,10 @@ static const char *const arch_names[_ARCHITECTURE_MAX] = {
 /* Tools come from Debian 13 whatever the image's suite: its e2fsprogs (1.47.2) is the
  * first whose "mkfs.ext4 -d" output is reproducible. */
 #define TOOLS_SUITE "trixie"
-static const char *const tools_packages = "e2fsprogs,erofs-utils,dosfstools,mtools,fdisk,syslinux,syslinux-common,qemu-utils,xorriso,isolinux,pxelinux,zstd";
+static const char *const tools_packages[] = {
+	"e2fsprogs", "erofs-utils", "dosfstools", "mtools", "fdisk", "syslinux", "syslinux-common", "qemu-utils",
+	"xorriso", "isolinux", "pxelinux", "zstd", NULL,
+};
 
 /* Documentation, manual pages and translations are not needed on an appliance; the
  * copyright files stay (they are the licences). */
@@ -61,13 +66,16 @@ static const char *const package_origins_hook =
 	"LC_ALL=C sort -u > \"$1/" PACKAGE_ORIGINS_PATH "\"";
 
 static int tools_key(Build *b, char digest[static 65]) {
+	_cleanup_free_ char *packages = strv_join((char **) tools_packages, ",");
 	CacheKey k = {};
 	int r;
 
+	if (!packages)
+		return -ENOMEM;
 	if ((r = cache_key_add(&k, "kind", "tools-v1")) >= 0 &&
 	    (r = cache_key_add(&k, "suite", TOOLS_SUITE)) >= 0 &&
 	    (r = cache_key_add(&k, "mirror", b->mirror)) >= 0 &&
-	    (r = cache_key_add(&k, "packages", tools_packages)) >= 0)
+	    (r = cache_key_add(&k, "packages", packages)) >= 0)
 		r = cache_key_digest(&k, digest);
 	cache_key_done(&k);
 	return r;
@@ -100,24 +108,45 @@ static int tree_check(const char *tree, InventorySkip skip, char ***ret_problems
 	return r < 0 ? r : 1;
 }
 
-/* Move a damaged tree out of the way (a rename, at once) and remove it. */
+/* Move a damaged or stale tree out of the way (a rename, at once) and remove it. */
 static int tree_discard(Build *b, const char *tree) {
 	_cleanup_free_ char *inventory = NULL, *aside = NULL;
 
 	if (inventory_path(tree, &inventory) < 0 || asprintf(&aside, "%s/damaged", b->scratch_dir) < 0)
 		return log_oom();
 	if (rename(tree, aside) < 0)
-		return log_error_errno(-errno, "Cannot move the damaged %s aside: %m", tree);
+		return log_error_errno(-errno, "Cannot move %s aside: %m", tree);
 	(void) unlink(inventory);
 	(void) rm_rf_path(aside, REMOVE_ROOT | REMOVE_MISSING_OK);
 	return 0;
 }
 
+/* A cached tree is usable if it is intact and holds what the lock pins (when it pins
+ * anything): 1 if so, 0 if there is none, -EBADMSG if damaged or -ESTALE if other
+ * package versions, with *ret_problems saying what differs (when not NULL). */
+static int tree_usable(Build *b, const char *tree, InventorySkip skip, char *const *pins, char ***ret_problems) {
+	_cleanup_strv_free_ char **problems = NULL;
+	int r = tree_check(tree, skip, ret_problems);
+	if (r <= 0 || !pins)
+		return r;
+	r = rootfs_pins_check_tree(b, tree, pins, &problems);
+	if (r < 0)
+		return r;
+	if (!problems)
+		return 1;
+	if (ret_problems)
+		*ret_problems = TAKE_PTR(problems);
+	return -ESTALE;
+}
+
 /* A cached tree's lock is shared while builds use the tree and exclusive while one makes
  * or repairs it, so builds that share a cache run side by side. Returns 1 with the lock
- * held shared when the tree is there and intact; 0 with it held exclusively when the
- * caller is to make the tree (a damaged one is gone by then, having been named). */
-static int stage_acquire(Build *b, const char *tree, InventorySkip skip, const char *what, int *ret_lock) {
+ * held shared when the tree is there, intact and holding what pins (may be NULL) pin; 0
+ * with it held exclusively when the caller is to make the tree: a damaged one is gone by
+ * then, having been named; one of other package versions is named and *ret_stale set,
+ * but it stays until the caller knows the mirror can give what the lock pins. */
+static int stage_acquire(Build *b, const char *tree, InventorySkip skip, char *const *pins, const char *what,
+			 int *ret_lock, bool *ret_stale) {
 	_cleanup_strv_free_ char **problems = NULL;
 	_cleanup_free_ char *path = NULL, *lock_what = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -129,7 +158,7 @@ static int stage_acquire(Build *b, const char *tree, InventorySkip skip, const c
 	fd = build_lock_take(path, lock_what, true, false);
 	if (fd < 0)
 		return fd;
-	r = tree_check(tree, skip, NULL);
+	r = tree_usable(b, tree, skip, pins, NULL);
 	if (r == 1) {
 		log_debug("The cached %s is intact (%s, checked in %.2f s).", what, tree,
 			  (double) (now(CLOCK_MONOTONIC) - start) / USEC_PER_SEC);
@@ -141,14 +170,24 @@ static int stage_acquire(Build *b, const char *tree, InventorySkip skip, const c
 	fd = build_lock_take(path, lock_what, false, false);
 	if (fd < 0)
 		return fd;
-	r = tree_check(tree, skip, &problems);
+	r = tree_usable(b, tree, skip, pins, &problems);
 	if (r == 1) {
 		if ((r = build_lock_share(fd)) < 0)
 			return log_error_errno(r, "Cannot share the lock on %s: %m", tree);
 		*ret_lock = TAKE_FD(fd);
 		return 1;
 	}
-	if (r == -EBADMSG) {
+	if (r == -ESTALE && b->opts.offline) {
+		log_error("The cached %s (%s) holds other Debian packages than %s pins:", what, tree, b->lock_path);
+		rootfs_pins_log_problems(problems, LOG_ERR);
+		return log_error_errno(r, "Offline, it cannot be made again; run \"kiln-imagegen fetch\" with network access first.");
+	}
+	*ret_stale = r == -ESTALE;
+	if (r == -ESTALE) {
+		log_warning("The cached %s (%s) holds other Debian packages than %s pins; it is made again if the mirror has them:", what, tree,
+			    b->lock_path);
+		rootfs_pins_log_problems(problems, LOG_WARNING);
+	} else if (r == -EBADMSG) {
 		log_warning("The cached %s (%s) is damaged; making it again. What differs from when it was made:", what, tree);
 		STRV_FOREACH(p, problems)
 			log_warning("  %s", *p);
@@ -201,25 +240,212 @@ static int tools_prepare(const char *tree) {
 	return write_file_atomic(mtab, "", 0, 0644, 0);
 }
 
-int step_tools(Build *b) {
+/* ---- the mmdebstrap runs, real or simulated ---- */
+
+static char *initramfs_dir(Build *b) {
+	char *dir = NULL;
+	return asprintf(&dir, "%s/rootfs/etc/initramfs-tools", b->data_dir) < 0 ? NULL : dir;
+}
+
+/* What one tree's mmdebstrap run is made of, whether it is simulated (lock, and fetch's
+ * check of the pins before it downloads) or real. */
+typedef struct MmdebstrapRun {
+	PackageSet set;
+	char **packages;
+	char *include;          /* the packages, comma-separated */
+	char *essential_hook;   /* node and box: kiln's initramfs hooks */
+	char *aptopt;           /* the pins' preferences; NULL when nothing is pinned */
+	char *logfile;          /* "--logfile=..." of a simulated run */
+	char *log_path;
+} MmdebstrapRun;
+
+static void mmdebstrap_run_done(MmdebstrapRun *m) {
+	strv_free(m->packages);
+	free(m->include);
+	free(m->essential_hook);
+	free(m->aptopt);
+	free(m->logfile);
+	free(m->log_path);
+}
+
+/* The packages of a set: sorted, unique. */
+static int set_packages(Build *b, PackageSet set, char ***ret) {
+	_cleanup_strv_free_ char **packages = NULL;
+	const char *const *lists[2] = {};
+
+	if (set == PACKAGE_SET_TOOLS)
+		lists[0] = tools_packages;
+	else {
+		lists[0] = (const char *const *) b->packages;
+		lists[1] = set == PACKAGE_SET_BOX ? box_packages : NULL;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+		for (const char *const *p = lists[i]; p && *p; p++)
+			if (strv_extend(&packages, *p) < 0)
+				return -ENOMEM;
+	strv_sort_unique(packages);
+	*ret = TAKE_PTR(packages);
+	return 0;
+}
+
+static int mmdebstrap_run_init(Build *b, PackageSet set, char *const *pins, MmdebstrapRun *m) {
+	_cleanup_free_ char *initramfs = initramfs_dir(b);
 	int r;
 
+	*m = (MmdebstrapRun) { .set = set };
+	if (!initramfs || set_packages(b, set, &m->packages) < 0 || !(m->include = strv_join(m->packages, ",")) ||
+	    asprintf(&m->log_path, "%s/%s-simulated.log", b->scratch_dir, package_set_to_string(set)) < 0 ||
+	    asprintf(&m->logfile, "--logfile=%s", m->log_path) < 0)
+		return log_oom();
+	if (set != PACKAGE_SET_TOOLS) {
+		if (strchr(initramfs, '\''))
+			return log_error_errno(-EINVAL, "The data directory %s has a quote in its path.", b->data_dir);
+		/* kiln's initramfs hooks must be in place before the kernel's postinst builds
+		 * the initrd, so they go in right after the essential packages. */
+		if (asprintf(&m->essential_hook,
+			     "mkdir -p \"$1/etc/initramfs-tools\" && cp -a '%s/.' \"$1/etc/initramfs-tools/\"", initramfs) < 0)
+			return log_oom();
+	}
+	if (pins && (r = rootfs_pins_preferences(b, set, pins, &m->aptopt)) < 0)
+		return r;
+	return 0;
+}
+
+/* apt keeps --aptopt in the tree; the pins are the build's, not the node's. Removing it
+ * leaves the tree as an unpinned run of the same versions makes it. */
+static const char aptopt_remove_hook[] = "rm -f \"$1/etc/apt/apt.conf.d/99mmdebstrap\"";
+
+#define MMDEBSTRAP_ARGV_MAX 48
+
+/* mmdebstrap's command line for m into target, or simulated (target NULL). */
+static void mmdebstrap_argv(Build *b, const MmdebstrapRun *m, const char *target, const char *argv[static MMDEBSTRAP_ARGV_MAX]) {
+	bool tools = m->set == PACKAGE_SET_TOOLS;
+	size_t n = 0;
+
+	argv[n++] = "mmdebstrap";
+	argv[n++] = "--variant=minbase";
+	if (!target) {
+		argv[n++] = "--simulate";
+		argv[n++] = "--verbose";   /* apt's "Inst NAME (VERSION ...)" lines */
+		argv[n++] = m->logfile;
+	} else if (tools)
+		argv[n++] = "--quiet";
+	else
+		argv[n++] = "--format=tar";
+	argv[n++] = "--include";
+	argv[n++] = m->include;
+	if (!tools) {
+		argv[n++] = "--architectures";
+		argv[n++] = arch_names[b->profile->base.architecture];
+		argv[n++] = "--essential-hook";
+		argv[n++] = m->essential_hook;
+		for (size_t i = 0; i < ELEMENTSOF(dpkg_trims); i++)
+			argv[n++] = dpkg_trims[i];
+		argv[n++] = "--customize-hook";
+		argv[n++] = package_origins_hook;
+	}
+	if (m->aptopt) {
+		argv[n++] = "--aptopt";
+		argv[n++] = m->aptopt;
+		argv[n++] = "--customize-hook";
+		argv[n++] = aptopt_remove_hook;
+	}
+	argv[n++] = tools ? TOOLS_SUITE : suite_names[b->profile->base.suite];
+	argv[n++] = target ?: "/dev/null";
+	if (tools)
+		argv[n++] = b->mirror;
+	else
+		STRV_FOREACH(s, b->apt_sources) {
+			assert(n < MMDEBSTRAP_ARGV_MAX - 1);
+			argv[n++] = *s;
+		}
+	assert(n < MMDEBSTRAP_ARGV_MAX);
+	argv[n] = NULL;
+}
+
+static int mmdebstrap_simulate(Build *b, const MmdebstrapRun *m, char ***ret) {
+	_cleanup_free_ char *what = NULL;
+	const char *argv[MMDEBSTRAP_ARGV_MAX];
+
+	if (asprintf(&what, "mmdebstrap --simulate (%s tree)", package_set_to_string(m->set)) < 0)
+		return log_oom();
+	mmdebstrap_argv(b, m, NULL, argv);
+	return rootfs_pins_simulate(b, what, argv, m->log_path, ret);
+}
+
+int rootfs_resolve(Build *b, PackageSet set, char ***ret) {
+	_cleanup_(mmdebstrap_run_done) MmdebstrapRun m = {};
+	int r = mmdebstrap_run_init(b, set, NULL, &m);
+	if (r < 0)
+		return r;
+	return mmdebstrap_simulate(b, &m, ret);
+}
+
+/* Before anything is downloaded: does the mirror still have what the lock pins? */
+static int mmdebstrap_check_pins(Build *b, const MmdebstrapRun *m, char *const *pins) {
+	_cleanup_strv_free_ char **resolved = NULL, **problems = NULL;
+	int r;
+
+	if (!pins)
+		return 0;
+	if ((r = mmdebstrap_simulate(b, m, &resolved)) < 0)
+		return r;
+	if (package_pins_compare(pins, resolved, &problems) < 0)
+		return log_oom();
+	if (!problems)
+		return 0;
+	log_error("The mirror cannot give the %s tree what %s pins; apt would install:", package_set_to_string(m->set),
+		  b->lock_path);
+	rootfs_pins_log_problems(problems, LOG_ERR);
+	return log_error_errno(-ESTALE, "Run \"kiln-imagegen lock\" to pin what the mirror has now (and review what changed), or build from a mirror that still has these versions.");
+}
+
+/* After a tree is made: it holds what the lock pins, or it is removed again. */
+static int made_tree_check(Build *b, PackageSet set, const char *tree, char *const *pins) {
+	_cleanup_strv_free_ char **problems = NULL;
+	int r;
+
+	if (!pins)
+		return 0;
+	if ((r = rootfs_pins_check_tree(b, tree, pins, &problems)) < 0)
+		return r;
+	if (!problems)
+		return 0;
+	log_error("The %s tree mmdebstrap made holds other Debian packages than %s pins:", package_set_to_string(set),
+		  b->lock_path);
+	rootfs_pins_log_problems(problems, LOG_ERR);
+	(void) tree_discard(b, tree);
+	return log_error_errno(-ESTALE, "It is not kept. Run \"kiln-imagegen lock\" again.");
+}
+
+/* ---- the tools tree ---- */
+
+int step_tools(Build *b) {
+	_cleanup_(mmdebstrap_run_done) MmdebstrapRun m = {};
+	_cleanup_strv_free_ char **pins = NULL;
+	bool stale = false;
+	int r;
+
+	if ((r = rootfs_pins(b, PACKAGE_SET_TOOLS, &pins)) < 0)
+		return r;
 	/* Held as long as the build runs: shared, or exclusive until the tree is made. */
-	r = stage_acquire(b, b->tools_dir, tools_skip, "tools tree", &b->tools_lock);
+	r = stage_acquire(b, b->tools_dir, tools_skip, pins, "tools tree", &b->tools_lock, &stale);
 	if (r != 0)
 		return MIN(r, 0);
 
 	if (b->opts.offline)
 		return log_error_errno(-ENETUNREACH, "Offline: the tools tree is not in the cache (%s); run \"kiln-imagegen fetch\" with network access first.",
 				       b->tools_dir);
+	if ((r = mmdebstrap_run_init(b, PACKAGE_SET_TOOLS, pins, &m)) < 0 || (r = mmdebstrap_check_pins(b, &m, pins)) < 0 ||
+	    (stale && (r = tree_discard(b, b->tools_dir)) < 0))
+		return r;
+	b->tools_pins = TAKE_PTR(pins);
 	/* Start it and carry on: step_rootfs() waits for it after its own mmdebstrap. */
 	_cleanup_free_ char *tmpdir = NULL;
 	if (asprintf(&b->tools_job_tar, "%s/tools.tar", b->scratch_dir) < 0 || asprintf(&tmpdir, "TMPDIR=%s", b->scratch_dir) < 0)
 		return log_oom();
-	const char *argv[] = {
-		"mmdebstrap", "--quiet", "--variant=minbase", "--include", tools_packages,
-		TOOLS_SUITE, b->tools_job_tar, b->mirror, NULL,
-	};
+	const char *argv[MMDEBSTRAP_ARGV_MAX];
+	mmdebstrap_argv(b, &m, b->tools_job_tar, argv);
 	const char *env[] = { tmpdir, NULL };
 	r = build_exec_start(b, argv, env, BUILD_TIMEOUT_MMDEBSTRAP, &b->tools_job);
 	if (r < 0)
@@ -239,11 +465,15 @@ static int tools_finish(Build *b) {
 	r = unpack_into_cache(b, b->tools_job_tar, b->tools_dir, tools_skip, tools_prepare);
 	if (r < 0)
 		return r;
+	if ((r = made_tree_check(b, PACKAGE_SET_TOOLS, b->tools_dir, b->tools_pins)) < 0)
+		return r;
 	r = build_lock_share(b->tools_lock);
 	if (r < 0)
 		return log_error_errno(r, "Cannot share the lock on %s: %m", b->tools_dir);
 	return 0;
 }
+
+/* ---- the node's and the box's root file systems ---- */
 
 static int rootfs_key(Build *b, char **packages_list, const char *initramfs_dir, char digest[static 65]) {
 	_cleanup_free_ char *packages = strv_join(packages_list, ","), *mm_version = NULL,
@@ -305,11 +535,6 @@ static void report_missing_packages(Build *b, off_t from) {
 	}
 }
 
-static char *initramfs_dir(Build *b) {
-	char *dir = NULL;
-	return asprintf(&dir, "%s/rootfs/etc/initramfs-tools", b->data_dir) < 0 ? NULL : dir;
-}
-
 int cached_trees_locate(Build *b) {
 	_cleanup_free_ char *initramfs = initramfs_dir(b);
 	char digest[65];
@@ -338,53 +563,33 @@ int cached_trees_locate(Build *b) {
 	return 0;
 }
 
-/* mmdebstrap the root file system of packages into the cache at tree (unless it is there
- * and intact): 1 if it was cached, 0 if made; either way with *lock held shared. */
-static int rootfs_make(Build *b, char **packages, const char *tree, int *lock) {
-	_cleanup_free_ char *initramfs = initramfs_dir(b), *include = NULL, *hook = NULL, *tar = NULL, *tmpdir = NULL;
+/* mmdebstrap the root file system of a set into the cache at tree (unless it is there,
+ * intact and as pinned): 1 if it was cached, 0 if made; either way with *lock held shared. */
+static int rootfs_make(Build *b, PackageSet set, const char *tree, int *lock) {
+	_cleanup_(mmdebstrap_run_done) MmdebstrapRun m = {};
+	_cleanup_strv_free_ char **pins = NULL;
+	_cleanup_free_ char *tar = NULL, *tmpdir = NULL;
+	bool stale = false;
 	int r;
 
-	if (!initramfs)
-		return log_oom();
-	if (strchr(initramfs, '\''))
-		return log_error_errno(-EINVAL, "The data directory %s has a quote in its path.", b->data_dir);
-	r = stage_acquire(b, tree, NULL, "root file system", lock);
+	if ((r = rootfs_pins(b, set, &pins)) < 0)
+		return r;
+	r = stage_acquire(b, tree, NULL, pins, "root file system", lock, &stale);
 	if (r != 0)
 		return r;
 
 	if (b->opts.offline)
 		return log_error_errno(-ENETUNREACH, "Offline: the root file system for these packages and this epoch is not in the cache (%s); run \"kiln-imagegen fetch\" with the same profile and SOURCE_DATE_EPOCH, with network access, first.",
 				       tree);
-	include = strv_join(packages, ",");
-	if (!include)
+	if ((r = mmdebstrap_run_init(b, set, pins, &m)) < 0 || (r = mmdebstrap_check_pins(b, &m, pins)) < 0 ||
+	    (stale && (r = tree_discard(b, tree)) < 0))
+		return r;
+	/* mmdebstrap's chroot and tarball go to the build's scratch directory: what an
+	 * interrupted run leaves there is removed with it. */
+	if (asprintf(&tar, "%s/rootfs.tar", b->scratch_dir) < 0 || asprintf(&tmpdir, "TMPDIR=%s", b->scratch_dir) < 0)
 		return log_oom();
-	/* kiln's initramfs hooks must be in place before the kernel's postinst builds the
-	 * initrd, so they go in right after the essential packages. mmdebstrap's chroot and
-	 * tarball go to the build's scratch directory: what an interrupted run leaves there
-	 * is removed with it. */
-	if (asprintf(&hook, "mkdir -p \"$1/etc/initramfs-tools\" && cp -a '%s/.' \"$1/etc/initramfs-tools/\"",
-		     initramfs) < 0 ||
-	    asprintf(&tar, "%s/rootfs.tar", b->scratch_dir) < 0 || asprintf(&tmpdir, "TMPDIR=%s", b->scratch_dir) < 0)
-		return log_oom();
-
-	const char *argv[32] = {
-		"mmdebstrap", "--variant=minbase", "--format=tar",
-		"--architectures", arch_names[b->profile->base.architecture],
-		"--include", include,
-		"--essential-hook", hook,
-	};
-	size_t n = 9;
-	for (size_t i = 0; i < ELEMENTSOF(dpkg_trims); i++)
-		argv[n++] = dpkg_trims[i];
-	argv[n++] = "--customize-hook";
-	argv[n++] = package_origins_hook;
-	argv[n++] = suite_names[b->profile->base.suite];
-	argv[n++] = tar;
-	STRV_FOREACH(s, b->apt_sources) {
-		assert(n < ELEMENTSOF(argv) - 1);
-		argv[n++] = *s;
-	}
-	argv[n] = NULL;
+	const char *argv[MMDEBSTRAP_ARGV_MAX];
+	mmdebstrap_argv(b, &m, tar, argv);
 	const char *env[] = { tmpdir, NULL };
 
 	off_t log_start = lseek(b->log_fd, 0, SEEK_END);
@@ -398,13 +603,15 @@ static int rootfs_make(Build *b, char **packages, const char *tree, int *lock) {
 	r = unpack_into_cache(b, tar, tree, NULL, NULL);
 	if (r < 0)
 		return r;
+	if ((r = made_tree_check(b, set, tree, pins)) < 0)
+		return r;
 	if ((r = build_lock_share(*lock)) < 0)
 		return log_error_errno(r, "Cannot share the lock on %s: %m", tree);
 	return 0;
 }
 
 int step_rootfs(Build *b) {
-	int r = rootfs_make(b, b->packages, b->rootfs_tree, &b->rootfs_lock);
+	int r = rootfs_make(b, PACKAGE_SET_NODE, b->rootfs_tree, &b->rootfs_lock);
 	if (r < 0)
 		return r;
 	if (r > 0)
@@ -418,7 +625,7 @@ int step_rootfs(Build *b) {
 	if (formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_VAGRANT)) {
 		_cleanup_free_ char *box_tree = NULL;
 		_cleanup_close_ int box_lock = -EBADF;
-		if ((r = rootfs_box_make(b, box_packages, &box_tree, &box_lock)) < 0)
+		if ((r = rootfs_box_make(b, &box_tree, &box_lock)) < 0)
 			return r;
 		if (r > 0)
 			log_info("Box root file system: cached (%s)", box_tree);
@@ -427,28 +634,21 @@ int step_rootfs(Build *b) {
 }
 
 /* The Vagrant box's root file system (box-tree.c says why it has one): the node's
- * packages and extra_packages, under a cache key of its own, made the same way. */
-int rootfs_box_make(Build *b, const char *const *extra_packages, char **ret_tree, int *ret_lock) {
+ * packages and box_packages, under a cache key of its own, made the same way. */
+int rootfs_box_make(Build *b, char **ret_tree, int *ret_lock) {
 	_cleanup_free_ char *initramfs = initramfs_dir(b), *tree = NULL;
 	_cleanup_strv_free_ char **packages = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	char digest[65];
 	int r;
 
-	if (!initramfs)
+	if (!initramfs || set_packages(b, PACKAGE_SET_BOX, &packages) < 0)
 		return log_oom();
-	STRV_FOREACH(p, b->packages)
-		if (strv_extend(&packages, *p) < 0)
-			return log_oom();
-	for (const char *const *p = extra_packages; *p; p++)
-		if (strv_extend(&packages, *p) < 0)
-			return log_oom();
-	strv_sort_unique(packages);
 	if ((r = rootfs_key(b, packages, initramfs, digest)) < 0)
 		return log_error_errno(r, "Cannot compute the box root file system's cache key: %m");
 	if ((r = cache_path(b->cache_dir, "rootfs", digest, ".tree", &tree)) < 0)
 		return log_error_errno(r, "Cannot prepare the cache: %m");
-	r = rootfs_make(b, packages, tree, &lock);
+	r = rootfs_make(b, PACKAGE_SET_BOX, tree, &lock);
 	if (r < 0)
 		return r;
 	*ret_tree = TAKE_PTR(tree);

@@ -34,7 +34,8 @@ static int help(const char *verb) {
 	       "  -h --help               Show this help\n",
 	       program_invocation_short_name, verb,
 	       lock ? "Resolve the Kubernetes binaries, addon manifests and container images PROFILE\n"
-		      "needs to exact addresses and digests, and write them to the lock file."
+		      "needs to exact addresses and digests, and the Debian packages of each root tree\n"
+		      "to exact versions (a simulated mmdebstrap run), and write them to the lock file."
 		    : "Download everything the lock file pins, and the Debian packages of the image,\n"
 		      "into the cache, so that \"build --offline\" needs no network.");
 	return 0;
@@ -196,6 +197,27 @@ static int lock_images(Build *b, LockFile *l) {
 	return 0;
 }
 
+/* Each tree's Debian packages, as apt resolves them from the mirror now. */
+static int lock_packages(Build *b, LockFile *l) {
+	for (PackageSet set = 0; set < _PACKAGE_SET_MAX; set++) {
+		_cleanup_strv_free_ char **resolved = NULL;
+		int r = rootfs_resolve(b, set, &resolved);
+		if (r < 0)
+			return r;
+		STRV_FOREACH(p, resolved) {
+			_cleanup_free_ char *name = strndup(*p, strcspn(*p, " "));
+			if (!name)
+				return log_oom();
+			LockEntry e = { .kind = LOCK_PACKAGE, .set = (char *) package_set_to_string(set), .name = name,
+					.version = *p + strlen(name) + 1 };
+			if (lock_file_put(l, &e) < 0)
+				return log_oom();
+		}
+		log_info("Debian packages of the %s tree: %zu", package_set_to_string(set), strv_length(resolved));
+	}
+	return 0;
+}
+
 int verb_lock(int argc, char **argv) {
 	_cleanup_(build_freep) Build *b = NULL;
 	_cleanup_(lock_file_freep) LockFile *l = calloc(1, sizeof(LockFile));
@@ -205,7 +227,7 @@ int verb_lock(int argc, char **argv) {
 		return r;
 	if (!l || !(l->platform = strdup(bundle_platform(b->profile))))
 		return log_oom();
-	if (lock_files(b, l) < 0 || lock_manifests(b, l) < 0 || lock_images(b, l) < 0)
+	if (lock_files(b, l) < 0 || lock_manifests(b, l) < 0 || lock_images(b, l) < 0 || lock_packages(b, l) < 0)
 		return EXIT_FAILURE;
 	r = lock_file_save(l, b->lock_path);
 	if (r < 0)
@@ -220,6 +242,7 @@ static int fetch_pinned(Build *b) {
 	FetchOptions fo = fetch_options(b);
 	_cleanup_free_ char *error = NULL;
 	unsigned failed = 0;
+	size_t n = 0;
 	int r;
 
 	r = lock_file_load(b->lock_path, &b->lock, &error);
@@ -231,6 +254,10 @@ static int fetch_pinned(Build *b) {
 	for (size_t i = 0; i < b->lock->n_entries; i++) {
 		const LockEntry *e = &b->lock->entries[i];
 		_cleanup_free_ char *digest = NULL;
+		/* The Debian packages come with their trees (the rootfs steps). */
+		if (e->kind == LOCK_PACKAGE)
+			continue;
+		n++;
 		error = mfree_str(error);
 		if (e->kind == LOCK_IMAGE)
 			r = registry_fetch_image(&fo, e->name, e->digest, &error);
@@ -242,9 +269,8 @@ static int fetch_pinned(Build *b) {
 		}
 	}
 	if (failed > 0)
-		return log_error_errno(-EIO, "%u of %zu downloads failed; run fetch again to resume them.", failed,
-				       b->lock->n_entries);
-	log_info("Fetched the %zu entries of %s.", b->lock->n_entries, b->lock_path);
+		return log_error_errno(-EIO, "%u of %zu downloads failed; run fetch again to resume them.", failed, n);
+	log_info("Fetched the %zu files and images of %s.", n, b->lock_path);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * TAKE_* macros hand ownership out of a cleanup-managed variable. */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,10 @@ static inline void _reset_errno_(int *saved) {
 #define PROTECT_ERRNO _cleanup_(_reset_errno_) _unused_ int _saved_errno_ = errno
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
+/* Equal strings, or both NULL. */
+static inline bool streq_ptr(const char *a, const char *b) {
+	return a && b ? streq(a, b) : a == b;
+}
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 #define isempty(s) (!(s) || !(s)[0])
 

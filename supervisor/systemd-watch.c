@@ -24,10 +24,6 @@ struct Watch {
 	char *active_state, *sub_state;
 };
 
-static bool streq_ptr(const char *a, const char *b) {
-	return a && b ? streq(a, b) : a == b;
-}
-
 /* Replace *p with a copy of s (NULL allowed). */
 static int free_and_strdup(char **p, const char *s) {
 	char *t = NULL;

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # kiln-imagegen lock, fetch and build --offline against a real registry (Debian's
 # docker-registry with token authentication) and HTTP server on 127.0.0.1:
-#   lock pins every binary and every image of the computed list, twice the same;
-#   fetch fills the cache; a lock file that misses images fails the build naming each;
+#   lock pins every binary, every image of the computed list and each tree's Debian
+#   packages, twice the same; fetch fills the cache; a package pinned to a version the
+#   mirror lacks is refused by fetch and build --offline, naming it; the image holds
+#   exactly the pinned packages; a lock file that misses images fails the build naming each;
 #   build --offline, with the registry stopped, seeds containerd's store, twice to the
 #   same bytes; the seeded databases are valid bbolt files with times clamped; the node's
 #   kubeadm configuration (accepted by the shipped kubeadm's config validate), Corefile,
@@ -61,6 +63,15 @@ cp "$lock" "$work/lock.first"
 cmp -s "$lock" "$work/lock.first"
 ok $? "locking again gives the same file"
 
+# Each tree's Debian packages, as a simulated mmdebstrap run resolves them.
+pins() { awk -v s="$1" '$1 == "package" && $2 == s { print $3, $4 }' "$lock"; }
+n_node=$(pins node | wc -l) n_box=$(pins box | wc -l) n_tools=$(pins tools | wc -l)
+[[ $n_node -ge 100 && $n_box -gt $n_node && $n_tools -ge 50 ]]
+ok $? "the lock pins each tree's Debian packages (node $n_node, box $n_box, tools $n_tools)"
+pins node | grep -q '^containerd ' && pins node | grep -q '^linux-image-amd64 ' &&
+	! pins node | grep -q '^openssh-server ' && pins box | grep -q '^openssh-server ' && pins tools | grep -q '^xorriso '
+ok $? "the node's pins have containerd and the kernel, the box's openssh-server as well, the tools' xorriso"
+
 # ---- fetch ----
 "$imagegen" fetch --cache "$cache" "$BUNDLE_PROFILE" >"$work/fetch.out" 2>&1
 is $? 0 "fetch exits 0" || diag_tail "$work/fetch.out"
@@ -72,6 +83,27 @@ while read -r kind name a b c d; do
 	esac
 done <"$lock"
 is "$missing" "" "every pinned file, index and platform manifest is in the content-addressed cache"
+
+# ---- a lock the mirror cannot satisfy ----
+# busybox pinned to a version Debian never had: fetch simulates first and refuses before
+# it downloads, naming the package; the cached tree (another version) is kept.
+sed 's/^package node busybox .*/package node busybox 1:0.1-1/' "$lock" >"$work/bad-pin.lock"
+busybox_now=$(pins node | awk '$1 == "busybox" { print $2 }')
+"$imagegen" fetch --cache "$cache" --lock "$work/bad-pin.lock" "$BUNDLE_PROFILE" >"$work/bad-pin.out" 2>&1
+is $? 1 "fetch with busybox pinned to a version the mirror lacks fails"
+grep -qF "The mirror cannot give the node tree what $work/bad-pin.lock pins" "$work/bad-pin.out" &&
+	grep -qF "busybox $busybox_now (kiln.lock pins 1:0.1-1)" "$work/bad-pin.out"
+ok $? "it names busybox, the pinned version and the mirror's" || diag_tail "$work/bad-pin.out"
+! grep -q "mmdebstrap (root file system)" "$work/bad-pin.out" && tree=$(sed -n 's/.*The cached root file system (\([^)]*\)) holds other Debian packages.*/\1/p' "$work/bad-pin.out") &&
+	[[ -n $tree && -d $tree ]]
+ok $? "the cached tree that holds other versions is named and kept (${tree##*/})" || diag_tail "$work/bad-pin.out"
+"$imagegen" build --offline --cache "$cache" --lock "$work/bad-pin.lock" -o "$work/out-bad-pin" "$BUNDLE_PROFILE" \
+	>"$work/bad-pin-build.out" 2>&1
+is $? 1 "build --offline with that lock fails"
+grep -qF "holds other Debian packages than $work/bad-pin.lock pins" "$work/bad-pin-build.out" &&
+	grep -qF "busybox $busybox_now (kiln.lock pins 1:0.1-1)" "$work/bad-pin-build.out" &&
+	[[ ! -e $work/out-bad-pin ]]
+ok $? "naming busybox; nothing was written" || diag_tail "$work/bad-pin-build.out"
 
 # ---- the build refuses an incomplete bundle ----
 registry_stop
@@ -97,9 +129,11 @@ ok $? "two offline builds give bit-identical disks ($(sha256sum <"$work/out1/dis
 	diag_tail "$work/cmp.out"
 cmp -s "$work/out1/manifest.json" "$work/out2/manifest.json"
 ok $? "and identical manifests"
+json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
+is "$(json "$work/out1/manifest.json" '"\n".join(k + " " + v["version"] for k, v in sorted(d["packages"].items()))')" \
+	"$(pins node | LC_ALL=C sort)" "the image holds exactly the Debian packages the lock pins for the node"
 
 # The binaries come from the cache by the lock's digests; crictl out of its tarball.
-json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
 is "$(json "$work/out1/manifest.json" 'd["kubernetes"]["artifacts"]["kubeadm"]["sha256"]')" \
 	"$(sha256sum <"$KUBEADM" | cut -d' ' -f1)" "the image's kubeadm is the one the lock pins"
 is "$(json "$work/out1/manifest.json" 'd["kubernetes"]["artifacts"]["crictl"]["sha256"]')" \

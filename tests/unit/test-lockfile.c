@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lockfile.h"
+#include "strv.h"
 #include "tap.h"
 
 #define A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -83,7 +84,65 @@ static const struct {
 	{ "lock 1\nplatform linux/amd64\nimage r.io/a:1 " A " nomediatype 5 " B "\n", "t:3: \"nomediatype\" is not a media type" },
 	{ "lock 1\nplatform linux/amd64\nimage r.io/a:1 sha512:00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000 " MT " 5 " B "\n", "t:3: \"sha512:" },
 	{ "lock 1\nplatform linux/amd64\nmanifest ./local.yaml " A "\n", "t:3: \"./local.yaml\" is not an http" },
+	{ "lock 1\nplatform linux/amd64\npackage node libc6\n", "t:3: a package entry has 3 fields, not 2" },
+	{ "lock 1\nplatform linux/amd64\npackage host libc6 2.41-12\n", "t:3: \"host\" is not a package set" },
+	{ "lock 1\nplatform linux/amd64\npackage node LibC6 2.41-12\n", "t:3: \"LibC6\" is not a Debian package name" },
+	{ "lock 1\nplatform linux/amd64\npackage node libc6 latest\n", "t:3: \"latest\" is not a Debian version" },
+	{ "lock 1\nplatform linux/amd64\npackage node libc6 2.41_12\n", "t:3: \"2.41_12\" is not a Debian version" },
+	{ "lock 1\nplatform linux/amd64\npackage node libc6 2.41-12\npackage node libc6 2.41-13\n",
+	  "t:4: package \"libc6\" is listed twice for node" },
 };
+
+/* Packages are pinned per set: one name in two sets is two entries, sorted by set in
+ * package-pins.h's order (node, box, tools), then by name. */
+static void test_packages(void) {
+	static const char text[] =
+		"lock 1\nplatform linux/amd64\n"
+		"package tools e2fsprogs 1.47.2-3+b3\n"
+		"package box openssh-server 1:10.0p1-7\n"
+		"package node zstd 1.5.7+dfsg-1\n"
+		"package node libc6 2.41-12+deb13u5\n"
+		"package box libc6 2.41-12+deb13u5\n"
+		"file kubeadm https://example.org/kubeadm " A "\n";
+	_cleanup_(lock_file_freep) LockFile *l = NULL;
+	_cleanup_free_ char *error = NULL, *out = NULL;
+	_cleanup_strv_free_ char **node = NULL, **box = NULL, **tools = NULL, **none = NULL;
+
+	is_int(lock_file_parse(text, "p", &l, &error), 0, "a lock with packages parses");
+	if (!l)
+		return (void) diag("%s", error ?: "");
+	is_int(lock_file_packages(l, "node", &node), 0, "node's packages");
+	_cleanup_free_ char *joined = strv_join(node, ",");
+	is_str(joined, "libc6 2.41-12+deb13u5,zstd 1.5.7+dfsg-1", "node: sorted NAME VERSION");
+	is_int(lock_file_packages(l, "box", &box), 0, "box's packages");
+	is_int(strv_length(box), 2, "box: its own two, libc6 among them");
+	is_int(lock_file_packages(l, "tools", &tools), 0, "tools' packages");
+	is_str(tools ? tools[0] : NULL, "e2fsprogs 1.47.2-3+b3", "tools: e2fsprogs");
+
+	LockEntry up = { .kind = LOCK_PACKAGE, .set = (char *) "node", .name = (char *) "libc6", .version = (char *) "2.41-12+deb13u6" };
+	is_int(lock_file_put(l, &up), 0, "put a package");
+	is_int(l->n_entries, 6, "it replaced node's libc6, not box's");
+	box = strv_free(box);
+	(void) lock_file_packages(l, "box", &box);
+	ok(strv_contains(box, "libc6 2.41-12+deb13u5"), "box's libc6 is unchanged");
+
+	is_int(lock_file_format(l, &out), 0, "format");
+	const char *order[] = { "file kubeadm", "package node libc6 2.41-12+deb13u6\npackage node zstd",
+				"package box libc6 2.41-12+deb13u5\npackage box openssh-server", "package tools e2fsprogs" };
+	const char *at = out;
+	bool ordered = out != NULL;
+	for (size_t i = 0; ordered && i < ELEMENTSOF(order); i++) {
+		const char *p = strstr(at, order[i]);
+		ordered = p != NULL;
+		at = p ?: at;
+	}
+	ok(ordered, "packages come after the images, by set (node, box, tools), then name");
+
+	_cleanup_(lock_file_freep) LockFile *bare = NULL;
+	is_int(lock_file_parse("lock 1\nplatform linux/amd64\n", "b", &bare, NULL), 0, "a lock without packages parses");
+	is_int(bare ? lock_file_packages(bare, "node", &none) : -1, 0, "and pins no packages");
+	ok(!none, "none: NULL");
+}
 
 static void test_bad(void) {
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -98,5 +157,6 @@ static void test_bad(void) {
 int main(void) {
 	test_round_trip();
 	test_bad();
+	test_packages();
 	return done_testing();
 }
