@@ -5,7 +5,8 @@
 #   lock pins every binary, every image of the computed list and each tree's Debian
 #   packages, twice the same; fetch fills the cache; a package pinned to a version the
 #   mirror lacks is refused by fetch and build --offline, naming it; the image holds
-#   exactly the pinned packages; a lock file that misses images fails the build naming each;
+#   exactly the pinned packages; a pinned mmdebstrap run into an empty cache makes the
+#   same tree as an unpinned one; a lock file that misses images fails the build naming each;
 #   build --offline, with the registry stopped, seeds containerd's store, twice to the
 #   same bytes; the seeded databases are valid bbolt files with times clamped; the node's
 #   kubeadm configuration (accepted by the shipped kubeadm's config validate), Corefile,
@@ -104,6 +105,22 @@ grep -qF "holds other Debian packages than $work/bad-pin.lock pins" "$work/bad-p
 	grep -qF "busybox $busybox_now (kiln.lock pins 1:0.1-1)" "$work/bad-pin-build.out" &&
 	[[ ! -e $work/out-bad-pin ]]
 ok $? "naming busybox; nothing was written" || diag_tail "$work/bad-pin-build.out"
+
+# ---- a pinned mmdebstrap run, for real ----
+# Into a cache of its own, so that the trees are made, not found: apt takes the pinned
+# versions, each made tree is checked against the lock, and the pins leave no trace (the
+# node's tree lists the same files, modes and sizes as the shared cache's).
+fresh=$work/fresh-cache
+start=$SECONDS
+"$imagegen" fetch --cache "$fresh" "$BUNDLE_PROFILE" >"$work/fresh.out" 2>&1
+is $? 0 "fetch into an empty cache makes the trees at the pinned versions ($((SECONDS - start)) s)" ||
+	diag_tail "$work/fresh.out"
+made=("$fresh"/rootfs/*.tree)
+listing() { (cd "$1" && find . -printf '%p %m %s %l\n' | LC_ALL=C sort); }
+[[ -d ${made[0]} && -d $tree ]] && cmp -s <(listing "${made[0]}") <(listing "$tree") &&
+	[[ ! -e ${made[0]}/etc/apt/apt.conf.d/99mmdebstrap ]]
+ok $? "the pinned tree lists what the unpinned one does: no preferences or apt options left in it"
+rm -rf "$fresh"
 
 # ---- the build refuses an incomplete bundle ----
 registry_stop
