@@ -10,9 +10,14 @@
 #            boots from RAM
 #        ||  BIOS, e1000, iPXE, kiln-mode=disk: installs to an empty 4 GiB disk from HTTP
 #            and powers off; what it wrote is compared with disk.raw range by range
-#   round 2  the installed disk boots alone
+#   round 2  the installed disk boots alone, then the install: options (below)
 #        ||  BIOS, PXELINUX from TFTP: diskless, the images from TFTP (the profile has no
 #            install.url: pxelinux.cfg says "tftp", the DHCP server's next-server)
+# The install: options go to the installer on the kernel command line
+# (test-install-cmdline.c checks what the profile's keys become); an operator's boot script
+# with kiln.install=/dev/vdb kiln.install.wipe=1 kiln.install.after=reboot installs to the
+# second of two disks, which holds partitions, and reboots; the first disk (with two
+# candidates, "auto" would have stopped) is not touched.
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 source "$KILN_SRCDIR/tests/lib/image.sh"
 source "$KILN_SRCDIR/tests/lib/qemu.sh"
@@ -90,6 +95,25 @@ port_good=$port
 chain diskless "http://10.0.2.2:$port_bad/"
 chain install "http://10.0.2.2:$port_good/" disk
 
+# The install: options' node: boot.ipxe as the profile would have it, the kernel and
+# initrd by absolute URL (the script itself comes from TFTP); two disks, each with a
+# partition table, the first with a marker too.
+mkdir -p "$work/tftp-opts"
+sed -e 's|kiln\.install=auto |kiln.install=/dev/vdb |' -e 's|kiln\.install\.wipe=0 |kiln.install.wipe=1 |' \
+	-e 's|kiln\.install\.after=poweroff |kiln.install.after=reboot |' \
+	-e 's|^kernel vmlinuz |kernel ${kiln-url}vmlinuz |' -e 's|^initrd initrd\.img$|initrd ${kiln-url}initrd.img|' \
+	"$pxe/boot.ipxe" >"$work/tftp-opts/boot-opts.ipxe"
+grep -q 'kiln.install=/dev/vdb kiln.install.min=[0-9]* kiln.install.wipe=1 kiln.install.after=reboot ' "$work/tftp-opts/boot-opts.ipxe" &&
+	[[ $(grep -c '^kernel ${kiln-url}vmlinuz \|^initrd ${kiln-url}initrd.img$' "$work/tftp-opts/boot-opts.ipxe") -eq 4 ]] ||
+	bail "boot.ipxe does not have the expected kernel, initrd and install lines"
+printf '#!ipxe\ndhcp\nset kiln-url http://10.0.2.2:%s/\nset kiln-mode disk\nchain boot-opts.ipxe\n' "$port_good" \
+	>"$work/tftp-opts/chain.ipxe"
+truncate -s 4G "$work/decoy.raw" "$work/target.raw"
+printf 'label: gpt\n,64MiB\n' | sfdisk -q "$work/decoy.raw" >/dev/null &&
+	echo "kiln decoy disk" | dd of="$work/decoy.raw" bs=1M seek=2 conv=notrunc status=none &&
+	printf 'label: gpt\n,64MiB\n,64MiB\n' | sfdisk -q "$work/target.raw" >/dev/null || bail "cannot partition the test disks"
+decoy_sha=$(sha256sum <"$work/decoy.raw" | cut -d' ' -f1)
+
 # ---- Round 1
 qemu_start diskless none --firmware=uefi -- -boot n \
 	-netdev "user,id=n0,tftp=$work/tftp-diskless,bootfile=chain.ipxe" -device virtio-net-pci,netdev=n0,mac=52:54:00:50:58:01 ||
@@ -148,10 +172,33 @@ qemu_start pxelinux none --firmware=bios -- -boot n \
 qemu_booted installed "$root_sha256" "$BOOT_TIMEOUT" "the disk installed over the network boots alone"
 qemu_stop installed
 rm -f "$work/install.raw"
+
+qemu_start options "$work/decoy.raw" --persist --firmware=bios -- -boot n \
+	-drive "file=$work/target.raw,format=raw,if=virtio" \
+	-netdev "user,id=n0,tftp=$work/tftp-opts,bootfile=chain.ipxe" -device e1000,netdev=n0,mac=52:54:00:50:58:05 ||
+	bail "cannot start QEMU (options)"
+
 qemu_booted pxelinux "$root_sha256" "$BOOT_TIMEOUT" "diskless: BIOS PXELINUX with the images from TFTP boots from RAM" ||
 	qemu_grep pxelinux 'kiln-pxe|KILN-PXE' | sed 's/^/# /'
 [[ -n $(qemu_grep pxelinux 'kiln-pxe: files from TFTP at 10.0.2.2') ]]
 ok $? "diskless: the files came from the DHCP server's next-server over TFTP"
 qemu_stop pxelinux
+
+# ---- The install: options
+if qemu_wait options 'KILN-INSTALLED |KILN-INSTALL-FAILED' "$INSTALL_TIMEOUT"; then
+	line=${QEMU_MATCH#*KILN-INSTALL}
+	is "KILN-INSTALL$line" "KILN-INSTALLED $root_sha256 /dev/vdb" "options: install.device /dev/vdb is the disk written, of two ($QEMU_ELAPSED s)"
+else
+	ok 1 "options: install.device /dev/vdb is written within $INSTALL_TIMEOUT s"
+fi
+qemu_grep options 'kiln-install: ' | sed 's/^/# options: /'
+[[ -n $(qemu_grep options 'kiln-install: /dev/vdb holds partitions vdb1 vdb2: overwriting it \(install.wipe\)') ]]
+ok $? "options: install.wipe lets it overwrite a disk that holds partitions, and it says so"
+[[ -n $(qemu_grep options 'kiln-install: rebooting into the installed disk') ]] && qemu_stop options 60
+ok $? "options: install.poweroff: false reboots (QEMU, run with -no-reboot, exits)"
+install_list_matches "$pxe/install.list" "$disk" "$work/target.raw"
+ok $? "options: every range on /dev/vdb equals disk.raw's"
+is "$(sha256sum <"$work/decoy.raw" | cut -d' ' -f1)" "$decoy_sha" "options: the other disk is unchanged"
+rm -f "$work/decoy.raw" "$work/target.raw"
 
 tap_done
