@@ -2,17 +2,21 @@
 /* kiln.iso: the installer, for a CD or (written with dd) a USB stick. A hybrid ISO 9660
  * image made by the tools tree's xorriso, bootable four ways:
  *   BIOS CD      El Torito, isolinux
- *   UEFI CD      El Torito's second entry: boot/efi.img, a FAT image with systemd-boot
+ *   UEFI CD      El Torito's second entry: boot/efi.img, a small FAT image holding GRUB
  *   BIOS stick   the isohybrid MBR (isohdpfx.bin) chains to isolinux
  *   UEFI stick   the GPT's EFI partition is the same efi.img
  * Each boots the image's own kernel and initrd with kiln.install=... on the command line,
  * which makes the initrd's kiln-install write the kiln/ payload (install-payload.c) to the disk
  * the profile's install: section names, verify it, and power off or reboot.
  *
- * The kernel and initrd are stored twice (in efi.img for UEFI, in the ISO 9660 tree for
- * isolinux, which cannot read FAT): about 22 MB. Reproducible: xorriso takes every date
- * from SOURCE_DATE_EPOCH and derives its GPT GUIDs from it; the FAT image is made like the
- * ESP (fat-image.c). */
+ * The kernel and initrd are stored once, in the ISO 9660 tree, where isolinux and GRUB
+ * both read them. GRUB rather than the image's systemd-boot for UEFI because
+ * systemd-boot reads only the FAT volume it came from, so the kernel and initrd (23 MB)
+ * would be in efi.img a second time; GRUB (grub-mkimage from the tools tree, its
+ * configuration built in) reads ISO 9660. Reproducible: xorriso takes every date from
+ * SOURCE_DATE_EPOCH and derives its GPT GUIDs from it; grub-mkimage writes the same bytes
+ * for the same modules and configuration; the FAT image is made like the ESP
+ * (fat-image.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,37 +67,84 @@ static int list_dir(const char *path, char ***ret) {
 	return dir_list_sorted(fd, ret);
 }
 
+/* GRUB's modules for the installer's UEFI entry: find the ISO 9660 volume by its label (on
+ * a CD, or on a stick's whole disk past the hybrid GPT), load the kernel and initrd. */
+static const char *const grub_modules[] = {
+	"search", "search_label", "iso9660", "part_gpt", "part_msdos", "linux", "boot", NULL,
+};
+
+/* s in GRUB's single quotes ('\'' for a quote): taken literally, whatever it holds. */
+static void grub_quote(FILE *f, const char *s) {
+	fputc('\'', f);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	fputc('\'', f);
+}
+
+/* GRUB's configuration, built into its image: no menu, no timeout, straight into the
+ * installer, as isolinux.cfg does. */
+static int grub_config(const char *cmdline, char **ret) {
+	_cleanup_free_ char *text = NULL, *copy = strdup(cmdline);
+	size_t size = 0;
+	FILE *f;
+
+	if (!copy || !(f = open_memstream(&text, &size)))
+		return -ENOMEM;
+	fputs("search --no-floppy --label " ISO_LABEL " --set root\nlinux /kiln/vmlinuz", f);
+	for (char *save = NULL, *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		fputc(' ', f);
+		grub_quote(f, w);
+	}
+	fputs("\ninitrd /kiln/initrd.img\nboot\n", f);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
 static int fill_trees(Build *b, const char *cmdline) {
-	_cleanup_free_ char *vmlinuz = NULL, *initrd = NULL, *sdboot = NULL, *isolinux = NULL, *ldlinux = NULL,
-			    *entry = NULL, *cfg = NULL;
+	_cleanup_free_ char *vmlinuz = NULL, *initrd = NULL, *isolinux = NULL, *ldlinux = NULL, *cfg = NULL,
+			    *grub_cfg = NULL, *grub_cfg_in = NULL, *grub_efi = NULL, *grub_efi_in = NULL;
 	int r;
 
 	if (asprintf(&vmlinuz, "%s/kiln/vmlinuz", b->esp_tree_dir) < 0 ||
 	    asprintf(&initrd, "%s/kiln/initrd.img", b->esp_tree_dir) < 0 ||
-	    asprintf(&sdboot, "%s/EFI/BOOT/BOOTX64.EFI", b->esp_tree_dir) < 0 ||
 	    asprintf(&isolinux, "%s/usr/lib/ISOLINUX/isolinux.bin", b->tools_dir) < 0 ||
 	    asprintf(&ldlinux, "%s/usr/lib/syslinux/modules/bios/ldlinux.c32", b->tools_dir) < 0 ||
-	    asprintf(&entry, "title kiln %s installer\nversion %s\nlinux /kiln/vmlinuz\ninitrd /kiln/initrd.img\noptions %s\n",
-		     b->profile->name, b->kernel_version, cmdline) < 0 ||
 	    asprintf(&cfg, "DEFAULT install\nPROMPT 0\nTIMEOUT 0\nLABEL install\n  LINUX /kiln/vmlinuz\n"
-			   "  INITRD /kiln/initrd.img\n  APPEND %s\n", cmdline) < 0)
+			   "  INITRD /kiln/initrd.img\n  APPEND %s\n", cmdline) < 0 ||
+	    grub_config(cmdline, &grub_cfg) < 0 ||
+	    !(grub_cfg_in = build_tools_path(b, "iso-grub.cfg")) ||
+	    !(grub_efi = build_work_path(b, "iso-efi/EFI/BOOT/BOOTX64.EFI")) ||
+	    !(grub_efi_in = build_tools_path(b, "iso-efi/EFI/BOOT/BOOTX64.EFI")))
 		return log_oom();
 
-	/* UEFI: systemd-boot, straight into the installer. */
-	if ((r = work_copy(b, sdboot, "iso-efi/EFI/BOOT/BOOTX64.EFI")) < 0 ||
-	    (r = work_copy(b, vmlinuz, "iso-efi/kiln/vmlinuz")) < 0 ||
-	    (r = work_copy(b, initrd, "iso-efi/kiln/initrd.img")) < 0 ||
-	    (r = work_write(b, "iso-efi/loader/loader.conf", "timeout 0\ndefault install.conf\neditor no\n")) < 0 ||
-	    (r = work_write(b, "iso-efi/loader/entries/install.conf", entry)) < 0)
-		return log_error_errno(r, "Cannot prepare the ISO's UEFI boot image: %m");
-	/* BIOS: isolinux from the tools tree. */
+	/* BIOS: isolinux from the tools tree; the kernel and initrd, for both. */
 	if ((r = work_copy(b, isolinux, "iso-tree/isolinux/isolinux.bin")) < 0 ||
 	    (r = work_copy(b, ldlinux, "iso-tree/isolinux/ldlinux.c32")) < 0 ||
 	    (r = work_write(b, "iso-tree/isolinux/isolinux.cfg", cfg)) < 0 ||
 	    (r = work_copy(b, vmlinuz, "iso-tree/kiln/vmlinuz")) < 0 ||
 	    (r = work_copy(b, initrd, "iso-tree/kiln/initrd.img")) < 0)
-		return log_error_errno(r, "Cannot prepare the ISO's BIOS boot files: %m");
-	return 0;
+		return log_error_errno(r, "Cannot prepare the ISO's boot files: %m");
+
+	/* UEFI: GRUB, its configuration built in. */
+	if ((r = work_write(b, "iso-grub.cfg", grub_cfg)) < 0 || (r = mkdir_parents(grub_efi, 0755)) < 0)
+		return log_error_errno(r, "Cannot prepare the ISO's UEFI boot image: %m");
+	const char *argv[32] = {
+		"grub-mkimage", "--directory=/usr/lib/grub/x86_64-efi", "--format=x86_64-efi", "--prefix=/boot/grub",
+		"--config", grub_cfg_in, "--output", grub_efi_in,
+	};
+	size_t n = 8;
+	for (const char *const *m = grub_modules; *m; m++)
+		argv[n++] = *m;
+	argv[n] = NULL;
+	r = build_exec_tools(b, "grub-mkimage (kiln.iso)", argv, BUILD_TIMEOUT_QUICK);
+	if (r < 0)
+		return r;
+	return build_expect_output(b, "grub-mkimage", grub_efi);
 }
 
 /* Every file must fit ISO 9660's 32-bit size; the payload's var range is the one that
@@ -150,7 +201,8 @@ int step_iso(Build *b) {
 	if ((r = check_file_sizes(tree)) < 0)
 		return r;
 
-	/* The UEFI boot image: FAT16 (small; FAT32 wants at least 32 MiB), sized to fit. */
+	/* The UEFI boot image: FAT12 (GRUB is a few hundred KiB), sized to fit and no more:
+	 * every MiB here is a MiB of the ISO that carries nothing. */
 	_cleanup_free_ char *efi_img = build_work_path(b, "iso-tree/boot/efi.img");
 	if (!efi_img)
 		return log_oom();
@@ -159,7 +211,7 @@ int step_iso(Build *b) {
 		return log_error_errno(r, "Cannot prepare %s: %m", efi_dir);
 	r = fat_image_make(b, &(FatImage) {
 		.what = "ISO UEFI boot image", .tree = "iso-efi", .image = "iso-tree/boot/efi.img",
-		.size = (usage + 4 * MiB + MiB - 1) / MiB * MiB, .fat_bits = 16,
+		.size = (usage + MiB / 2 + MiB - 1) / MiB * MiB, .fat_bits = 12,
 		.serial = b->ids.esp_serial ^ 0x15015015u, .label = "KILN-EFI",
 	});
 	if (r < 0)
@@ -183,5 +235,8 @@ int step_iso(Build *b) {
 		return r;
 	(void) rm_rf_path(tree, REMOVE_ROOT | REMOVE_MISSING_OK);
 	(void) rm_rf_path(efi_dir, REMOVE_ROOT | REMOVE_MISSING_OK);
+	_cleanup_free_ char *grub_cfg = build_work_path(b, "iso-grub.cfg");
+	if (grub_cfg)
+		(void) unlink(grub_cfg);
 	return 0;
 }

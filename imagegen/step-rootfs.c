@@ -41,7 +41,7 @@ static const char *const arch_names[_ARCHITECTURE_MAX] = {
 #define TOOLS_SUITE "trixie"
 static const char *const tools_packages[] = {
 	"e2fsprogs", "erofs-utils", "dosfstools", "mtools", "fdisk", "syslinux", "syslinux-common", "qemu-utils",
-	"xorriso", "isolinux", "pxelinux", "zstd", NULL,
+	"xorriso", "isolinux", "pxelinux", "grub-efi-amd64-bin", "zstd", NULL,
 };
 
 /* Documentation, manual pages and translations are not needed on an appliance; the

@@ -41,6 +41,16 @@ osirrox -indev "$iso" -extract /kiln/install.list "$work/install.list" >/dev/nul
 is "$(head -n 1 "$work/install.list")" "kiln-install 1" "kiln.iso carries a version 1 install list"
 is "$(awk '$1 == "image" { print $2 }' "$work/install.list")" "$root_sha256" "the install list names the image's root"
 
+# The kernel and initrd are stored once (GRUB, on efi.img for UEFI, reads them from ISO
+# 9660 as isolinux does): besides kiln/ (the payload, the kernel and the initrd) the ISO
+# holds only the boot loaders and its own structures.
+sizes=$(xorriso -indev "$iso" -lsl /kiln /boot 2>/dev/null | awk '$1 ~ /^-/ { print $5, $NF }')
+kiln_bytes=$(awk '$2 != "'"'efi.img'"'" { s += $1 } END { print s }' <<<"$sizes")
+efi_bytes=$(awk '$2 == "'"'efi.img'"'" { print $1 }' <<<"$sizes")
+iso_bytes=$(stat -c %s "$iso")
+[[ -n $efi_bytes && $efi_bytes -le $MiB && $((iso_bytes - kiln_bytes)) -le $((4 * MiB)) ]]
+ok $? "boot/efi.img is $efi_bytes bytes and the ISO $((iso_bytes - kiln_bytes)) bytes more than kiln/: the kernel and initrd are stored once"
+
 same_as_image() { install_list_matches "$work/install.list" "$disk" "$1"; }
 
 # install NAME FIRMWARE TARGET HOW: start the installer on an empty 4 GiB TARGET;
