@@ -13,8 +13,8 @@
 #      disk.raw's allocated data (its extents, as SEEK_DATA/SEEK_HOLE find them) in one
 #      zstd -3 stream: qcow2's zstd is level 3 too, but per 64 KiB cluster, so the floor is
 #      a little lower than any qcow2 can reach. kiln.iso against the same floor: its
-#      payload is the same data (zstd -3, per range), plus the kernel and initrd stored a
-#      second time for isolinux. pxe/ (every file) against the same floor: the payload,
+#      payload is the same data (zstd -3, per range), plus the kernel and initrd once more
+#      (in ISO 9660, for isolinux and GRUB) and the boot loaders. pxe/ (every file) against the same floor: the payload,
 #      the kernel and initrd, the boot loaders. kiln.box against the same floor (its disk
 #      is disk.raw's with its own root and ESP). Goal: <= 1.1 each.
 #   b. time: each format's step / the raw build. Goal: <= 0.3 each. Also shown: the whole

@@ -52,17 +52,27 @@ static uint64_t qcow2_image(const Build *b) {
 	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_QCOW2) ? root_image(b) + var_image(b) + ESP_BYTES : 0;
 }
 
-/* kiln.iso: the installer's payload is disk.raw's data, compressed (as little as for
- * qcow2), plus the kernel and initrd twice (inside the ESP's size). */
+/* kiln.iso and pxe/: the install payload (disk.raw's data, compressed as little as for
+ * qcow2) and the kernel and initrd once more (inside the ESP's size); counted in full for
+ * each, though the PXE set links the ISO's payload when both are made. */
 static uint64_t iso_image(const Build *b) {
 	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_ISO) ? root_image(b) + var_image(b) + 2 * ESP_BYTES : 0;
 }
 
+static uint64_t pxe_set(const Build *b) {
+	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_PXE) ? root_image(b) + var_image(b) + 2 * ESP_BYTES : 0;
+}
+
 /* kiln.box: the box's own disk (its root image, the ESP, the node's var image), as large as
- * disk.raw's data, and box.img and kiln.box, each about as large as disk.qcow2. Its own
- * root file system tree (step-rootfs.c) is not counted. */
+ * disk.raw's data, and box.img and kiln.box, each about as large as disk.qcow2. */
 static uint64_t box_image(const Build *b) {
 	return b->formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_VAGRANT) ? root_image(b) + var_image(b) + ESP_BYTES : 0;
+}
+
+/* The box's root file system tree (step-rootfs.c), when it is to be made: as large as the
+ * node's. */
+static uint64_t box_tree(const Build *b) {
+	return b->box_tree_wanted && !b->box_tree_cached ? root_tree(b) : 0;
 }
 
 /* What one step writes, and where. */
@@ -71,7 +81,7 @@ static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 	if (streq(step, "tools"))
 		return b->tools_cached ? 0 : 2 * TOOLS_TREE;
 	if (streq(step, "rootfs"))      /* the tools tree is made meanwhile, and waited for here */
-		return (b->rootfs_cached ? 0 : 2 * root_tree(b)) + (b->tools_cached ? 0 : 2 * TOOLS_TREE);
+		return (b->rootfs_cached ? 0 : 2 * root_tree(b)) + (b->tools_cached ? 0 : 2 * TOOLS_TREE) + 2 * box_tree(b);
 	if (streq(step, "store"))
 		return b->images_bytes + b->images_bytes / 100 * STORE_PERCENT;
 	if (streq(step, "root-image"))
@@ -87,6 +97,10 @@ static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 	if (streq(step, "iso")) {            /* the payload and the ISO in the work directory, then moved out */
 		*ret_where = IN_OUTPUT;
 		return iso_image(b);
+	}
+	if (streq(step, "pxe")) {            /* the payload linked or copied, the boot files */
+		*ret_where = IN_OUTPUT;
+		return pxe_set(b);
 	}
 	if (streq(step, "qcow2")) {          /* made in the work directory, then moved out */
 		*ret_where = IN_OUTPUT;
@@ -104,15 +118,16 @@ static uint64_t step_need(const Build *b, const char *step, Where *ret_where) {
 /* The most the whole build has on each file system at once: while the cached trees are
  * made, or at the end, when the new trees, the work directory and the output all exist. */
 static void build_need(const Build *b, uint64_t *ret_cache, uint64_t *ret_output) {
-	uint64_t trees = (b->tools_cached ? 0 : TOOLS_TREE) + (b->rootfs_cached ? 0 : root_tree(b));
-	uint64_t making = (b->tools_cached ? 0 : 2 * TOOLS_TREE) + (b->rootfs_cached ? 0 : 2 * root_tree(b));
+	uint64_t trees = (b->tools_cached ? 0 : TOOLS_TREE) + (b->rootfs_cached ? 0 : root_tree(b)) + box_tree(b);
+	uint64_t making = (b->tools_cached ? 0 : 2 * TOOLS_TREE) + (b->rootfs_cached ? 0 : 2 * root_tree(b)) +
+			  2 * box_tree(b);
 	uint64_t work = STEP_SMALL + root_image(b) + b->images_bytes / 100 * STORE_PERCENT + var_image(b) + ESP_BYTES +
-			qcow2_image(b) + 2 * iso_image(b) + 2 * box_image(b);
+			qcow2_image(b) + 2 * iso_image(b) + pxe_set(b) + 2 * box_image(b);
 	Where w;
 
 	*ret_cache = MAX(making, trees + work);
 	*ret_output = b->output_dir ? step_need(b, "disk", &w) + step_need(b, "qcow2", &w) + step_need(b, "iso", &w) +
-		step_need(b, "box", &w) + STEP_SMALL : 0;
+		step_need(b, "pxe", &w) + step_need(b, "box", &w) + STEP_SMALL : 0;
 }
 
 static unsigned long long mib(uint64_t bytes) {

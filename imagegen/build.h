@@ -82,6 +82,7 @@ typedef struct Build {
 	const char *full_path;          /* the file system a command filled (build_exec_wait) */
 	uint64_t images_bytes;          /* the seeded images' blobs, compressed (step-bundle.c) */
 	bool tools_cached, rootfs_cached;       /* the trees exist (not yet checked: steps do) */
+	bool box_tree_wanted, box_tree_cached;  /* the box's root file system: to be made or used, exists */
 	uint64_t root_tree_bytes;       /* the cached root file system's size, 0 if not cached */
 	char *rootfs_key;
 	char *log_path;                 /* every command's output, for the error report */

@@ -535,6 +535,8 @@ static void report_missing_packages(Build *b, off_t from) {
 	}
 }
 
+static int box_tree_path(Build *b, char **ret);
+
 int cached_trees_locate(Build *b) {
 	_cleanup_free_ char *initramfs = initramfs_dir(b);
 	char digest[65];
@@ -560,6 +562,15 @@ int cached_trees_locate(Build *b) {
 	b->rootfs_cached = cache_exists(b->rootfs_tree);
 	if (b->rootfs_cached)
 		(void) cache_tree_usage(b->rootfs_tree, &b->root_tree_bytes);
+
+	/* step_rootfs() makes the box's tree too when the box is asked for or listed. */
+	if ((b->formats | output_formats_of_profile(b->profile)) & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_VAGRANT)) {
+		_cleanup_free_ char *box_tree = NULL;
+		if ((r = box_tree_path(b, &box_tree)) < 0)
+			return r;
+		b->box_tree_wanted = true;
+		b->box_tree_cached = cache_exists(box_tree);
+	}
 	return 0;
 }
 
@@ -619,10 +630,9 @@ int step_rootfs(Build *b) {
 	else
 		(void) cache_tree_usage(b->rootfs_tree, &b->root_tree_bytes);
 
-	/* The box's too, when it is asked for or the profile lists it: "fetch" (which has
-	 * no --format) then caches it for "build --offline". */
-	OutputFormatSet formats = b->formats | output_formats_of_profile(b->profile);
-	if (formats & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_VAGRANT)) {
+	/* The box's too, when it is asked for or the profile lists it (cached_trees_locate()
+	 * decided): "fetch" (which has no --format) then caches it for "build --offline". */
+	if (b->box_tree_wanted) {
 		_cleanup_free_ char *box_tree = NULL;
 		_cleanup_close_ int box_lock = -EBADF;
 		if ((r = rootfs_box_make(b, &box_tree, &box_lock)) < 0)
@@ -635,10 +645,9 @@ int step_rootfs(Build *b) {
 
 /* The Vagrant box's root file system (box-tree.c says why it has one): the node's
  * packages and box_packages, under a cache key of its own, made the same way. */
-int rootfs_box_make(Build *b, char **ret_tree, int *ret_lock) {
-	_cleanup_free_ char *initramfs = initramfs_dir(b), *tree = NULL;
+static int box_tree_path(Build *b, char **ret) {
+	_cleanup_free_ char *initramfs = initramfs_dir(b);
 	_cleanup_strv_free_ char **packages = NULL;
-	_cleanup_close_ int lock = -EBADF;
 	char digest[65];
 	int r;
 
@@ -646,8 +655,18 @@ int rootfs_box_make(Build *b, char **ret_tree, int *ret_lock) {
 		return log_oom();
 	if ((r = rootfs_key(b, packages, initramfs, digest)) < 0)
 		return log_error_errno(r, "Cannot compute the box root file system's cache key: %m");
-	if ((r = cache_path(b->cache_dir, "rootfs", digest, ".tree", &tree)) < 0)
+	if ((r = cache_path(b->cache_dir, "rootfs", digest, ".tree", ret)) < 0)
 		return log_error_errno(r, "Cannot prepare the cache: %m");
+	return 0;
+}
+
+int rootfs_box_make(Build *b, char **ret_tree, int *ret_lock) {
+	_cleanup_free_ char *tree = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	if ((r = box_tree_path(b, &tree)) < 0)
+		return r;
 	r = rootfs_make(b, PACKAGE_SET_BOX, tree, &lock);
 	if (r < 0)
 		return r;
