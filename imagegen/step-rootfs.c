@@ -323,14 +323,14 @@ static void mmdebstrap_argv(Build *b, const MmdebstrapRun *m, const char *target
 	size_t n = 0;
 
 	argv[n++] = "mmdebstrap";
+	if (target && tools)
+		argv[n++] = "--quiet";
 	argv[n++] = "--variant=minbase";
 	if (!target) {
 		argv[n++] = "--simulate";
 		argv[n++] = "--verbose";   /* apt's "Inst NAME (VERSION ...)" lines */
 		argv[n++] = m->logfile;
-	} else if (tools)
-		argv[n++] = "--quiet";
-	else
+	} else if (!tools)
 		argv[n++] = "--format=tar";
 	argv[n++] = "--include";
 	argv[n++] = m->include;

@@ -230,7 +230,7 @@ umount "$work/small2"
 
 # --- E: SIGKILL and ^C, while mmdebstrap makes the tools tree (the root file system's
 # run is the same job, only longer: D and F make that one).
-tools_mmdebstrap() { running "mmdebstrap --quiet --variant=minbase --include e2fsprogs.*$1"; }
+tools_mmdebstrap() { running "mmdebstrap --quiet --variant=minbase --include [^ ]*e2fsprogs.*$1"; }
 ck=$work/cache-kill
 cp -a "$work/cache" "$ck" && rm -rf "$ck/tools"
 # SIGKILL while mmdebstrap works: it and its mounts go at once.
