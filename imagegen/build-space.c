@@ -72,7 +72,7 @@ static uint64_t box_image(const Build *b) {
 /* The box's root file system tree (step-rootfs.c), when it is to be made: as large as the
  * node's. */
 static uint64_t box_tree(const Build *b) {
-	return b->box_tree_wanted && !b->box_tree_cached ? root_tree(b) : 0;
+	return b->box_rootfs_tree && !b->box_rootfs_cached ? root_tree(b) : 0;
 }
 
 /* What one step writes, and where. */

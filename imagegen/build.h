@@ -68,6 +68,8 @@ typedef struct Build {
 	char *data_dir, *payload_dir;
 	char *cache_dir;
 	char *tools_dir;                /* the cached tools tree the file system tools run in */
+	char *box_rootfs_tree;          /* the box's cached root file system, when the box is wanted */
+	bool box_rootfs_cached;         /* it exists (not yet checked: the rootfs step does) */
 	char *work_dir;                 /* per build, inside the tools tree */
 	char *work_in_tools;            /* the same directory as seen from inside the chroot */
 	char *output_dir;               /* -o, without trailing slashes */
@@ -82,7 +84,6 @@ typedef struct Build {
 	const char *full_path;          /* the file system a command filled (build_exec_wait) */
 	uint64_t images_bytes;          /* the seeded images' blobs, compressed (step-bundle.c) */
 	bool tools_cached, rootfs_cached;       /* the trees exist (not yet checked: steps do) */
-	bool box_tree_wanted, box_tree_cached;  /* the box's root file system: to be made or used, exists */
 	uint64_t root_tree_bytes;       /* the cached root file system's size, 0 if not cached */
 	char *rootfs_key;
 	char *log_path;                 /* every command's output, for the error report */
@@ -120,7 +121,6 @@ typedef struct Build {
 	pid_t tools_job;
 	char *tools_job_tar;
 	char *tools_key;
-	char **tools_pins;              /* what the lock pins for the tools tree being made */
 	int tools_lock;                 /* the cached trees' locks, shared while the build uses them */
 	int rootfs_lock;
 } Build;
@@ -182,10 +182,10 @@ int plan_cache_dir(Build *b);
 /* step-rootfs.c: the cache keys and paths of the tools tree and the root file system, and
  * whether they are cached (for the plan's space check). */
 int cached_trees_locate(Build *b);
-/* The Vagrant box's root file system: the node's packages and box_packages, cached under
- * its own key, made if missing (0) or found (1); its lock held shared in
+/* The Vagrant box's root file system (b->box_rootfs_tree): the node's packages and
+ * box_packages, cached under its own key, made if missing (0) or found (1); its lock held shared in
  * *ret_lock. */
-int rootfs_box_make(Build *b, char **ret_tree, int *ret_lock);
+int rootfs_box_make(Build *b, int *ret_lock);
 /* What mmdebstrap would install today for a set (package-pins.h), simulated: sorted
  * "NAME VERSION" strings, for kiln.lock. */
 int rootfs_resolve(Build *b, PackageSet set, char ***ret);

@@ -168,7 +168,7 @@ static int box_disk(Build *b, BoxSwap *s) {
 }
 
 int step_box(Build *b) {
-	_cleanup_free_ char *rootfs = NULL, *img = NULL, *raw_in = NULL, *img_in = NULL, *meta = NULL,
+	_cleanup_free_ char *img = NULL, *raw_in = NULL, *img_in = NULL, *meta = NULL,
 		*meta_path = NULL, *vf_path = NULL, *box_path = NULL;
 	_cleanup_close_ int rootfs_lock = -EBADF;
 	_cleanup_(box_swap_done) BoxSwap s = {};
@@ -178,7 +178,7 @@ int step_box(Build *b) {
 		log_info("kiln.box: not asked for (--format, outputs.formats).");
 		return 0;
 	}
-	r = rootfs_box_make(b, &rootfs, &rootfs_lock);
+	r = rootfs_box_make(b, &rootfs_lock);
 	if (r < 0)
 		return r;
 
@@ -190,7 +190,7 @@ int step_box(Build *b) {
 	if (mkdir(s.work_dir, 0755) < 0)
 		return log_error_errno(-errno, "Cannot create %s: %m", s.work_dir);
 
-	r = box_tree_make(b, rootfs, s.tree_dir);
+	r = box_tree_make(b, b->box_rootfs_tree, s.tree_dir);
 	if (r < 0)
 		return r;
 	/* The node's kernel and initrd; esp_fill_tree() writes its own loader entries. */

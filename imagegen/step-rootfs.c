@@ -439,7 +439,6 @@ int step_tools(Build *b) {
 	if ((r = mmdebstrap_run_init(b, PACKAGE_SET_TOOLS, pins, &m)) < 0 || (r = mmdebstrap_check_pins(b, &m, pins)) < 0 ||
 	    (stale && (r = tree_discard(b, b->tools_dir)) < 0))
 		return r;
-	b->tools_pins = TAKE_PTR(pins);
 	/* Start it and carry on: step_rootfs() waits for it after its own mmdebstrap. */
 	_cleanup_free_ char *tmpdir = NULL;
 	if (asprintf(&b->tools_job_tar, "%s/tools.tar", b->scratch_dir) < 0 || asprintf(&tmpdir, "TMPDIR=%s", b->scratch_dir) < 0)
@@ -454,6 +453,7 @@ int step_tools(Build *b) {
 }
 
 static int tools_finish(Build *b) {
+	_cleanup_strv_free_ char **pins = NULL;
 	int r;
 
 	if (b->tools_job <= 0)
@@ -465,7 +465,8 @@ static int tools_finish(Build *b) {
 	r = unpack_into_cache(b, b->tools_job_tar, b->tools_dir, tools_skip, tools_prepare);
 	if (r < 0)
 		return r;
-	if ((r = made_tree_check(b, PACKAGE_SET_TOOLS, b->tools_dir, b->tools_pins)) < 0)
+	if ((r = rootfs_pins(b, PACKAGE_SET_TOOLS, &pins)) < 0 ||
+	    (r = made_tree_check(b, PACKAGE_SET_TOOLS, b->tools_dir, pins)) < 0)
 		return r;
 	r = build_lock_share(b->tools_lock);
 	if (r < 0)
@@ -565,11 +566,9 @@ int cached_trees_locate(Build *b) {
 
 	/* step_rootfs() makes the box's tree too when the box is asked for or listed. */
 	if ((b->formats | output_formats_of_profile(b->profile)) & OUTPUT_FORMAT_BIT(OUTPUT_FORMAT_VAGRANT)) {
-		_cleanup_free_ char *box_tree = NULL;
-		if ((r = box_tree_path(b, &box_tree)) < 0)
+		if ((r = box_tree_path(b, &b->box_rootfs_tree)) < 0)
 			return r;
-		b->box_tree_wanted = true;
-		b->box_tree_cached = cache_exists(box_tree);
+		b->box_rootfs_cached = cache_exists(b->box_rootfs_tree);
 	}
 	return 0;
 }
@@ -632,13 +631,12 @@ int step_rootfs(Build *b) {
 
 	/* The box's too, when it is asked for or the profile lists it (cached_trees_locate()
 	 * decided): "fetch" (which has no --format) then caches it for "build --offline". */
-	if (b->box_tree_wanted) {
-		_cleanup_free_ char *box_tree = NULL;
+	if (b->box_rootfs_tree) {
 		_cleanup_close_ int box_lock = -EBADF;
-		if ((r = rootfs_box_make(b, &box_tree, &box_lock)) < 0)
+		if ((r = rootfs_box_make(b, &box_lock)) < 0)
 			return r;
 		if (r > 0)
-			log_info("Box root file system: cached (%s)", box_tree);
+			log_info("Box root file system: cached (%s)", b->box_rootfs_tree);
 	}
 	return tools_finish(b);
 }
@@ -660,17 +658,14 @@ static int box_tree_path(Build *b, char **ret) {
 	return 0;
 }
 
-int rootfs_box_make(Build *b, char **ret_tree, int *ret_lock) {
-	_cleanup_free_ char *tree = NULL;
+int rootfs_box_make(Build *b, int *ret_lock) {
 	_cleanup_close_ int lock = -EBADF;
 	int r;
 
-	if ((r = box_tree_path(b, &tree)) < 0)
-		return r;
-	r = rootfs_make(b, PACKAGE_SET_BOX, tree, &lock);
+	assert(b->box_rootfs_tree);
+	r = rootfs_make(b, PACKAGE_SET_BOX, b->box_rootfs_tree, &lock);
 	if (r < 0)
 		return r;
-	*ret_tree = TAKE_PTR(tree);
 	*ret_lock = TAKE_FD(lock);
 	return r;
 }

@@ -77,7 +77,7 @@ Build *build_free(Build *b) {
 	free(b->mirror);
 	strv_free(b->apt_sources);
 	strv_free(b->packages);
-	strv_free(b->tools_pins);
+	free(b->box_rootfs_tree);
 	free(b->self_dir);
 	free(b->data_dir);
 	free(b->payload_dir);
