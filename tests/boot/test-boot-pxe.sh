@@ -80,6 +80,18 @@ chain() {
 	} >"$work/tftp-$1/chain.ipxe"
 }
 
+# installed NAME DEVICE WHAT: one check, that NAME's installer wrote the image to DEVICE
+# ("NAME: WHAT (N s)"); its console lines as diagnostics.
+installed() {
+	local name=$1 device=$2 what=$3
+	if qemu_wait "$name" 'KILN-INSTALLED |KILN-INSTALL-FAILED' "$INSTALL_TIMEOUT"; then
+		is "KILN-INSTALL${QEMU_MATCH#*KILN-INSTALL}" "KILN-INSTALLED $root_sha256 $device" "$name: $what ($QEMU_ELAPSED s)"
+	else
+		ok 1 "$name: $what, within $INSTALL_TIMEOUT s"
+	fi
+	qemu_grep "$name" 'kiln-install: ' | sed "s/^/# $name: /"
+}
+
 # The diskless node's server has a corrupted root-a.zst at first (one byte changed in the
 # middle: the node only sees it by its digest).
 mkdir -p "$work/srv"
@@ -151,13 +163,7 @@ fi
 qemu_grep diskless 'kiln-pxe: ' | sed 's/^/# diskless: /'
 qemu_stop diskless
 
-if qemu_wait install 'KILN-INSTALLED |KILN-INSTALL-FAILED' "$INSTALL_TIMEOUT"; then
-	line=${QEMU_MATCH#*KILN-INSTALL}
-	is "KILN-INSTALL$line" "KILN-INSTALLED $root_sha256 /dev/vda" "install: BIOS iPXE (e1000) with kiln-mode=disk installs from HTTP ($QEMU_ELAPSED s)"
-else
-	ok 1 "install: BIOS iPXE with kiln-mode=disk installs within $INSTALL_TIMEOUT s"
-fi
-qemu_grep install 'kiln-install: ' | sed 's/^/# install: /'
+installed install /dev/vda "BIOS iPXE (e1000) with kiln-mode=disk installs from HTTP"
 qemu_stop install 60
 ok $? "install: the machine powered off after installing"
 install_list_matches "$pxe/install.list" "$disk" "$work/install.raw"
@@ -185,13 +191,7 @@ ok $? "diskless: the files came from the DHCP server's next-server over TFTP"
 qemu_stop pxelinux
 
 # ---- The install: options
-if qemu_wait options 'KILN-INSTALLED |KILN-INSTALL-FAILED' "$INSTALL_TIMEOUT"; then
-	line=${QEMU_MATCH#*KILN-INSTALL}
-	is "KILN-INSTALL$line" "KILN-INSTALLED $root_sha256 /dev/vdb" "options: install.device /dev/vdb is the disk written, of two ($QEMU_ELAPSED s)"
-else
-	ok 1 "options: install.device /dev/vdb is written within $INSTALL_TIMEOUT s"
-fi
-qemu_grep options 'kiln-install: ' | sed 's/^/# options: /'
+installed options /dev/vdb "install.device /dev/vdb is the disk written, of two"
 [[ -n $(qemu_grep options 'kiln-install: /dev/vdb holds partitions vdb1 vdb2: overwriting it \(install.wipe\)') ]]
 ok $? "options: install.wipe lets it overwrite a disk that holds partitions, and it says so"
 [[ -n $(qemu_grep options 'kiln-install: rebooting into the installed disk') ]] && qemu_stop options 60
