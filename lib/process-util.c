@@ -58,13 +58,23 @@ static int find_executable(const char *name, char **ret) {
 	}
 }
 
-_noreturn_ static void child_fail(int err_fd, int error) {
-	int e = error > 0 ? error : EIO;
-	/* A pipe with room for an int cannot fail here; if it did, the parent would see EOF,
-	 * take it for success and later reap a child that exited with 127. */
-	ssize_t n = write(err_fd, &e, sizeof e);
+/* What a child that could not exec tells its parent. */
+typedef struct ChildReport {
+	int error;              /* errno, > 0 */
+	int step;               /* ConfineStep, or _CONFINE_STEP_NONE */
+} ChildReport;
+
+_noreturn_ static void child_fail_step(int err_fd, int error, ConfineStep step) {
+	ChildReport rep = { .error = error > 0 ? error : EIO, .step = step };
+	/* A pipe with room for two ints cannot fail here; if it did, the parent would see
+	 * EOF, take it for success and later reap a child that exited with the code below. */
+	ssize_t n = write(err_fd, &rep, sizeof rep);
 	(void) n;
-	_exit(EXIT_SPAWN_FAILED);
+	_exit(step == _CONFINE_STEP_NONE ? EXIT_SPAWN_FAILED : confine_step_exit_code(step));
+}
+
+_noreturn_ static void child_fail(int err_fd, int error) {
+	child_fail_step(err_fd, error, _CONFINE_STEP_NONE);
 }
 
 /* Duplicate fd to a number >= 3 with O_CLOEXEC, so that the later dup2() onto 0..2 cannot
@@ -144,7 +154,7 @@ _noreturn_ static void child_exec(const char *path, const char *const *argv, con
 	/* This also closes the temporary copies made above (they are not in the list). */
 	r = close_all_fds_except(except, n_except);
 	if (r < 0)
-		child_fail(err_fd, -r);
+		child_fail_step(err_fd, -r, o->confine ? CONFINE_STEP_FDS : _CONFINE_STEP_NONE);
 	for (size_t i = 0; i + 1 < n_except; i++) {
 		r = fd_set_cloexec(except[i], 0);
 		if (r < 0)
@@ -153,6 +163,13 @@ _noreturn_ static void child_exec(const char *path, const char *const *argv, con
 
 	if (o->cwd && chdir(o->cwd) < 0)
 		child_fail(err_fd, errno);
+
+	if (o->confine) {
+		ConfineStep step = _CONFINE_STEP_NONE;
+		r = confinement_apply(o->confine, &step);
+		if (r < 0)
+			child_fail_step(err_fd, -r, step);
+	}
 
 	/* execve() does not modify its arrays; the casts only drop const. */
 	execve(path, (char *const *) argv, o->env ? (char *const *) o->env : environ);
@@ -186,16 +203,24 @@ static int validate_fd(int fd) {
 }
 
 int spawn(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid) {
+	return spawn_full(argv, opts, ret_pid, NULL);
+}
+
+int spawn_full(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid, ConfineStep *ret_step) {
 	static const SpawnOptions defaults = {};
 	const SpawnOptions *o = opts ?: &defaults;
 	_cleanup_free_ char *path = NULL;
 	_cleanup_free_ int *except = NULL;
 	_cleanup_close_ int err_r = -EBADF, err_w = -EBADF;
 	sigset_t all, saved;
-	int p[2], r, child_errno = 0;
+	int p[2], r;
+	ChildReport rep = {};
+	size_t n_except;
 	pid_t pid, parent = getpid();
 	ssize_t n;
 
+	if (ret_step)
+		*ret_step = _CONFINE_STEP_NONE;
 	if (!argv || isempty(argv[0]) || !ret_pid || (o->n_keep_fds > 0 && !o->keep_fds) ||
 	    o->n_keep_fds >= INT_MAX)
 		return -EINVAL;
@@ -216,17 +241,21 @@ int spawn(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid) {
 	if (r < 0)
 		return r;
 
-	except = calloc(o->n_keep_fds + 1, sizeof(int));
+	/* The kept fds, then the confinement's own (closed once used), then the error pipe. */
+	except = calloc(o->n_keep_fds + 2, sizeof(int));
 	if (!except)
 		return -ENOMEM;
 	if (o->n_keep_fds > 0)
 		memcpy(except, o->keep_fds, o->n_keep_fds * sizeof(int));
+	n_except = o->n_keep_fds;
+	if (confinement_keep_fd(o->confine) >= 0)
+		except[n_except++] = confinement_keep_fd(o->confine);
 
 	r = pipe_above_stdio(p);
 	if (r < 0)
 		return r;
 	err_r = p[0];
-	err_w = except[o->n_keep_fds] = p[1];
+	err_w = except[n_except++] = p[1];
 
 	/* Block everything across fork(), so that a handler of ours cannot run in the child
 	 * before it has reset the dispositions (it would act on the parent's behalf, e.g.
@@ -238,7 +267,7 @@ int spawn(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid) {
 		return -r;
 	pid = fork();
 	if (pid == 0)
-		child_exec(path, argv, o, except, o->n_keep_fds + 1, err_r, err_w, parent);
+		child_exec(path, argv, o, except, n_except, err_r, err_w, parent);
 	r = pid < 0 ? negative_errno() : 0;
 	(void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	if (r < 0)
@@ -247,19 +276,21 @@ int spawn(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid) {
 	/* Our copy of the write end must go, or EOF never comes. */
 	err_w = safe_close(err_w);
 	do
-		n = read(err_r, &child_errno, sizeof child_errno);
+		n = read(err_r, &rep, sizeof rep);
 	while (n < 0 && errno == EINTR);
 
 	if (n == 0) {
 		*ret_pid = pid;
 		return 0;
 	}
-	if (n == (ssize_t) sizeof child_errno && child_errno > 0) {
+	if (n == (ssize_t) sizeof rep && rep.error > 0 && rep.step >= _CONFINE_STEP_NONE && rep.step < _CONFINE_STEP_MAX) {
 		/* The child reported and is exiting on its own. */
 		siginfo_t si;
 		while (waitid(P_PID, (id_t) pid, &si, WEXITED) < 0 && errno == EINTR)
 			;
-		return -child_errno;
+		if (ret_step)
+			*ret_step = (ConfineStep) rep.step;
+		return -rep.error;
 	}
 	/* Garbled report: we do not know what the child is doing, make sure it is gone. */
 	r = n < 0 ? negative_errno() : -EIO;

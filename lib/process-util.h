@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "confine.h"
 #include "time-util.h"
 
 typedef enum SpawnStdioMode {
@@ -42,6 +43,7 @@ typedef struct SpawnOptions {
 	const char *const *env;     /* NULL: the parent's environment */
 	int pdeath_signal;          /* sent when the spawning *thread* exits (0: none) */
 	bool new_session;           /* setsid(): own session and process group */
+	const Confinement *confine; /* applied last before execve() (confine.h); NULL: none */
 } SpawnOptions;
 
 /* Start argv[0] with argv, searched in the parent's $PATH when it has no '/'. Only
@@ -50,6 +52,11 @@ typedef struct SpawnOptions {
  * has successfully exec'd; if any step before or including the exec fails, the child is
  * reaped and its -errno returned (-ENOENT for a missing binary or cwd, -EACCES, ...). */
 int spawn(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid);
+
+/* spawn(), and when the child failed before execve(), the confinement step that failed in
+ * *ret_step (_CONFINE_STEP_NONE for a failure of its own: stdio, cwd, execve). The child
+ * exited with that step's exit code (confine.h). */
+int spawn_full(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid, ConfineStep *ret_step);
 
 /* Wait up to timeout_usec (USEC_INFINITY: forever) for our child pid to exit and reap it.
  * Returns 0 with the shell-style status in *ret_status (may be NULL), -ETIMEDOUT when

@@ -17,6 +17,7 @@ declare -A programs=(
 	[kiln-supervisor]="supervisor/kiln-supervisor kiln-supervisor.8"
 	[kiln-firstboot]="supervisor/kiln-firstboot kiln-firstboot.8"
 	[kiln-store-check]="supervisor/kiln-store-check kiln-store-check.8"
+	[kiln-confine]="supervisor/kiln-confine kiln-confine.8"
 )
 for p in "${!programs[@]}"; do
 	read -r bin page <<<"${programs[$p]}"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Benchmark: the helper security profiles (profiles/security/). For each profile:
+#   a. syscalls allowed and capabilities kept (kiln-confine show: the compiled filter's
+#      own count). Goal: under half of the ~360 a container runtime allows by default
+#      (containerd's and Docker's default seccomp profiles allow about that many on
+#      x86_64): < 180.
+#   b. the time the harden-then-exec path adds to a helper's start: the median of N starts
+#      of /bin/true to its exit with the profile's Confinement, minus the median of N plain
+#      starts, interleaved in one run (bench/confine-spawn). Goal: under 1 ms.
+#
+#   sudo bench/confine.sh        KILN_BUILDDIR (default ./build), KILN_BENCH_RUNS (N, default 500)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${KILN_BUILDDIR:-build}
+runs=${KILN_BENCH_RUNS:-500}
+[[ $(id -u) -eq 0 ]] || { echo "bench/confine.sh: needs root" >&2; exit 1; }
+confine=$build/supervisor/kiln-confine
+profiles=(profiles/security/*.yaml)
+
+echo "== a. allow-lists and capabilities (goal: syscalls < 180)"
+printf '%-12s %9s %6s  %s\n' profile syscalls ratio "capabilities kept"
+for f in "${profiles[@]}"; do
+	out=$("$confine" show "$f")
+	name=$(head -n1 <<<"$out" | cut -d: -f1)
+	n=$(awk '/syscalls allowed/ { print $3 }' <<<"$out")
+	caps=$(awk -F'capabilities kept *' '/capabilities kept/ { print $2 }' <<<"$out")
+	ratio=$(awk -v n="$n" 'BEGIN { printf "%.2f", n / 360 }')
+	verdict=met; (( n < 180 )) || verdict="not met"
+	printf '%-12s %9s %6s  %s  (%s)\n' "$name" "$n" "$ratio" "$caps" "$verdict"
+done
+
+echo
+echo "== b. start of /bin/true, median of $runs, plain vs confined (goal: added < 1 ms)"
+"$build/bench/confine-spawn" "$runs" "${profiles[@]}"
