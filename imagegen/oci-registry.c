@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "blob-cache.h"
+#include "fd-util.h"
 #include "fetch-download.h"
 #include "image-ref.h"
 #include "oci-layer.h"
@@ -163,11 +165,22 @@ int registry_resolve(const FetchOptions *o, const char *reference, RegistryResol
 	return 0;
 }
 
+/* The layers of an image go through one stack in image order, so that a layer may not
+ * write through a symlink that a layer below made. A download runs the check before the
+ * layer enters the cache; a layer that needs no download (cached, perhaps for another
+ * image, or just stored by another process) is read back from the cache for it. */
+typedef struct LayerCheck {
+	OciLayerStack *stack;
+	bool checked;         /* the download ran check_layer() */
+} LayerCheck;
+
 static int check_layer(int fd, void *userdata, char **ret_error) {
+	LayerCheck *c = userdata;
 	_cleanup_free_ char *why = NULL;
 	int r;
 
-	r = oci_layer_check_fd(fd, &why);
+	c->checked = true;
+	r = oci_layer_stack_check_fd(c->stack, fd, &why);
 	if (r == -EBADMSG)
 		return asprintf(ret_error, "refused: %s", why ?: "unsafe layer") < 0 ? -ENOMEM : r;
 	if (r < 0)
@@ -175,14 +188,32 @@ static int check_layer(int fd, void *userdata, char **ret_error) {
 	return 0;
 }
 
+/* The same check on the cached copy, with the same errors as after a download. */
+static int check_cached_layer(const Registry *reg, const OciDescriptor *d, LayerCheck *c, char **ret_error) {
+	_cleanup_free_ char *error = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	fd = blob_cache_open(reg->o->cache_dir, d->digest);
+	if (fd < 0)
+		return asprintf(ret_error, "%s: layer %s: reading the cached copy: %s", reg->name, d->digest,
+				strerror(-fd)) < 0 ? -ENOMEM : fd;
+	r = check_layer(fd, c, &error);
+	if (r < 0)
+		return asprintf(ret_error, "%s: layer %s: %s", reg->name, d->digest, error ?: strerror(-r)) < 0
+			? -ENOMEM : r;
+	return 0;
+}
+
 static int fetch_descriptor(Registry *reg, const char *kind, const OciDescriptor *d, FetchCheckFn check,
-			    char **ret_error) {
+			    void *check_userdata, char **ret_error) {
 	_cleanup_free_ char *url = NULL, *what = NULL;
 	FetchBlob b = {
 		.digest = d->digest,
 		.size = d->size,
 		.auth = &reg->fetch_auth,
 		.check = check,
+		.check_userdata = check_userdata,
 	};
 	int r;
 
@@ -199,6 +230,7 @@ static int fetch_descriptor(Registry *reg, const char *kind, const OciDescriptor
 int registry_fetch_image(const FetchOptions *o, const char *reference, const char *digest, char **ret_error) {
 	_cleanup_(registry_done) Registry reg = {};
 	_cleanup_(oci_manifest_done) OciManifest m = {};
+	_cleanup_(oci_layer_stack_freep) OciLayerStack *stack = NULL;
 	_cleanup_free_ char *body = NULL, *platform_digest = NULL, *error = NULL;
 	OciDocumentKind kind;
 	size_t size;
@@ -242,13 +274,23 @@ int registry_fetch_image(const FetchOptions *o, const char *reference, const cha
 			return asprintf(ret_error, "%s: layer %s has media type %s, not a tar layer", reg.name,
 					m.layers[i].digest, m.layers[i].media_type) < 0 ? -ENOMEM : -EMEDIUMTYPE;
 
-	r = fetch_descriptor(&reg, "config", &m.config, NULL, ret_error);
+	r = fetch_descriptor(&reg, "config", &m.config, NULL, NULL, ret_error);
+	if (r < 0)
+		return r;
+	r = oci_layer_stack_new(&stack);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < m.n_layers; i++) {
-		r = fetch_descriptor(&reg, "layer", &m.layers[i], check_layer, ret_error);
+		LayerCheck c = { .stack = stack };
+
+		r = fetch_descriptor(&reg, "layer", &m.layers[i], check_layer, &c, ret_error);
 		if (r < 0)
 			return r;
+		if (!c.checked) {
+			r = check_cached_layer(&reg, &m.layers[i], &c, ret_error);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }

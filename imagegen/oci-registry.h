@@ -5,8 +5,10 @@
  * cache of fetch-http.h. Manifests are fetched with an Accept list of the OCI index and
  * manifest and docker's manifest list and v2 manifest; every manifest and blob is checked
  * against its digest (Docker-Content-Digest is advisory and not trusted). Layers must
- * pass oci_layer_check_fd() before they enter the cache. Authentication: registry-auth.h
- * (KILN_REGISTRY_AUTH). Scheme: https, plain http for loopback registries (image-ref.h). */
+ * pass the check of lib/oci-layer.h before they enter the cache, each on top of the
+ * layers below it in the image (oci_layer_stack_check_fd()). Authentication:
+ * registry-auth.h (KILN_REGISTRY_AUTH). Scheme: https, plain http for loopback registries
+ * (image-ref.h). */
 
 #include <stdint.h>
 
@@ -29,9 +31,12 @@ int registry_resolve(const FetchOptions *o, const char *reference, RegistryResol
 
 /* Fetch everything the image needs for o->platform into the blob cache: top manifest
  * (checked against digest), platform manifest, config, layers. Idempotent; cached blobs
- * are not downloaded again. digest is the pinned top digest from the lock file (NULL: the
- * reference's own digest; the two must agree when both are given). Layers of a media type
- * that is not a tar layer are refused (-EMEDIUMTYPE): containerd could not unpack them. */
+ * are not downloaded again, but cached layers are read again: an image's layers are
+ * checked together, in order, whether they were cached or not (a layer that is safe on
+ * its own may be refused in this image, -EBADMSG). digest is the pinned top digest from
+ * the lock file (NULL: the reference's own digest; the two must agree when both are
+ * given). Layers of a media type that is not a tar layer are refused (-EMEDIUMTYPE):
+ * containerd could not unpack them. */
 int registry_fetch_image(const FetchOptions *o, const char *reference, const char *digest, char **ret_error);
 
 /* From the cache only (no network): the digests of the blobs the image needs for the

@@ -12,17 +12,17 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "alloc-util.h"
 #include "archive-cleanup.h"
 #include "macro.h"
-#include "oci-layer.h"
+#include "oci-layer-internal.h"
 
 
 /* Read size per read(2) of the input fd. */
 #define LAYER_READ_BLOCK_SIZE (64U * 1024U)
 
-#define WHITEOUT_PREFIX ".wh."
-#define WHITEOUT_RESERVED_PREFIX ".wh..wh."
-#define WHITEOUT_OPAQUE ".wh..wh..opq"
+/* "layer 4294967295, " and its NUL. */
+#define LAYER_PREFIX_MAX 20
 
 /* Why an entry is refused. The check functions return one of these (> 0), 0 for an
  * acceptable entry, or -errno. */
@@ -34,6 +34,7 @@ typedef enum Refusal {
 	REFUSE_PATH_DOTDOT,
 	REFUSE_PATH_DUPLICATE,
 	REFUSE_PATH_THROUGH_FILE,
+	REFUSE_PATH_THROUGH_LOWER_LINK,
 	REFUSE_PATH_WHITEOUT_PARENT,
 	REFUSE_ROOT_NOT_DIRECTORY,
 	REFUSE_CHAR_DEVICE,
@@ -63,6 +64,7 @@ static const char *const refusal_text[_REFUSE_MAX] = {
 	[REFUSE_PATH_DOTDOT]          = "path leaves the layer",
 	[REFUSE_PATH_DUPLICATE]       = "path appears twice",
 	[REFUSE_PATH_THROUGH_FILE]    = "path runs through a non-directory of this layer",
+	[REFUSE_PATH_THROUGH_LOWER_LINK] = "path runs through the symlink",   /* + which, see refuse() */
 	[REFUSE_PATH_WHITEOUT_PARENT] = "path runs through a directory named like a whiteout",
 	[REFUSE_ROOT_NOT_DIRECTORY]   = "the layer root is not a directory",
 	[REFUSE_CHAR_DEVICE]          = "character device",
@@ -105,19 +107,17 @@ typedef struct PathRefusals {
 static const PathRefusals entry_path = { REFUSE_PATH_EMPTY, REFUSE_PATH_ABSOLUTE, REFUSE_PATH_DOTDOT };
 static const PathRefusals hardlink_path = { REFUSE_HARDLINK_EMPTY, REFUSE_HARDLINK_ABSOLUTE, REFUSE_HARDLINK_DOTDOT };
 
-/* One entry seen earlier in this layer, by normalized path ("" is the root). */
-typedef struct Seen {
-	const char *path;   /* points into the same allocation */
-	unsigned index;     /* entry number, from 1 */
-	mode_t type;        /* for a hard link: the type of what it links to */
-	bool whiteout;
-} Seen;
-
 typedef struct Layer {
 	void *seen;         /* tsearch(3) tree of Seen */
 	unsigned n;         /* entries read so far; the current one is number n */
 	unsigned first;     /* for REFUSE_PATH_DUPLICATE: the earlier entry's number */
 	char *last_path;    /* the current entry's path as stored, for messages */
+
+	/* Checked as a layer of an image: the tree the layers below it leave, else NULL. */
+	OciLayerStack *stack;
+	const OciLayerLink *through;   /* for REFUSE_PATH_THROUGH_LOWER_LINK: the stack's symlink */
+	OciLayerLink *links;           /* this layer's symlinks, for the stack (strings in seen) */
+	size_t n_links, n_links_allocated;
 } Layer;
 
 static int seen_compare(const void *a, const void *b) {
@@ -128,25 +128,44 @@ static void layer_done(Layer *l) {
 	tdestroy(l->seen, free);
 	l->seen = NULL;
 	l->last_path = mfree_str(l->last_path);
+	free(l->links);
+	l->links = NULL;
+	l->n_links = l->n_links_allocated = 0;
 }
 
-static const Seen *seen_find(const Layer *l, const char *path) {
+const Seen *oci_layer_seen_find(void *const *seen, const char *path) {
 	Seen key = { .path = path };
-	void *node = tfind(&key, &l->seen, seen_compare);
+	void *node = tfind(&key, seen, seen_compare);
 
 	return node ? *(Seen **) node : NULL;
 }
 
-/* Remember path; a path seen before is refused, with the earlier entry's number. */
-static int seen_add(Layer *l, const char *path, mode_t type, bool whiteout) {
-	size_t len = strlen(path);
-	Seen *s = malloc(sizeof(Seen) + len + 1);
+static const Seen *seen_find(const Layer *l, const char *path) {
+	return oci_layer_seen_find(&l->seen, path);
+}
+
+/* Remember path (and a symlink's target); a path seen before is refused, with the
+ * earlier entry's number. */
+static int seen_add(Layer *l, const char *path, mode_t type, const char *symlink, bool whiteout) {
+	size_t len = strlen(path), slen = symlink ? strlen(symlink) + 1 : 0;
+	Seen *s;
 	void *node;
 
+	if (len > SIZE_MAX - sizeof(Seen) - 1 - slen)
+		return -ENOMEM;
+	s = malloc(sizeof(Seen) + len + 1 + slen);
 	if (!s)
 		return -ENOMEM;
 	memcpy((char *) (s + 1), path, len + 1);
-	*s = (Seen) { .path = (char *) (s + 1), .index = l->n, .type = type, .whiteout = whiteout };
+	if (symlink)
+		memcpy((char *) (s + 1) + len + 1, symlink, slen);
+	*s = (Seen) {
+		.path = (char *) (s + 1),
+		.symlink = symlink ? (char *) (s + 1) + len + 1 : NULL,
+		.index = l->n,
+		.type = type,
+		.whiteout = whiteout,
+	};
 
 	node = tsearch(s, &l->seen, seen_compare);
 	if (!node) {
@@ -157,6 +176,12 @@ static int seen_add(Layer *l, const char *path, mode_t type, bool whiteout) {
 		l->first = (*(Seen **) node)->index;
 		free(s);
 		return REFUSE_PATH_DUPLICATE;
+	}
+	/* The stack gets the layer's symlinks once the whole layer has passed. */
+	if (l->stack && type == AE_IFLNK) {
+		if (!GREEDY_REALLOC(l->links, l->n_links_allocated, l->n_links + 1))
+			return -ENOMEM;   /* s stays in the tree, which layer_done() frees */
+		l->links[l->n_links++] = (OciLayerLink) { .path = s->path, .target = s->symlink };
 	}
 	return 0;
 }
@@ -208,9 +233,12 @@ static bool startswith(const char *s, const char *prefix) {
 }
 
 /* Every leading component of path (normalized) must be a directory, as far as this layer
- * tells, and must not be named like a whiteout. */
-static int check_parents(const Layer *l, char *path) {
+ * tells, and must not be named like a whiteout. One that this layer has not written
+ * (yet) must not be a symlink of the layers below: only a directory entry of this layer,
+ * earlier in the archive, replaces one before an extractor writes through it. */
+static int check_parents(Layer *l, char *path) {
 	for (char *slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
+		const OciLayerLink *link = NULL;
 		const char *name = path;
 		const Seen *s;
 
@@ -218,11 +246,17 @@ static int check_parents(const Layer *l, char *path) {
 		if (strrchr(path, '/'))
 			name = strrchr(path, '/') + 1;
 		s = seen_find(l, path);
+		if (!s && l->stack)
+			link = oci_layer_stack_find(l->stack, path);
 		*slash = '/';
 		if (startswith(name, WHITEOUT_PREFIX))
 			return REFUSE_PATH_WHITEOUT_PARENT;
 		if (s && (s->whiteout || s->type != AE_IFDIR))
 			return REFUSE_PATH_THROUGH_FILE;
+		if (link) {
+			l->through = link;
+			return REFUSE_PATH_THROUGH_LOWER_LINK;
+		}
 	}
 	return 0;
 }
@@ -255,9 +289,9 @@ static int check_symlink(const char *target, unsigned dir_depth) {
 	return up > dir_depth ? REFUSE_SYMLINK_LEAVES : 0;
 }
 
-/* A hard link must name an earlier entry of this layer; on success *ret_type is the type
- * of that entry (a hard link to a symlink is a symlink). */
-static int check_hardlink(const Layer *l, const char *target, mode_t *ret_type) {
+/* A hard link must name an earlier entry of this layer; on success *ret is that entry (a
+ * hard link to a symlink is a symlink). */
+static int check_hardlink(const Layer *l, const char *target, const Seen **ret) {
 	_cleanup_free_ char *t = NULL;
 	unsigned depth;
 	const Seen *s;
@@ -273,7 +307,7 @@ static int check_hardlink(const Layer *l, const char *target, mode_t *ret_type) 
 		return REFUSE_HARDLINK_WHITEOUT;
 	if (s->type == AE_IFDIR)
 		return REFUSE_HARDLINK_DIRECTORY;
-	*ret_type = s->type;
+	*ret = s;
 	return 0;
 }
 
@@ -308,9 +342,10 @@ static int check_type(mode_t type) {
 }
 
 static int check_entry(Layer *l, struct archive_entry *e) {
-	const char *stored = archive_entry_pathname(e), *hardlink = archive_entry_hardlink(e);
+	const char *stored = archive_entry_pathname(e), *hardlink = archive_entry_hardlink(e), *symlink = NULL;
 	_cleanup_free_ char *path = NULL;
 	mode_t type = archive_entry_filetype(e);
+	const Seen *linked;
 	bool whiteout = false;
 	const char *base;
 	unsigned depth;
@@ -330,16 +365,18 @@ static int check_entry(Layer *l, struct archive_entry *e) {
 	/* A hard link entry's own type is whatever its tar header's mode says; what it
 	 * really is comes from its target. */
 	if (hardlink) {
-		r = check_hardlink(l, hardlink, &type);
+		r = check_hardlink(l, hardlink, &linked);
 		if (r != 0)
 			return r;
+		type = linked->type;
+		symlink = linked->symlink;
 	} else {
 		r = check_type(type);
 		if (r != 0)
 			return r;
 	}
 	if (depth == 0)
-		return type == AE_IFDIR ? seen_add(l, path, type, false) : REFUSE_ROOT_NOT_DIRECTORY;
+		return type == AE_IFDIR ? seen_add(l, path, type, NULL, false) : REFUSE_ROOT_NOT_DIRECTORY;
 
 	r = check_parents(l, path);
 	if (r != 0)
@@ -349,11 +386,12 @@ static int check_entry(Layer *l, struct archive_entry *e) {
 	if (r != 0)
 		return r;
 	if (type == AE_IFLNK && !hardlink) {
-		r = check_symlink(archive_entry_symlink(e), depth - 1);
+		symlink = archive_entry_symlink(e);
+		r = check_symlink(symlink, depth - 1);
 		if (r != 0)
 			return r;
 	}
-	return seen_add(l, path, type, whiteout);
+	return seen_add(l, path, type, symlink, whiteout);
 }
 
 /* Control characters, quotes and backslashes as \xHH, so a message stays one line. */
@@ -378,23 +416,46 @@ static char *escape_path(const char *s) {
 	return out;
 }
 
+/* A layer of an image is named by its number too: "layer 3, entry 2 ...". */
+static void layer_prefix(const Layer *l, char buf[static LAYER_PREFIX_MAX]) {
+	buf[0] = '\0';
+	if (l->stack)
+		(void) snprintf(buf, LAYER_PREFIX_MAX, "layer %u, ", oci_layer_stack_size(l->stack) + 1);
+}
+
+/* What comes after the reason: which entry or symlink it is about. */
+static int refusal_detail(const Layer *l, Refusal why, char **ret) {
+	_cleanup_free_ char *link = NULL, *target = NULL;
+
+	if (why == REFUSE_PATH_DUPLICATE)
+		return asprintf(ret, " (first as entry %u)", l->first) < 0 ? -ENOMEM : 0;
+	if (why != REFUSE_PATH_THROUGH_LOWER_LINK)
+		return (*ret = strdup("")) ? 0 : -ENOMEM;
+	link = escape_path(l->through->path);
+	target = escape_path(l->through->target);
+	if (!link || !target)
+		return -ENOMEM;
+	return asprintf(ret, " \"%s\" (-> \"%s\") made by layer %u", link, target, l->through->layer) < 0 ? -ENOMEM : 0;
+}
+
 static int refuse(const Layer *l, Refusal why, char **ret_error) {
-	_cleanup_free_ char *path = NULL, *msg = NULL;
+	_cleanup_free_ char *path = NULL, *detail = NULL, *msg = NULL;
+	char prefix[LAYER_PREFIX_MAX];
 	int r;
 
 	if (!ret_error)
 		return -EBADMSG;
+	layer_prefix(l, prefix);
+	r = refusal_detail(l, why, &detail);
+	if (r < 0)
+		return r;
 	if (!l->last_path)
-		r = asprintf(&msg, "entry %u: %s", l->n, refusal_text[why]);
+		r = asprintf(&msg, "%sentry %u: %s%s", prefix, l->n, refusal_text[why], detail);
 	else {
 		path = escape_path(l->last_path);
 		if (!path)
 			return -ENOMEM;
-		if (why == REFUSE_PATH_DUPLICATE)
-			r = asprintf(&msg, "entry %u \"%s\": %s (first as entry %u)", l->n, path,
-				     refusal_text[why], l->first);
-		else
-			r = asprintf(&msg, "entry %u \"%s\": %s", l->n, path, refusal_text[why]);
+		r = asprintf(&msg, "%sentry %u \"%s\": %s%s", prefix, l->n, path, refusal_text[why], detail);
 	}
 	if (r < 0)
 		return -ENOMEM;
@@ -436,6 +497,7 @@ static la_ssize_t input_read(struct archive *a, void *userdata, const void **ret
 static int unreadable(struct archive *a, int read_error, const Layer *l, char **ret_error) {
 	const char *what = archive_error_string(a) ?: "unknown error";
 	_cleanup_free_ char *path = NULL, *msg = NULL;
+	char prefix[LAYER_PREFIX_MAX];
 	int r;
 
 	if (read_error < 0)
@@ -444,14 +506,15 @@ static int unreadable(struct archive *a, int read_error, const Layer *l, char **
 		return -ENOMEM;
 	if (!ret_error)
 		return -EBADMSG;
+	layer_prefix(l, prefix);
 	if (l->n == 0)
-		r = asprintf(&msg, "not a tar archive (plain, gzip or zstd): %s", what);
+		r = asprintf(&msg, "%snot a tar archive (plain, gzip or zstd): %s", prefix, what);
 	else {
 		path = escape_path(l->last_path ?: "");
 		if (!path)
 			return -ENOMEM;
-		r = asprintf(&msg, "after entry %u \"%s\": corrupt or truncated archive: %s",
-			     l->n, path, what);
+		r = asprintf(&msg, "%safter entry %u \"%s\": corrupt or truncated archive: %s",
+			     prefix, l->n, path, what);
 	}
 	if (r < 0) {
 		msg = NULL;   /* asprintf leaves it undefined */
@@ -468,9 +531,9 @@ static int support(int r) {
 	return r == ARCHIVE_WARN ? -EOPNOTSUPP : -ENOMEM;
 }
 
-int oci_layer_check_fd(int fd, char **ret_error) {
+static int check_layer(OciLayerStack *stack, int fd, char **ret_error) {
 	_cleanup_(archive_read_freep) struct archive *a = NULL;
-	_cleanup_(layer_done) Layer layer = {};
+	_cleanup_(layer_done) Layer layer = { .stack = stack };
 	_cleanup_free_ Input *in = NULL;
 	int r;
 
@@ -498,7 +561,7 @@ int oci_layer_check_fd(int fd, char **ret_error) {
 		 * corrupt stream anywhere is found here. */
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
-			return 0;
+			break;
 		if (r < ARCHIVE_WARN)   /* ARCHIVE_RETRY too: no resyncing past damage */
 			return unreadable(a, in->error, &layer, ret_error);
 
@@ -510,4 +573,20 @@ int oci_layer_check_fd(int fd, char **ret_error) {
 		if (r > 0)
 			return refuse(&layer, r, ret_error);
 	}
+
+	/* Only now is the layer known to be whole and safe: the next one is checked against
+	 * the tree it leaves. */
+	if (!stack)
+		return 0;
+	return oci_layer_stack_push(stack, &layer.seen, layer.links, layer.n_links);
+}
+
+int oci_layer_check_fd(int fd, char **ret_error) {
+	return check_layer(NULL, fd, ret_error);
+}
+
+int oci_layer_stack_check_fd(OciLayerStack *s, int fd, char **ret_error) {
+	if (!s)
+		return -EINVAL;
+	return check_layer(s, fd, ret_error);
 }

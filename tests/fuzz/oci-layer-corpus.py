@@ -4,8 +4,9 @@
 # fuzz-oci-layer.c), one file per kind of layer the checker must tell apart, so that the
 # replay in the unit tier and libFuzzer start from every path: plain, gzip and (when the
 # zstd tool is there) zstd layers; GNU and PAX long names; a damaged GNU long-link header;
-# a truncated archive; and one layer per refusal (device, duplicate path, hard link out of
-# the layer, escaping symlink). Deterministic: fixed times, owners and modes.
+# a truncated archive; one layer per refusal (device, duplicate path, hard link out of
+# the layer, escaping symlink); and one that is refused on top of itself only.
+# Deterministic: fixed times, owners and modes.
 import gzip
 import io
 import os
@@ -81,3 +82,9 @@ write("refused-device.tar", tar([("dev/", "dir"), ("dev/null", "chr", {"dev": (1
 write("refused-duplicate.tar", tar([("a", "file", {"data": b"a"}), ("./a/", "dir")]))
 write("refused-hardlink.tar", tar([("g", "hardlink", {"target": "/etc/shadow"})]))
 write("refused-symlink-escape.tar", escape)
+# Good alone, refused on top of itself (the fuzzer checks it both ways): a/l/x, then a/l
+# made a symlink, which layer 2's a/l/x runs through; whiteouts, an opaque marker and a
+# hard link to a symlink for what layer 2 takes away from layer 1.
+write("cross-layer.tar", tar([("a/l/x", "file"), ("a/l", "symlink", {"target": "/"}), ("a/.wh.m", "file"),
+                              ("b/", "dir"), ("b/.wh..wh..opq", "file"), ("c", "symlink", {"target": "a/l"}),
+                              ("h", "hardlink", {"target": "c"}), (".wh.d", "file")]))

@@ -11,6 +11,7 @@
 #   - registry: a multi-arch index resolved to linux/amd64 (and arm64; riscv64 lists the
 #     platforms), the blobs of an image, a blob corrupted in the registry's storage, a
 #     layer with "../" and one writing through an absolute symlink refused and not cached,
+#     a layer writing through a lower layer's symlink refused, downloaded or cached alike,
 #     the registry killed mid-download (clear error; the next fetch resumes at byte N > 0
 #     and the blob verifies), a cached image fetched with the registry gone, offline
 #   - token auth: no credentials and wrong credentials fail clearly without printing them,
@@ -174,11 +175,13 @@ python3 "$KILN_SRCDIR/tests/lib/oci-archive.py" --multi-arch kiln/multi:1 "$arch
 	python3 "$KILN_SRCDIR/tests/lib/oci-archive.py" --big-layer 1000 kiln/corrupt:1 "$arch/corrupt.tar" &&
 	python3 "$KILN_SRCDIR/tests/lib/oci-archive.py" --bad-layer dotdot kiln/dotdot:1 "$arch/dotdot.tar" &&
 	python3 "$KILN_SRCDIR/tests/lib/oci-archive.py" --bad-layer abs-symlink kiln/abssym:1 "$arch/abssym.tar" &&
+	python3 "$KILN_SRCDIR/tests/lib/oci-archive.py" --bad-layer cross-symlink kiln/cross:1 "$arch/cross.tar" &&
+	python3 "$KILN_SRCDIR/tests/lib/oci-archive.py" --cross-write kiln/crosswrite:1 "$arch/crosswrite.tar" &&
 	python3 "$KILN_SRCDIR/tests/lib/oci-archive.py" --big-layer 20971520 kiln/big:1 "$arch/big.tar" &&
 	python3 "$KILN_SRCDIR/tests/lib/oci-archive.py" kiln/single:1 "$arch/single.tar"
 ok $? "test images built"
 registry_push "$arch/multi.tar" kiln/multi:1 --all &&
-	for i in corrupt dotdot abssym big single; do registry_push "$arch/$i.tar" "kiln/$i:1" || break; done
+	for i in corrupt dotdot abssym cross crosswrite big single; do registry_push "$arch/$i.tar" "kiln/$i:1" || break; done
 ok $? "pushed with skopeo (the multi-arch one with --all)"
 
 # The index and its amd64 and arm64 manifests, as the registry serves them.
@@ -263,6 +266,31 @@ for bad in dotdot abssym; do
 	ok $? "$bad: the layer is not cached"
 	is "$(partial_files)" "" "$bad: no partial file left"
 done
+
+# Layer 3 writes through layer 2's symlink: each is safe alone, not in this order. Layer 1
+# is cached already (the images above share it), layer 2 gets downloaded, layer 3 is
+# refused; once layer 3 is cached through an image where it is harmless, the image is
+# refused from the cache alone, with the same error.
+cross_manifest=$(skopeo inspect --raw --tls-verify=false "docker://$reg/kiln/cross:1")
+cross_digest=sha256:$(printf '%s' "$cross_manifest" | sha256sum | cut -d' ' -f1)
+mapfile -t cross_layers < <(python3 -c 'import json, sys
+for l in json.loads(sys.argv[1])["layers"]: print(l["digest"])' "$cross_manifest")
+fetch image "$reg/kiln/cross:1" "$cross_digest"
+ok $((rc == 1 ? 0 : 1)) "cross: the image is refused"
+cross_err=$err
+why='layer 3, entry 1 "escape/kiln-pwned": path runs through the symlink "escape" (-> "/") made by layer 2'
+grep -qF "$reg/kiln/cross:1: layer ${cross_layers[2]}: refused: $why" <<<"$err"
+ok $? "cross: the error names the image, the layer, the entry and the symlink" || diag "$err"
+[[ -f $cache/blobs/sha256/${cross_layers[1]#sha256:} && ! -e $cache/blobs/sha256/${cross_layers[2]#sha256:} ]]
+ok $? "cross: the symlink's layer is cached, the layer writing through it is not"
+crosswrite_manifest=$(skopeo inspect --raw --tls-verify=false "docker://$reg/kiln/crosswrite:1")
+fetch image "$reg/kiln/crosswrite:1" "sha256:$(printf '%s' "$crosswrite_manifest" | sha256sum | cut -d' ' -f1)"
+ok $rc "cross: the writing layer alone on the first is a good image" || diag "$err"
+[[ -f $cache/blobs/sha256/${cross_layers[2]#sha256:} ]]
+ok $? "cross: which caches that layer"
+fetch --offline image "$reg/kiln/cross:1" "$cross_digest"
+ok $((rc == 1 ? 0 : 1)) "cross: with every layer cached the image is still refused"
+is "${err##*fetch-driver: }" "${cross_err##*fetch-driver: }" "cross: with the same error"
 
 # The registry dies in the middle of a 20 MiB layer.
 big_manifest=$(skopeo inspect --raw --tls-verify=false "docker://$reg/kiln/big:1")

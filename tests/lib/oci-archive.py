@@ -11,7 +11,11 @@
 #   --big-layer BYTES   a second layer holding /big: BYTES of seeded pseudo-random data
 #   --bad-layer KIND    a second layer that is unsafe to unpack: "dotdot" (an entry
 #                       "../kiln-escape") or "abs-symlink" (a symlink "etc-link -> /etc"
-#                       and a file written through it, "etc-link/kiln-pwned")
+#                       and a file written through it, "etc-link/kiln-pwned"); or
+#                       "cross-symlink": a second layer with the symlink "escape -> /" and
+#                       a third writing through it, "escape/kiln-pwned", each safe alone
+#   --cross-write       a second layer that is the third of --bad-layer cross-symlink,
+#                       "escape/kiln-pwned": safe here, and it puts that layer in the cache
 #   --busybox           the first layer also holds this host's static /bin/busybox,
 #                       /etc/kiln-test-marker ("kiln-test-app"), /etc/kiln-test-deleted
 #                       and /opt/opaque/from-layer-1
@@ -29,7 +33,8 @@ import tarfile
 parser = argparse.ArgumentParser()
 parser.add_argument("--multi-arch", action="store_true")
 parser.add_argument("--big-layer", type=int, default=0)
-parser.add_argument("--bad-layer", choices=["dotdot", "abs-symlink"])
+parser.add_argument("--bad-layer", choices=["dotdot", "abs-symlink", "cross-symlink"])
+parser.add_argument("--cross-write", action="store_true")
 parser.add_argument("--busybox", action="store_true")
 parser.add_argument("--whiteout-layer", action="store_true")
 parser.add_argument("name")
@@ -80,6 +85,10 @@ def extra_layers():
         layers.append(tar_of([("../kiln-escape", b"out\n")]))
     elif args.bad_layer == "abs-symlink":
         layers.append(tar_of([("etc-link", None, "/etc"), ("etc-link/kiln-pwned", b"pwned\n")]))
+    if args.bad_layer == "cross-symlink":
+        layers.append(tar_of([("escape", None, "/")]))
+    if args.bad_layer == "cross-symlink" or args.cross_write:
+        layers.append(tar_of([("escape/kiln-pwned", b"pwned\n")]))
     if args.whiteout_layer:
         layers.append(tar_of([("etc/", None), ("etc/.wh.kiln-test-deleted", b""), ("opt/", None),
                               ("opt/opaque/", None), ("opt/opaque/.wh..wh..opq", b""),

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* oci_layer_check_fd(): every rule of lib/oci-layer.h accepted and refused, on layers
  * built in memory with libarchive (plain, gzip and zstd), plus hand-made tar headers for
- * what libarchive refuses to write (empty names), corrupt and foreign input, I/O errors. */
+ * what libarchive refuses to write (empty names), corrupt and foreign input, I/O errors.
+ * oci_layer_stack_check_fd(): the same rules for the first layer of an image, and the
+ * rule across layers on images of up to four layers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -225,6 +227,12 @@ static const Case cases[] = {
 	{ "whiteout as a FIFO", { FIFO(".wh.p") }, "entry 1 \".wh.p\": whiteout is not a regular file" },
 };
 
+/* Check n bytes of arc[] as the next layer of the image on s. */
+static int check_on(OciLayerStack *s, size_t n, char **ret_error) {
+	_cleanup_close_ int fd = n > 0 ? memfd_of(arc, n) : memfd_create("empty", MFD_CLOEXEC);
+	return fd < 0 ? -EIO : oci_layer_stack_check_fd(s, fd, ret_error);
+}
+
 static void test_cases(void) {
 	for (Filter f = FILTER_NONE; f <= FILTER_ZSTD; f++)
 		for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -239,6 +247,152 @@ static void test_cases(void) {
 			if (!good)
 				diag("  got %d \"%s\", want \"%s\"", r, error ?: "(null)", c->want ?: "(accepted)");
 		}
+
+	/* The first layer of an image: the same answers, the reason naming layer 1. */
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		const Case *c = &cases[i];
+		_cleanup_(oci_layer_stack_freep) OciLayerStack *s = NULL;
+		_cleanup_free_ char *error = NULL, *want = NULL;
+		size_t n = build(c->e, FILTER_NONE);
+		int r = oci_layer_stack_new(&s);
+		bool good;
+
+		if (r >= 0)
+			r = n > 0 ? check_on(s, n, &error) : -E2BIG;
+		if (c->want && asprintf(&want, "layer 1, %s", c->want) < 0)
+			want = NULL;
+		good = c->want ? r == -EBADMSG && error && want && streq(error, want) : r == 0 && !error;
+		ok(good, "layer 1 of an image: %s: %s", c->want ? "refused" : "accepted", c->name);
+		if (!good)
+			diag("  got %d \"%s\", want \"%s\"", r, error ?: "(null)", want ?: "(accepted)");
+	}
+}
+
+typedef struct StackCase {
+	const char *name;
+	unsigned n_layers;
+	TEntry layers[4][6];
+	const char *want;   /* NULL: every layer accepted; else the last layer's reason */
+} StackCase;
+
+/* An image's layers, the first at [0]. Layers before the last must pass. */
+static const StackCase stack_cases[] = {
+	/* the image */
+	{ "a file written through a lower layer's symlink to /", 3,
+	  { { D("etc"), F("etc/hosts") }, { L("escape", "/") }, { D("etc"), F("escape/file") } },
+	  "layer 3, entry 2 \"escape/file\": path runs through the symlink \"escape\" (-> \"/\") made by layer 2" },
+	{ "a whiteout through a lower layer's symlink", 2,
+	  { { L("escape", "/") }, { F("escape/.wh.etc") } },
+	  "layer 2, entry 1 \"escape/.wh.etc\": path runs through the symlink \"escape\" (-> \"/\") made by layer 1" },
+	{ "an opaque marker through a lower layer's symlink", 2,
+	  { { L("escape", "/") }, { F("escape/.wh..wh..opq") } },
+	  "layer 2, entry 1 \"escape/.wh..wh..opq\": path runs through the symlink \"escape\" (-> \"/\") made by layer 1" },
+	{ "a symlink inside the root is no exception (as in one layer)", 3,
+	  { { D("usr"), D("usr/lib") }, { L("lib", "usr/lib") }, { F("lib/x") } },
+	  "layer 3, entry 1 \"lib/x\": path runs through the symlink \"lib\" (-> \"usr/lib\") made by layer 2" },
+	{ "the symlink of layer 1, used by layer 4", 4,
+	  { { L("escape", "/etc") }, { F("a") }, { D("b") }, { D("escape/d") } },
+	  "layer 4, entry 1 \"escape/d/\": path runs through the symlink \"escape\" (-> \"/etc\") made by layer 1" },
+	{ "a symlink deeper down, below a directory this layer merges into", 2,
+	  { { D("a"), L("a/l", "/") }, { D("a"), F("a/f"), F("a/l/x") } },
+	  "layer 2, entry 3 \"a/l/x\": path runs through the symlink \"a/l\" (-> \"/\") made by layer 1" },
+	{ "a directory merges: the symlink below it stays", 3,
+	  { { D("a"), L("a/l", "/") }, { D("a"), F("a/f") }, { F("a/l/x") } },
+	  "layer 3, entry 1 \"a/l/x\": path runs through the symlink \"a/l\" (-> \"/\") made by layer 1" },
+	{ "a hard link to a symlink is a symlink too", 2,
+	  { { L("l", "/"), H("m", "l") }, { F("m/x") } },
+	  "layer 2, entry 1 \"m/x\": path runs through the symlink \"m\" (-> \"/\") made by layer 1" },
+	{ "a symlink replaced by another: the new one counts", 3,
+	  { { L("l", "/") }, { L("l", "/etc") }, { F("l/x") } },
+	  "layer 3, entry 1 \"l/x\": path runs through the symlink \"l\" (-> \"/etc\") made by layer 2" },
+
+	/* a directory of the same layer, earlier in the archive, replaces the symlink */
+	{ "the symlink replaced by a directory first", 3,
+	  { { D("etc") }, { L("escape", "/") }, { D("escape"), F("escape/file") } } },
+	{ "a whiteout, then a directory, then the file", 3,
+	  { { D("etc") }, { L("escape", "/") }, { F(".wh.escape"), D("escape"), F("escape/file") } } },
+	{ "the directory after the file: too late", 2,
+	  { { L("escape", "/") }, { F("escape/file"), D("escape") } },
+	  "layer 2, entry 1 \"escape/file\": path runs through the symlink \"escape\" (-> \"/\") made by layer 1" },
+	{ "a whiteout alone in the same layer is not enough", 3,
+	  { { D("etc") }, { L("escape", "/") }, { F(".wh.escape"), F("escape/file") } },
+	  "layer 3, entry 2 \"escape/file\": path runs through the symlink \"escape\" (-> \"/\") made by layer 2" },
+	{ "an opaque marker alone in the same layer is not enough", 2,
+	  { { D("a"), L("a/l", "/") }, { D("a"), F("a/.wh..wh..opq"), F("a/l/x") } },
+	  "layer 2, entry 3 \"a/l/x\": path runs through the symlink \"a/l\" (-> \"/\") made by layer 1" },
+
+	/* the symlink gone from the tree */
+	{ "whited out by layer 3, layer 4 writes below its path", 4,
+	  { { D("etc") }, { L("escape", "/") }, { F(".wh.escape") }, { F("escape/x") } } },
+	{ "a parent whited out", 3,
+	  { { D("a"), L("a/l", "/") }, { F(".wh.a") }, { F("a/l/x") } } },
+	{ "hidden by an opaque directory", 4,
+	  { { D("a") }, { L("a/l", "/") }, { D("a"), F("a/.wh..wh..opq") }, { F("a/l/x") } } },
+	{ "hidden by an opaque root", 3,
+	  { { L("escape", "/") }, { F(".wh..wh..opq"), F("new") }, { F("escape/x") } } },
+	{ "replaced by a file, then by a directory", 3,
+	  { { L("escape", "/") }, { F("escape") }, { D("escape"), F("escape/x") } } },
+	{ "a parent replaced by a file takes the symlink below", 3,
+	  { { D("a"), L("a/l", "/") }, { F("a") }, { D("a"), F("a/l/x") } } },
+	{ "the symlink itself rewritten by a later layer as a directory", 3,
+	  { { L("escape", "/") }, { D("escape") }, { F("escape/x") } } },
+	{ "symlinks elsewhere, and names that merely start like one", 3,
+	  { { L("bin", "usr/bin"), L("lib", "usr/lib") }, { D("binx"), F("lib64/x") }, { F("bin.d/x"), F("libx") } } },
+};
+
+static void test_stack_cases(void) {
+	for (size_t i = 0; i < ELEMENTSOF(stack_cases); i++) {
+		const StackCase *c = &stack_cases[i];
+		_cleanup_(oci_layer_stack_freep) OciLayerStack *s = NULL;
+		_cleanup_free_ char *error = NULL;
+		int r = oci_layer_stack_new(&s);
+		unsigned k;
+		bool good;
+
+		for (k = 0; r >= 0 && k < c->n_layers; k++) {
+			size_t n = build(c->layers[k], FILTER_NONE);
+
+			error = mfree_str(error);
+			r = n > 0 ? check_on(s, n, &error) : -E2BIG;
+		}
+		good = c->want ? r == -EBADMSG && k == c->n_layers && error && streq(error, c->want)
+			       : r == 0 && !error;
+		ok(good, "image: %s: %s", c->want ? "refused" : "accepted", c->name);
+		if (!good)
+			diag("  layer %u: got %d \"%s\", want \"%s\"", k, r, error ?: "(null)", c->want ?: "(accepted)");
+	}
+}
+
+/* A refused layer is not on the stack: the next one is checked against the same tree. */
+static void test_stack_refused(void) {
+	_cleanup_(oci_layer_stack_freep) OciLayerStack *s = NULL;
+	_cleanup_free_ char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL;
+	size_t n;
+
+	is_int(oci_layer_stack_new(&s), 0, "a new stack");
+	n = build((const TEntry[]) { L("escape", "/"), { NULL } }, FILTER_GZIP);
+	is_int(check_on(s, n, &e1), 0, "layer 1 makes escape -> /");
+	ok(!e1, "no reason for a good layer");
+
+	n = build((const TEntry[]) { L("link", "/"), F("escape/x"), { NULL } }, FILTER_ZSTD);
+	is_int(check_on(s, n, &e2), -EBADMSG, "a layer writing through it is refused");
+	is_str(e2, "layer 2, entry 2 \"escape/x\": path runs through the symlink \"escape\" (-> \"/\") made by layer 1",
+	       "reason");
+
+	n = build((const TEntry[]) { F("link/x"), { NULL } }, FILTER_NONE);
+	is_int(check_on(s, n, &e3), 0, "the refused layer's symlink is not on the stack");
+
+	memset(arc, 'x', 4096);
+	is_int(check_on(s, 4096, &e4), -EBADMSG, "junk as layer 3");
+	ok(has_prefix(e4, "layer 3, not a tar archive (plain, gzip or zstd): "), "numbered after the accepted layers: %s",
+	   e4 ?: "(null)");
+
+	n = build((const TEntry[]) { F("escape/y"), { NULL } }, FILTER_NONE);
+	is_int(check_on(s, n, NULL), -EBADMSG, "escape -> / still there: refused without ret_error");
+
+	is_int(oci_layer_stack_check_fd(NULL, 0, NULL), -EINVAL, "no stack: -EINVAL");
+	is_int(oci_layer_stack_new(NULL), -EINVAL, "nowhere to put a new stack: -EINVAL");
+	ok(!oci_layer_stack_free(NULL), "freeing NULL");
 }
 
 /* A ustar header written by hand, for what libarchive will not write itself. */
@@ -337,6 +491,8 @@ static void test_fd(void) {
 
 int main(void) {
 	test_cases();
+	test_stack_cases();
+	test_stack_refused();
 	test_raw();
 	test_corrupt();
 	test_fd();
