@@ -38,6 +38,7 @@ static const struct PayloadFile {
 	{ "supervisor/kiln-firstboot",   KILN_LIBEXEC_DIR "/kiln-firstboot",   "/usr/libexec/kiln/kiln-firstboot" },
 	{ "supervisor/kiln-store-check", KILN_LIBEXEC_DIR "/kiln-store-check", "/usr/libexec/kiln/kiln-store-check" },
 	{ "supervisor/kilnctl",          KILN_BIN_DIR "/kilnctl",              "/usr/bin/kilnctl" },
+	{ "supervisor/kiln-confine",     KILN_BIN_DIR "/kiln-confine",         "/usr/bin/kiln-confine" },
 };
 
 static int tree_unpack(Build *b) {
@@ -159,6 +160,34 @@ static int tree_install_payload(Build *b) {
 			return log_error_errno(r, "Cannot install %s into the image: %m", src);
 	}
 	return 0;
+}
+
+/* The helpers' security profiles (kiln-security(5)), where the node programs read them
+ * (HELPER_SECURITY_DIR): without them the supervisor starts no helper at all. */
+static int tree_install_security(Build *b) {
+	_cleanup_free_ char *dir = NULL;
+	struct dirent **names = NULL;
+	int n, r = 0;
+
+	if (asprintf(&dir, "%s/profiles/security", b->data_dir) < 0)
+		return log_oom();
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return log_error_errno(-errno, "Cannot read the security profiles in %s: %m", dir);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		size_t len = strlen(name);
+		if (r >= 0 && len > 5 && streq(name + len - 5, ".yaml")) {
+			_cleanup_free_ char *src = NULL, *rel = NULL;
+			if (asprintf(&src, "%s/%s", dir, name) < 0 || asprintf(&rel, "/usr/lib/kiln/security/%s", name) < 0)
+				r = -ENOMEM;
+			else if ((r = tree_copy_file(b, src, rel, 0644)) < 0)
+				log_error_errno(r, "Cannot install the security profile %s: %m", name);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
 }
 
 /* kubeadm, kubelet, kubectl and crictl from --artifacts, else from the cache. */
@@ -460,7 +489,7 @@ int step_tree(Build *b) {
 	r = tree_copy_dir(b, overlay, "");
 	if (r < 0)
 		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
-	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 ||
+	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 || (r = tree_install_security(b)) < 0 ||
 	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_cluster_files(b)) < 0 || (r = tree_containerd_config(b)) < 0 ||
 	    (r = tree_identity(b)) < 0 || (r = tree_network(b)) < 0 || (r = tree_addons(b)) < 0 || (r = tree_kiln_files(b)) < 0)
 		return r;

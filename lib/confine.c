@@ -303,17 +303,20 @@ static int build_landlock(const SecurityProfile *p, Confinement *c, char **ret_e
 	if (fd < 0)
 		return fail(ret_error, "Landlock ruleset: %s", strerror(errno));
 
-	for (size_t i = 0; i < p->n_writable_paths; i++) {
-		_cleanup_close_ int pfd = open(p->writable_paths[i], O_PATH | O_CLOEXEC);
+	/* Writing to /dev/null changes nothing, and tools open it for writing all the time
+	 * (a shell's "2>/dev/null"): every profile may. */
+	for (size_t i = 0; i <= p->n_writable_paths; i++) {
+		const char *path = i < p->n_writable_paths ? p->writable_paths[i] : "/dev/null";
+		_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
 		struct stat st;
 		if (pfd < 0 || fstat(pfd, &st) < 0)
-			return fail(ret_error, "writable path \"%s\": %s", p->writable_paths[i], strerror(errno));
+			return fail(ret_error, "writable path \"%s\": %s", path, strerror(errno));
 		struct landlock_path_beneath_attr rule = {
 			.allowed_access = S_ISDIR(st.st_mode) ? handled : handled & LANDLOCK_FILE_RIGHTS,
 			.parent_fd = pfd,
 		};
 		if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0)
-			return fail(ret_error, "writable path \"%s\": Landlock: %s", p->writable_paths[i], strerror(errno));
+			return fail(ret_error, "writable path \"%s\": Landlock: %s", path, strerror(errno));
 	}
 	c->landlock_fd = TAKE_FD(fd);
 	return 0;
@@ -370,6 +373,25 @@ int confinement_prepare(const SecurityProfile *p, Confinement **ret, char **ret_
 
 /* --- In the child: system calls only. --- */
 
+/* setgroups() needs CAP_SETGID even when it changes nothing; a caller that already has
+ * exactly these groups (a root service has none) need not hold it. setresuid() and
+ * setresgid() to the ids a process has need no capability by themselves. */
+static bool groups_are(const gid_t *want, size_t n) {
+	gid_t cur[64];
+	int k = getgroups(ELEMENTSOF(cur), cur);
+
+	if (k < 0 || (size_t) k != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (int j = 0; j < k && !found; j++)
+			found = cur[j] == want[i];
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 #define STEP(s, expr)                                   \
 	do {                                            \
 		if ((expr) < 0) {                       \
@@ -391,7 +413,8 @@ int confinement_apply(const Confinement *c, ConfineStep *ret_step) {
 	STEP(CONFINE_STEP_SECUREBITS,
 	     prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS, 0, 0, 0));
 
-	STEP(CONFINE_STEP_GROUPS, setgroups(c->n_groups, c->groups));
+	if (!groups_are(c->groups, c->n_groups))
+		STEP(CONFINE_STEP_GROUPS, setgroups(c->n_groups, c->groups));
 	STEP(CONFINE_STEP_GID, setresgid(c->gid, c->gid, c->gid));
 	STEP(CONFINE_STEP_UID, setresuid(c->uid, c->uid, c->uid));
 

@@ -10,12 +10,16 @@
 /* How often a running job's deadline, stop flag and file systems are looked at. */
 #define JOB_TICK (250 * USEC_PER_MSEC)
 
-int job_start(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid) {
+int job_start_full(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid, ConfineStep *ret_step) {
 	SpawnOptions o = opts ? *opts : (SpawnOptions) {};
 
 	o.new_session = true;
 	o.pdeath_signal = SIGKILL;
-	return spawn(argv, &o, ret_pid);
+	return spawn_full(argv, &o, ret_pid, ret_step);
+}
+
+int job_start(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid) {
+	return job_start_full(argv, opts, ret_pid, NULL);
 }
 
 int job_kill(pid_t pid) {

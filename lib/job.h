@@ -45,6 +45,8 @@ typedef struct JobResult {
 
 /* spawn() in a new session with SIGKILL as the pdeath signal (opts may be NULL). */
 int job_start(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid);
+/* job_start(), and the confinement step that failed (spawn_full()). */
+int job_start_full(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid, ConfineStep *ret_step);
 
 /* Wait for the job started as pid to end, or stop it as JobWatch says. Returns 0 with
  * *ret telling which; -errno only if waiting itself failed (the job is then stopped). */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cluster-child.h"
+#include "helper-security.h"
 #include "fd-util.h"
 #include "job-event.h"
 
@@ -166,7 +167,7 @@ int cluster_child_start(sd_event *e, const char *const *argv, const ClusterChild
 	_cleanup_close_ int out_w = -EBADF, err_w = -EBADF;
 	int r;
 
-	if (!e || !argv || !argv[0] || !opts || !opts->on_done || !ret)
+	if (!e || !argv || !argv[0] || !opts || !opts->on_done || !opts->security || !ret)
 		return -EINVAL;
 	c = calloc(1, sizeof *c);
 	if (!c)
@@ -192,7 +193,7 @@ int cluster_child_start(sd_event *e, const char *const *argv, const ClusterChild
 			   [STDERR_FILENO] = SPAWN_STDIO_FROM_FD(err_w) },
 		.env = opts->env,
 	};
-	r = job_start(argv, &so, &c->pid);
+	r = helper_job_start(opts->security, argv, &so, &c->pid);
 	if (r < 0) {
 		c->pid = 0;
 		return r;

@@ -42,6 +42,7 @@ typedef struct ClusterChildOptions {
 	ClusterChildDoneFn on_done;     /* required; the callback may free the child */
 	void *userdata;
 	const char *const *env;         /* NULL: the supervisor's environment */
+	const char *security;           /* required: its security profile (helper-security.h) */
 } ClusterChildOptions;
 
 /* Start argv (argv[0] an absolute path, or searched in $PATH). -errno when it could not

@@ -155,6 +155,7 @@ int cluster_kubeadm_start(sd_event *e, const ClusterKubeadmOptions *opts, Cluste
 		/* systemd stops the unit at the deadline; our own bound only covers systemd-run
 		 * itself hanging after that. */
 		.timeout = usec_add(opts->timeout, 30 * USEC_PER_SEC),
+		.security = "systemd-run",
 		.on_line = on_line,
 		.on_done = on_done,
 		.userdata = k,

@@ -70,6 +70,7 @@ int cluster_kubectl_start(sd_event *e, const ClusterKubectlSetup *setup, const c
 	ClusterChildOptions o = {
 		.timeout = setup->timeout ?: CLUSTER_KUBECTL_TIMEOUT_USEC,
 		.capture_stdout = true,
+		.security = "kubectl",
 		.on_line = on_line,
 		.on_done = on_done,
 		.userdata = k,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kiln-confine: check, show and run under the node's security profiles (profiles/security/,
- * installed in KILN_DATA_DIR/security). "run" is the same harden-then-exec path
+ * in an image at /usr/lib/kiln/security). "run" is the same harden-then-exec path
  * (spawn_full() with a Confinement) the supervisor starts its helpers with. */
 #include <errno.h>
 #include <getopt.h>
@@ -12,13 +12,14 @@
 
 #include "config.h"
 #include "confine.h"
+#include "helper-security.h"
 #include "log.h"
 #include "process-util.h"
 #include "security-profile.h"
 #include "syscall-groups.h"
 #include "verbs.h"
 
-static const char *arg_dir = KILN_DATA_DIR "/security";
+static const char *arg_dir = HELPER_SECURITY_DIR;
 
 static int help(void) {
 	printf("%s [OPTIONS...] COMMAND ...\n"
@@ -39,7 +40,7 @@ static int help(void) {
 	       "     --profile-dir=DIR    Where named profiles are (default: %s)\n"
 	       "\n"
 	       "See kiln-confine(8) and kiln-security(5).\n",
-	       program_invocation_short_name, KILN_DATA_DIR "/security");
+	       program_invocation_short_name, HELPER_SECURITY_DIR);
 	return 0;
 }
 
@@ -66,6 +67,22 @@ static int load(const char *what, SecurityProfile **ret) {
 	}
 	if (r < 0)
 		return log_error_errno(r, "%s: %m", what);
+	return 0;
+}
+
+/* load(), then compile: 0, EXIT_USAGE or EXIT_FAILURE (reported). */
+static int load_compiled(const char *what, SecurityProfile **ret_profile, Confinement **ret) {
+	_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
+	_cleanup_free_ char *why = NULL;
+	int r = load(what, &p);
+	if (r != 0)
+		return r < 0 ? EXIT_FAILURE : r;
+	r = confinement_prepare(p, ret, &why);
+	if (r < 0) {
+		log_error("%s: %s", p->file, why ?: strerror(-r));
+		return EXIT_FAILURE;
+	}
+	*ret_profile = TAKE_PTR(p);
 	return 0;
 }
 
@@ -100,15 +117,9 @@ static int verb_show(int argc, char **argv) {
 	for (int i = 1; i < argc; i++) {
 		_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
 		_cleanup_(confinement_freep) Confinement *c = NULL;
-		_cleanup_free_ char *why = NULL;
-		int r = load(argv[i], &p);
+		int r = load_compiled(argv[i], &p, &c);
 		if (r != 0)
 			return r;
-		r = confinement_prepare(p, &c, &why);
-		if (r < 0) {
-			log_error("%s: %s", p->file, why ?: strerror(-r));
-			return EXIT_FAILURE;
-		}
 		printf("%s: %s\n", p->name, p->description);
 		printf("  %-22s%s:%s%s\n", "user:group", p->user, p->group, p->n_supplementary_groups ? " (+groups)" : "");
 		printf("  %-22s%zu (%zu BPF instructions)\n", "syscalls allowed", confinement_syscalls_allowed(c),
@@ -143,7 +154,6 @@ static int verb_list(int argc, char **argv) {
 static int verb_run(int argc, char **argv) {
 	_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
 	_cleanup_(confinement_freep) Confinement *c = NULL;
-	_cleanup_free_ char *why = NULL;
 	ConfineStep step;
 	pid_t pid;
 	int r, status;
@@ -152,14 +162,9 @@ static int verb_run(int argc, char **argv) {
 		log_error("run: give a profile and a command.");
 		return EXIT_USAGE;
 	}
-	r = load(argv[1], &p);
+	r = load_compiled(argv[1], &p, &c);
 	if (r != 0)
 		return r;
-	r = confinement_prepare(p, &c, &why);
-	if (r < 0) {
-		log_error("%s: %s", p->file, why ?: strerror(-r));
-		return EXIT_FAILURE;
-	}
 	SpawnOptions so = {
 		.stdio = { [STDIN_FILENO] = { .mode = SPAWN_STDIO_INHERIT } },
 		.confine = c,

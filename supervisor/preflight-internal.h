@@ -63,6 +63,7 @@ typedef struct PreflightStep {
 	/* What to wait for, set by the check: */
 	PreflightWait wait;
 	const char *const *argv;    /* COMMAND: kept alive by state */
+	const char *security;       /* COMMAND: its security profile (helper-security.h) */
 	usec_t usec;
 	/* How the wait ended, set by the runner for the next turn: COMMAND: the command's
 	 * exit status (shell style, 0: success), -ETIMEDOUT when it ran out of time and was
@@ -82,8 +83,10 @@ struct PreflightCheck {
 	preflight_step_fn step;     /* ... or one with long steps: exactly one of the two */
 };
 
-static inline int preflight_wait_command(PreflightStep *s, const char *const *argv, usec_t timeout) {
+static inline int preflight_wait_command(PreflightStep *s, const char *security, const char *const *argv,
+					 usec_t timeout) {
 	s->wait = PREFLIGHT_WAIT_COMMAND;
+	s->security = security;
 	s->argv = argv;
 	s->usec = timeout;
 	return PREFLIGHT_STEP_WAIT;

@@ -131,7 +131,7 @@ int check_kernel_modules(const PreflightCheck *c, const PreflightContext *ctx, P
 	if (p->missing[p->next]) {
 		p->argv[0] = "modprobe";
 		p->argv[1] = p->missing[p->next++];
-		return preflight_wait_command(s, p->argv, MODPROBE_TIMEOUT);
+		return preflight_wait_command(s, "modprobe", p->argv, MODPROBE_TIMEOUT);
 	}
 
 	_cleanup_strv_free_ char **still = NULL;

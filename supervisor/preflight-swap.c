@@ -193,7 +193,7 @@ int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightSt
 	if (!stop) {
 		p->argv[0] = "swapoff";
 		p->argv[1] = "-a";
-		return preflight_wait_command(s, p->argv, SWAPOFF_TIMEOUT);
+		return preflight_wait_command(s, "swapoff", p->argv, SWAPOFF_TIMEOUT);
 	}
 	r = stop_swap_units(ctx, paths, &p->units);
 	if (r == -ENOMEM)

@@ -61,6 +61,11 @@ for f in kubeadm kubeadm_init.py k8s_api.py kubectl kubelet; do
 	install -m 0755 "$KILN_SRCDIR/tests/doubles/$f" "$doubles/$f" || bail "installing the double $f"
 done
 for f in kubeadm kubectl kubelet; do ln -sf "/usr/lib/kiln-test/doubles/$f" "$root/usr/bin/$f"; done
+# The kubectl double is a Python script: it runs under the doubles' kubectl profile (same
+# capabilities, an allow-list for Python); systemd-run is the machine's own, under its
+# real profile.
+install -m 0644 "$KILN_SRCDIR/tests/doubles/security/kubectl.yaml" "$root/usr/lib/kiln/security/kubectl.yaml" ||
+	bail "installing the doubles' kubectl profile"
 install -D -m 0644 "$KILN_SRCDIR/rootfs/usr/lib/tmpfiles.d/kiln-kubernetes.conf" \
 	"$root/usr/lib/tmpfiles.d/kiln-kubernetes.conf"
 cat >"$root/usr/lib/systemd/system/kubelet.service" <<'EOF'
@@ -158,6 +163,19 @@ doc=$(status_json)
 is "$(jget '[p[n]["status"] for n in ("preflight", "runtime", "images", "cluster", "addons", "ready", "watch")]' <<<"$doc")" \
 	'["done", "done", "done", "done", "skipped", "done", "running"]' "every phase's status (addons: none in the profile)"
 is "$(inits)" 1 "kubeadm init ran once"
+# Every helper under its security profile: the supervisor's own line when it compiled each
+# (modprobe and kubeadm's systemd-run are the machine's real ones under the shipped
+# profiles; kubectl is the double under the doubles' profile), and the kernel's view of the
+# kubectl double.
+is "$(journal | sed -n 's/^Security profile \([a-z-]*\) (\([^)]*\)).*/\1 \2/p' | sort)" \
+	"kubectl /usr/lib/kiln/security/kubectl.yaml
+modprobe /usr/lib/kiln/security/modprobe.yaml
+systemd-run /usr/lib/kiln/security/systemd-run.yaml" "preflight's modprobe, kubeadm's systemd-run and kubectl ran under their security profiles"
+# systemd loads several filters for the supervisor's unit; the helper has one more: its own.
+unit_filters=$(inside sh -c 'sed -n "s/^Seccomp_filters:\t//p" /proc/$(systemctl show -P MainPID kiln-supervisor)/status')
+is "$(inside cat /run/kiln/kubectl-double.log.status | tr -d '\t' | tr '\n' ' ')" \
+	"CapPrm:0000000000000000 CapEff:0000000000000000 CapBnd:0000000000000000 CapAmb:0000000000000000 NoNewPrivs:1 Seccomp:2 Seccomp_filters:$((unit_filters + 1)) " \
+	"the kubectl the supervisor ran: no capability, no_new_privs, its own filter on top of the unit's $unit_filters"
 inside grep -q '"formed"' /var/lib/kiln/cluster-formed
 ok $? "the stamp is written: $(inside cat /var/lib/kiln/cluster-formed)"
 is "$(inside systemctl is-enabled kubelet.service)/$(inside systemctl is-active kubelet.service)" "enabled-runtime/active" \

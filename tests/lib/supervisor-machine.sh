@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # A Debian trixie machine for systemd-nspawn -b with kiln-supervisor.service installed as
-# an image has it (/usr/libexec/kiln, /usr/bin/kilnctl, /usr/lib/kiln/{profile.yaml,
+# an image has it (/usr/libexec/kiln, /usr/bin/kilnctl, /usr/lib/kiln/{profile.yaml, security/,
 # image.json} of a build --without-kubernetes, kiln's /etc files, the unit enabled).
 # Shared by the integration test and bench/supervisor.sh. Needs KILN_SRCDIR and
 # KILN_BUILDDIR; source tests/lib/rootfs.sh first.
@@ -18,9 +18,11 @@
 # Two checks a container cannot pass here: cgroup-v2 (the machine's cgroups are the
 # host's v1, see harness-facts.md) and kernel-modules (nspawn has no /sys/module).
 SUPERVISOR_MACHINE_IGNORE=cgroup-v2,kernel-modules
-# @keyring: containerd/runc; --private-network: the machine's own /proc/sys/net, so that
-# preflight's sysctl fixes work.
-SUPERVISOR_MACHINE_NSPAWN_ARGS=(--system-call-filter=@keyring --private-network)
+# @keyring: containerd/runc; landlock_*: the supervisor confines its helpers' writes with
+# Landlock, which nspawn's own filter (systemd 252) does not let through; --private-network:
+# the machine's own /proc/sys/net, so that preflight's sysctl fixes work.
+SUPERVISOR_MACHINE_NSPAWN_ARGS=(--system-call-filter=@keyring --system-call-filter=landlock_create_ruleset
+	--system-call-filter=landlock_add_rule --system-call-filter=landlock_restrict_self --private-network)
 
 supervisor_machine_requirements() {
 	local t
@@ -51,6 +53,8 @@ supervisor_machine_prepare() {
 	install -D -m 0644 "$KILN_SRCDIR/units/kiln-supervisor.service" \
 		"$root/usr/lib/systemd/system/kiln-supervisor.service" &&
 	install -D -m 0644 "$KILN_SRCDIR/profiles/single-node.yaml" "$root/usr/lib/kiln/profile.yaml" &&
+	install -d "$root/usr/lib/kiln/security" &&
+	install -m 0644 "$KILN_SRCDIR"/profiles/security/*.yaml "$root/usr/lib/kiln/security/" &&
 	cat >"$root/usr/lib/kiln/image.json" <<-'EOF2' &&
 	{"kilnVersion": "test", "sourceDateEpoch": 1700000000, "kubernetes": {"present": false, "version": "v1.31.4"}}
 	EOF2

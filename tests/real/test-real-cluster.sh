@@ -149,6 +149,21 @@ report() {
 	l=$(line "$name" 'KILN-REAL-BLOBS')
 	ok $([[ $l =~ count=([0-9]+)\ young=0\ old=([0-9]+) && ${BASH_REMATCH[1]} -gt 0 && ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]]; echo $?) \
 		"$what: no blob in containerd's store is younger than the build: nothing pulled (${l#*KILN-REAL-BLOBS })"
+	l=$(line "$name" 'KILN-REAL-PROFILES')
+	ok $([[ $l == *" kubectl "* ]]; echo $?) "$what: the supervisor ran its kubectl calls under the kubectl security profile (${l#*KILN-REAL-PROFILES })"
+	PROFILES=${l#*KILN-REAL-PROFILES }
+	l=$(line "$name" 'KILN-REAL-CONFINE ')
+	is "${l#*KILN-REAL-CONFINE }" "CapEff:0000000000000000 CapBnd:0000000000000000 NoNewPrivs:1 Seccomp:2 " \
+		"$what: under the kubectl profile the kernel shows no capability, no_new_privs and a seccomp filter"
+	l=$(line "$name" 'KILN-REAL-CONFINED-KUBECTL')
+	ok $([[ $l == *"rc=0 node/"* ]]; echo $?) "$what: the real kubectl works under its profile (${l#*KILN-REAL-CONFINED-KUBECTL })"
+	l=$(line "$name" 'KILN-REAL-MODPROBE ')
+	ok $([[ $l == *"rc=0 loaded=1 "* ]]; echo $?) "$what: the real modprobe loads a module under its profile (${l#*KILN-REAL-MODPROBE })"
+	l=$(line "$name" 'KILN-REAL-MODPROBE-DENIED')
+	ok $([[ $l == *"loaded=0 "*"Operation not permitted"* && $l != *"rc=0 "* ]]; echo $?) \
+		"$what: under swapoff's profile modprobe cannot load one (${l#*KILN-REAL-MODPROBE-DENIED })"
+	l=$(line "$name" 'KILN-REAL-SWAPOFF')
+	ok $([[ $l == *"rc=0 "* ]]; echo $?) "$what: the real swapoff -a runs under its profile (${l#*KILN-REAL-SWAPOFF })"
 	qemu_wait "$name" 'KILN-BOOTED' 60
 	ok $? "$what: KILN-BOOTED, $QEMU_ELAPSED s after QEMU started"
 	RUNS=$(line "$name" 'KILN-REAL-RUNS')
@@ -163,6 +178,7 @@ qemu_start a "$work/a.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0a
 report a "A, first boot"
 a_runs=$RUNS
 is "$a_runs" "boot: init=1 reset=0; all boots: init=1 reset=0" "A, first boot: one kubeadm init, no reset"
+ok $([[ " $PROFILES" == *" systemd-run "* ]]; echo $?) "A, first boot: kubeadm was started through systemd-run under its security profile"
 qemu_stop a 120
 ok $? "A powers off cleanly"
 qemu_start a "$work/a.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0a

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "phases.h"
 #include "state.h"
+#include "helper-security.h"
 #include "tap.h"
 #include "tmpdir-files.h"
 
@@ -245,6 +246,10 @@ int main(void) {
 	char fixtures[4096];
 	sigset_t mask;
 
+	/* The stand-ins are shell scripts: they run under the doubles' profiles. */
+	char security_dir[4096];
+	(void) snprintf(security_dir, sizeof security_dir, "%s/tests/doubles/security", tap_srcdir());
+	helper_security_set_dir(security_dir);
 	log_set_max_level(LOG_CRIT);
 	T = tap_mkdtemp();
 	if (!T)

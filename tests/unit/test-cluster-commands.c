@@ -22,6 +22,7 @@
 #include "cluster-probe.h"
 #include "fileio.h"
 #include "log.h"
+#include "helper-security.h"
 #include "tap.h"
 #include "tmpdir-files.h"
 
@@ -74,7 +75,7 @@ static void on_done(ClusterChild *c, int status, void *userdata) {
 
 static int run_child(const char *const *argv, usec_t timeout, bool capture, Seen *seen, ClusterChild **ret) {
 	ClusterChildOptions o = { .timeout = timeout, .capture_stdout = capture, .on_line = on_line, .on_done = on_done,
-				  .userdata = seen };
+				  .userdata = seen, .security = "kubectl" };
 	*seen = (Seen) { .status = 4242 };
 	int r = cluster_child_start(event, argv, &o, ret);
 	if (r < 0)
@@ -125,7 +126,7 @@ static void test_child(void) {
 	is_int(seen.n_err, 2, "a 5000-byte line comes in two pieces");
 	c = cluster_child_free(c);
 
-	ClusterChildOptions o = { .timeout = USEC_INFINITY, .on_done = on_done, .userdata = &seen };
+	ClusterChildOptions o = { .timeout = USEC_INFINITY, .on_done = on_done, .userdata = &seen, .security = "kubectl" };
 	is_int(cluster_child_start(event, (const char *const[]) { P("no-such-program"), NULL }, &o, &c), -ENOENT,
 	       "a missing program: -ENOENT at once");
 	ok(c == NULL, "nothing returned");
@@ -407,6 +408,10 @@ static void test_probes(void) {
 int main(void) {
 	sigset_t mask;
 
+	/* The stand-ins are shell scripts: they run under the doubles' profiles. */
+	char security_dir[4096];
+	(void) snprintf(security_dir, sizeof security_dir, "%s/tests/doubles/security", tap_srcdir());
+	helper_security_set_dir(security_dir);
 	log_set_max_level(LOG_CRIT);
 	T = tap_mkdtemp();
 	if (!T)

@@ -233,6 +233,7 @@ static void test_failing_step(void) {
 		"name: other-group\n"
 		"description: changes groups\n"
 		"group: \"65534\"\n"
+		"supplementaryGroups: [\"4242\"]\n"
 		"seccomp: {allow: [\"@basic-process\"]}\n"
 		"writablePaths: [/]\n");
 	_cleanup_(confinement_freep) Confinement *c = NULL;

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+
+#include "helper-security.h"
+#include "job.h"
+#include "log.h"
+#include "security-profile.h"
+
+/* A few helpers per program: a list searched by name is enough. */
+typedef struct Compiled {
+	char *name;
+	Confinement *confinement;
+} Compiled;
+
+static const char *security_dir = HELPER_SECURITY_DIR;
+static Compiled *compiled;
+static size_t n_compiled;
+
+void helper_security_set_dir(const char *dir) {
+	security_dir = dir ?: HELPER_SECURITY_DIR;
+}
+
+const char *helper_security_dir(void) {
+	return security_dir;
+}
+
+static int load_problem(const char *name, int r, const DiagList *diags, char **ret_error) {
+	if (!ret_error)
+		return r;
+	if (r == -EBADMSG && diags->n > 0) {
+		_cleanup_free_ char *line = NULL;
+		if (diag_format(&diags->items[0], &line) < 0 ||
+		    asprintf(ret_error, "%s%s", line, diags->n > 1 ? " (and more: kiln-confine check)" : "") < 0)
+			*ret_error = NULL;
+	} else if (asprintf(ret_error, "%s/%s.yaml: %s", security_dir, name, strerror(-r)) < 0)
+		*ret_error = NULL;
+	return r;
+}
+
+int helper_security_get(const char *name, const Confinement **ret, char **ret_error) {
+	_cleanup_(diag_list_done) DiagList diags = {};
+	_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
+	_cleanup_(confinement_freep) Confinement *c = NULL;
+	_cleanup_free_ char *why = NULL;
+	int r;
+
+	if (ret_error)
+		*ret_error = NULL;
+	for (size_t i = 0; i < n_compiled; i++)
+		if (streq(compiled[i].name, name)) {
+			*ret = compiled[i].confinement;
+			return 0;
+		}
+
+	r = security_profile_load_named(security_dir, name, &p, &diags);
+	if (r < 0)
+		return load_problem(name, r, &diags, ret_error);
+	r = confinement_prepare(p, &c, &why);
+	if (r < 0) {
+		if (ret_error && asprintf(ret_error, "%s: %s", p->file, why ?: strerror(-r)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+
+	/* Once per profile and process: what the kernel will be told, from the compiled data. */
+	_cleanup_free_ char *caps = NULL;
+	size_t caps_size = 0;
+	FILE *f = open_memstream(&caps, &caps_size);
+	if (!f)
+		return -ENOMEM;
+	uint64_t amb = confinement_ambient(c);
+	for (int cap = 0; cap < 64; cap++)
+		if (amb & (UINT64_C(1) << cap)) {
+			char *cap_name = cap_to_name(cap);
+			fprintf(f, "%s%s", caps_size > 0 || ftell(f) > 0 ? " " : "", cap_name ?: "?");
+			cap_free(cap_name);
+		}
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	log_info("Security profile %s (%s): %zu system calls allowed, others %s; capabilities kept: %s.", name, p->file,
+		 confinement_syscalls_allowed(c), confinement_kills(c) ? "kill the helper" : "fail",
+		 caps && *caps ? caps : "none");
+
+	Compiled *n = realloc(compiled, (n_compiled + 1) * sizeof(Compiled));
+	if (!n)
+		return -ENOMEM;
+	compiled = n;
+	compiled[n_compiled].name = strdup(name);
+	if (!compiled[n_compiled].name)
+		return -ENOMEM;
+	compiled[n_compiled].confinement = TAKE_PTR(c);
+	*ret = compiled[n_compiled++].confinement;
+	return 0;
+}
+
+int helper_job_start(const char *name, const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid) {
+	_cleanup_free_ char *why = NULL;
+	const Confinement *c;
+	ConfineStep step;
+	int r;
+
+	r = helper_security_get(name, &c, &why);
+	if (r < 0) {
+		if (why)
+			log_error("Not starting %s: its security profile cannot be used: %s", argv[0], why);
+		else
+			log_error_errno(r, "Not starting %s: its security profile %s cannot be used: %m", argv[0], name);
+		return r;
+	}
+	SpawnOptions o = opts ? *opts : (SpawnOptions) {};
+	o.confine = c;
+	r = job_start_full(argv, &o, ret_pid, &step);
+	if (r < 0 && step != _CONFINE_STEP_NONE)
+		log_error_errno(r, "%s: confinement step \"%s\" (profile %s) failed: %m", argv[0],
+				confine_step_to_string(step), name);
+	return r;
+}
