@@ -18,6 +18,22 @@ runs=${KILN_BENCH_RUNS:-500}
 confine=$build/supervisor/kiln-confine
 profiles=(profiles/security/*.yaml)
 
+# A profile's writable paths exist on a node (the supervisor makes them); here they may
+# not: make the missing components (the profiles write them as a flow list) and remove
+# exactly those at the end.
+made=()
+trap 'for ((i = ${#made[@]} - 1; i >= 0; i--)); do rmdir "${made[i]}"; done' EXIT
+for f in "${profiles[@]}"; do
+	for p in $(sed -n 's/^writablePaths: \[\(.*\)\]$/\1/p' "$f" | tr ',' ' '); do
+		prefix=
+		IFS=/ read -ra parts <<<"${p#/}"
+		for c in "${parts[@]}"; do
+			prefix+=/$c
+			[[ -e $prefix ]] || { mkdir "$prefix" && made+=("$prefix"); }
+		done
+	done
+done
+
 echo "== a. allow-lists and capabilities (goal: syscalls < 180)"
 printf '%-12s %9s %6s  %s\n' profile syscalls ratio "capabilities kept"
 for f in "${profiles[@]}"; do

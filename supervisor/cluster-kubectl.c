@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,11 @@ int cluster_kubectl_start(sd_event *e, const ClusterKubectlSetup *setup, const c
 	for (size_t i = 0; args[i]; i++)
 		if (strv_extend(&argv, args[i]) < 0)
 			return -ENOMEM;
+
+	/* kubectl's security profile lets it write its discovery cache and nothing else, and a
+	 * Landlock rule can only name a directory that exists: make it before the first call. */
+	if (setup->cache_dir && mkdir(setup->cache_dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
 
 	k = calloc(1, sizeof *k);
 	if (!k)

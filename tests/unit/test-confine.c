@@ -24,6 +24,7 @@
 #include "fileio.h"
 #include "process-util.h"
 #include "security-profile.h"
+#include "strv.h"
 #include "syscall-groups.h"
 #include "tap.h"
 
@@ -150,8 +151,33 @@ static void check_profile(const SecurityProfile *p, const char *denied_file) {
 	(void) unlink(target);
 }
 
+/* A shipped profile's writable paths exist on a node (the supervisor makes them before the
+ * helper's first start); on this machine they may not: make the missing ones, and say
+ * which, so that the caller removes them again. */
+static void make_writable_paths(const SecurityProfile *p, char ***made) {
+	for (size_t i = 0; i < p->n_writable_paths; i++) {
+		const char *path = p->writable_paths[i];
+		/* Each missing component in turn, top down, so each can be removed again. */
+		for (const char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+			_cleanup_free_ char *prefix = slash ? strndup(path, (size_t) (slash - path)) : strdup(path);
+			if (!prefix)
+				return;
+			if (access(prefix, F_OK) < 0) {
+				if (mkdir(prefix, 0755) < 0) {
+					diag("cannot make %s: %s", prefix, strerror(errno));
+					return;
+				}
+				(void) strv_extend(made, prefix);
+			}
+			if (!slash)
+				break;
+		}
+	}
+}
+
 static void test_shipped_profiles(const char *denied_file) {
 	_cleanup_free_ char *pattern = NULL;
+	char **made = NULL;
 	glob_t g = {};
 
 	(void) !asprintf(&pattern, "%s/profiles/security/*.yaml", tap_srcdir());
@@ -161,9 +187,14 @@ static void test_shipped_profiles(const char *denied_file) {
 		_cleanup_(security_profile_freep) SecurityProfile *p = load_file(g.gl_pathv[i]);
 		if (!ok(p, "%s loads", g.gl_pathv[i]))
 			continue;
+		make_writable_paths(p, &made);
 		check_profile(p, denied_file);
 	}
 	globfree(&g);
+	/* Deepest first: only what this test made, never a directory that was there. */
+	for (size_t n = strv_length(made); n > 0; n--)
+		(void) rmdir(made[n - 1]);
+	strv_free(made);
 }
 
 static void test_kill_and_identity(const char *denied_file) {
