@@ -174,16 +174,12 @@ static unsigned long forbidden_namespaces(const SecuritySeccomp *s) {
 	return all & ~allowed;
 }
 
-static int syscall_nr(const char *name) {
-	int nr = seccomp_syscall_resolve_name(name);
-	return nr == __NR_SCMP_ERROR ? -1 : nr;
-}
-
 /* The allow-list, with the argument filters on socket, clone, clone3, unshare and setns. */
 static int add_rules(scmp_filter_ctx ctx, const SecuritySeccomp *s, const bool *allowed, size_t n) {
 	unsigned long forbidden = forbidden_namespaces(s);
-	int nr_socket = syscall_nr("socket"), nr_clone = syscall_nr("clone"), nr_clone3 = syscall_nr("clone3"),
-	    nr_unshare = syscall_nr("unshare"), nr_setns = syscall_nr("setns");
+	int nr_socket = syscall_resolve("socket"), nr_clone = syscall_resolve("clone"),
+	    nr_clone3 = syscall_resolve("clone3"), nr_unshare = syscall_resolve("unshare"),
+	    nr_setns = syscall_resolve("setns");
 	int r;
 
 	for (size_t nr = 0; nr < n; nr++) {
@@ -224,18 +220,16 @@ static int add_rules(scmp_filter_ctx ctx, const SecuritySeccomp *s, const bool *
 
 static int compile_seccomp(const SecuritySeccomp *s, Confinement *c, char **ret_error) {
 	size_t n = syscall_set_size();
-	_cleanup_free_ bool *allowed = calloc(n, sizeof(bool));
+	_cleanup_free_ bool *allowed = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	scmp_filter_ctx ctx;
 	size_t size;
 	int r;
 
-	if (!allowed)
-		return -ENOMEM;
-	r = syscall_set_add(allowed, n, "@default");
-	for (size_t i = 0; r >= 0 && i < s->n_allow; i++)
-		r = syscall_set_add(allowed, n, s->allow[i]);
+	r = syscall_set_new(s->allow, s->n_allow, &allowed);
+	if (r == -ENOMEM)
+		return r;
 	if (r < 0)
 		return fail(ret_error, "seccomp.allow: %s", strerror(-r));
 	c->n_syscalls = 0;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <seccomp.h>
 #include <sys/capability.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -170,6 +169,27 @@ int security_capability_mask(char *const *names, size_t n, uint64_t *ret) {
 	return 0;
 }
 
+int security_capability_names(uint64_t mask, char **ret) {
+	char *t = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&t, &size);
+
+	if (!f)
+		return -ENOMEM;
+	for (int c = 0; c < 64; c++)
+		if (mask & (UINT64_C(1) << c)) {
+			char *name = cap_to_name(c);
+			fprintf(f, "%s%s", ftell(f) > 0 ? " " : "", name ?: "?");
+			cap_free(name);
+		}
+	if (fclose(f) != 0) {
+		free(t);
+		return -ENOMEM;
+	}
+	*ret = t;
+	return 0;
+}
+
 SecurityProfile *security_profile_free(SecurityProfile *p) {
 	if (!p)
 		return NULL;
@@ -218,9 +238,43 @@ static int check_equals_ambient(SecurityProfile *p, DiagList *diags, char **set,
 		      "write the same capabilities or leave %s out", key, key);
 }
 
-static int syscall_nr(const char *name) {
-	int nr = seccomp_syscall_resolve_name(name);
-	return nr == __NR_SCMP_ERROR ? -1 : nr;
+/* socketFamilies and namespaces against what the allow-list resolves to. */
+static int check_argument_filters(SecurityProfile *p, DiagList *diags) {
+	SecuritySeccomp *s = &p->seccomp;
+	int r;
+
+	/* What the allow-list resolves to decides whether the argument filters mean anything.
+	 * An unknown group in it is reported already: then they are not judged. */
+	_cleanup_free_ bool *allowed = NULL;
+	r = syscall_set_new(s->allow, s->n_allow, &allowed);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return 0;
+
+	int nr_socket = syscall_resolve("socket");
+	bool socket_allowed = nr_socket >= 0 && allowed[nr_socket];
+	r = 0;
+	if (socket_allowed && s->n_socket_families == 0)
+		r = report(p, diags, s->allow, "seccomp.allow lets socket(2) through but seccomp.socketFamilies is empty: "
+			   "name the address families the helper needs (AF_UNIX, AF_INET, ...)");
+	else if (!socket_allowed && s->n_socket_families > 0)
+		r = report(p, diags, s->socket_families, "seccomp.socketFamilies is set but seccomp.allow does not "
+			   "let socket(2) through: the families would never be used");
+	if (r < 0)
+		return r;
+
+	int nr_clone = syscall_resolve("clone"), nr_unshare = syscall_resolve("unshare"),
+	    nr_setns = syscall_resolve("setns");
+	bool ns_calls = (nr_clone >= 0 && allowed[nr_clone]) || (nr_unshare >= 0 && allowed[nr_unshare]) ||
+			(nr_setns >= 0 && allowed[nr_setns]);
+	if (!ns_calls && s->n_namespaces > 0) {
+		r = report(p, diags, s->namespaces, "seccomp.namespaces is set but seccomp.allow lets none of clone, "
+			   "unshare and setns through");
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int security_profile_check(SecurityProfile *p, DiagList *diags) {
@@ -250,37 +304,9 @@ static int security_profile_check(SecurityProfile *p, DiagList *diags) {
 			return r;
 	}
 
-	/* What the allow-list resolves to decides whether the argument filters mean anything. */
-	size_t n = syscall_set_size();
-	_cleanup_free_ bool *allowed = calloc(n, sizeof(bool));
-	if (!allowed)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->n_allow; i++)
-		(void) syscall_set_add(allowed, n, s->allow[i]);
-	(void) syscall_set_add(allowed, n, "@default");
-
-	int nr_socket = syscall_nr("socket");
-	bool socket_allowed = nr_socket >= 0 && allowed[nr_socket];
-	r = 0;
-	if (socket_allowed && s->n_socket_families == 0)
-		r = report(p, diags, s->allow, "seccomp.allow lets socket(2) through but seccomp.socketFamilies is empty: "
-			   "name the address families the helper needs (AF_UNIX, AF_INET, ...)");
-	else if (!socket_allowed && s->n_socket_families > 0)
-		r = report(p, diags, s->socket_families, "seccomp.socketFamilies is set but seccomp.allow does not "
-			   "let socket(2) through: the families would never be used");
+	r = check_argument_filters(p, diags);
 	if (r < 0)
 		return r;
-
-	int nr_clone = syscall_nr("clone"), nr_unshare = syscall_nr("unshare"),
-	    nr_setns = syscall_nr("setns");
-	bool ns_calls = (nr_clone >= 0 && allowed[nr_clone]) || (nr_unshare >= 0 && allowed[nr_unshare]) ||
-			(nr_setns >= 0 && allowed[nr_setns]);
-	if (!ns_calls && s->n_namespaces > 0) {
-		r = report(p, diags, s->namespaces, "seccomp.namespaces is set but seccomp.allow lets none of clone, "
-			   "unshare and setns through");
-		if (r < 0)
-			return r;
-	}
 
 	if (!p->no_new_privileges && !list_has(c->ambient, c->n_ambient, "CAP_SYS_ADMIN")) {
 		r = report(p, diags, &p->no_new_privileges, "noNewPrivileges is false but the helper keeps no "

@@ -101,3 +101,5 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(SecurityProfile *, security_profile_free);
 
 /* Capability sets as bit masks (bit N = capability N), resolved by name. */
 int security_capability_mask(char *const *names, size_t n, uint64_t *ret);
+/* The other way: libcap's names of the set bits, space-separated ("" for none). */
+int security_capability_names(uint64_t mask, char **ret);

@@ -4,6 +4,7 @@
  * SystemCallFilter= read these the same way; the member lists are kiln's own. */
 #include <errno.h>
 #include <seccomp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -143,4 +144,27 @@ int syscall_set_add(bool *allowed, size_t n, const char *name) {
 	if (!allowed || !name)
 		return -EINVAL;
 	return set_add(allowed, n, name, 0);
+}
+
+int syscall_set_new(char *const *names, size_t n_names, bool **ret) {
+	size_t n = syscall_set_size();
+	bool *set = calloc(n, sizeof(bool));
+	int r;
+
+	if (!set)
+		return -ENOMEM;
+	r = syscall_set_add(set, n, "@default");
+	for (size_t i = 0; r >= 0 && i < n_names; i++)
+		r = syscall_set_add(set, n, names[i]);
+	if (r < 0) {
+		free(set);
+		return r;
+	}
+	*ret = set;
+	return 0;
+}
+
+int syscall_resolve(const char *name) {
+	int nr = seccomp_syscall_resolve_name(name);
+	return nr == __NR_SCMP_ERROR ? -1 : nr;
 }

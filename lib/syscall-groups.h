@@ -34,3 +34,11 @@ int syscall_set_add(bool *allowed, size_t n, const char *name);
 
 /* The largest syscall number syscall_set_add() can mark, plus one. */
 size_t syscall_set_size(void);
+
+/* What an allow-list stands for: a new set of syscall_set_size() entries with @default and
+ * every name of names marked. Errors as syscall_set_add(), or -ENOMEM. */
+int syscall_set_new(char *const *names, size_t n_names, bool **ret);
+
+/* The number of the syscall called name on this architecture, or -1 when libseccomp does
+ * not know it here. */
+int syscall_resolve(const char *name);

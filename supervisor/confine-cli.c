@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/wait.h>
 
 #include "config.h"
@@ -101,16 +100,9 @@ static int verb_check(int argc, char **argv) {
 }
 
 static void print_caps(const char *label, uint64_t mask) {
-	bool any = false;
-	printf("  %-22s", label);
-	for (int c = 0; c < 64; c++)
-		if (mask & (UINT64_C(1) << c)) {
-			char *n = cap_to_name(c);
-			printf("%s%s", any ? " " : "", n ?: "?");
-			cap_free(n);
-			any = true;
-		}
-	printf("%s\n", any ? "" : "(none)");
+	_cleanup_free_ char *names = NULL;
+	(void) security_capability_names(mask, &names);
+	printf("  %-22s%s\n", label, names && *names ? names : "(none)");
 }
 
 static int verb_show(int argc, char **argv) {

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 
 #include "helper-security.h"
 #include "job.h"
@@ -68,22 +67,12 @@ int helper_security_get(const char *name, const Confinement **ret, char **ret_er
 
 	/* Once per profile and process: what the kernel will be told, from the compiled data. */
 	_cleanup_free_ char *caps = NULL;
-	size_t caps_size = 0;
-	FILE *f = open_memstream(&caps, &caps_size);
-	if (!f)
-		return -ENOMEM;
-	uint64_t amb = confinement_ambient(c);
-	for (int cap = 0; cap < 64; cap++)
-		if (amb & (UINT64_C(1) << cap)) {
-			char *cap_name = cap_to_name(cap);
-			fprintf(f, "%s%s", caps_size > 0 || ftell(f) > 0 ? " " : "", cap_name ?: "?");
-			cap_free(cap_name);
-		}
-	if (fclose(f) != 0)
-		return -ENOMEM;
+	r = security_capability_names(confinement_ambient(c), &caps);
+	if (r < 0)
+		return r;
 	log_info("Security profile %s (%s): %zu system calls allowed, others %s; capabilities kept: %s.", name, p->file,
 		 confinement_syscalls_allowed(c), confinement_kills(c) ? "kill the helper" : "fail",
-		 caps && *caps ? caps : "none");
+		 *caps ? caps : "none");
 
 	Compiled *n = realloc(compiled, (n_compiled + 1) * sizeof(Compiled));
 	if (!n)
