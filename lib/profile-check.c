@@ -258,6 +258,39 @@ static int check_addon_source(Checker *c, ProfileAddon *a) {
 	return 0;
 }
 
+/* The namespace of kubeadm's control plane, exempt from Pod Security Admission by the
+ * API server's admission configuration (imagegen/render-files.c says why). */
+#define POD_SECURITY_EXEMPT_NAMESPACE "kube-system"
+
+/* A level other than restricted says why, next to it: the reason lands on the namespace
+ * for whoever wonders later. One namespace has one level, and kube-system's is not an
+ * addon's to choose. */
+static int check_addon_pod_security(Checker *c, ProfileAddon *a, size_t i) {
+	ProfileAddonPodSecurity *ps = &c->p->addons[i].pod_security;
+	bool set = given(c, &ps->level) || ps->reason;
+
+	if (!a->name || !a->namespace || !usable(c, &ps->level))
+		return 0;
+	if (set && streq(a->namespace, POD_SECURITY_EXEMPT_NAMESPACE))
+		return problem(c, &ps->level, a, "the addon in a namespace of its own",
+			       "addon %s: podSecurity is given, but the addon is in kube-system, which is exempt from Pod "
+			       "Security Admission (kubeadm's control plane runs there)", a->name);
+	if (ps->level != POD_SECURITY_RESTRICTED && isempty(ps->reason))
+		return problem(c, &ps->level, a, "podSecurity.reason: why the addon needs it",
+			       "addon %s: podSecurity.level is %s, but no reason is given", a->name,
+			       pod_security_level_to_string(ps->level));
+	for (size_t j = 0; j < i; j++) {
+		ProfileAddon *b = &c->p->addons[j];
+		if (b->namespace && streq(b->namespace, a->namespace) && !streq(a->namespace, POD_SECURITY_EXEMPT_NAMESPACE) &&
+		    b->pod_security.level != ps->level)
+			return problem(c, &ps->level, a, pod_security_level_to_string(b->pod_security.level),
+				       "addon %s: podSecurity.level %s differs from the %s of addon %s, in the same namespace %s",
+				       a->name, pod_security_level_to_string(ps->level),
+				       pod_security_level_to_string(b->pod_security.level), b->name, a->namespace);
+	}
+	return 0;
+}
+
 static int check_addons(Checker *c) {
 	Profile *p = c->p;
 	char q[80];
@@ -265,7 +298,7 @@ static int check_addons(Checker *c) {
 
 	for (size_t i = 0; i < p->n_addons; i++) {
 		ProfileAddon *a = &p->addons[i];
-		if ((r = check_addon_source(c, a)) < 0)
+		if ((r = check_addon_source(c, a)) < 0 || (r = check_addon_pod_security(c, a, i)) < 0)
 			return r;
 		for (size_t d = 0; a->name && d < a->n_depends_on; d++) {
 			const char *dep = a->depends_on[d];

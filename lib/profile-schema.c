@@ -48,6 +48,7 @@ char *output_formats_text(const char *(*word)(OutputFormat), const char *conj) {
 }
 WORDS(root_filesystem, RootFilesystem, "erofs", "ext4", "squashfs")
 WORDS(install_mode, InstallMode, "disk", "diskless")
+WORDS(pod_security_level, PodSecurityLevel, "restricted", "baseline", "privileged")
 
 static bool is_http_url(const char *s) {
 	return url_is_valid(s, false);
@@ -241,6 +242,16 @@ static const SchemaField containerd_fields[] = {
 	  .help = "import images once at first boot instead of shipping a seeded store" },
 };
 
+/* Pod Security Admission for the addon's namespace: restricted unless the addon needs
+ * more, and then the reason is written next to the level (and lands on the namespace). */
+static const SchemaField pod_security_fields[] = {
+	{ KEY("level", SCHEMA_ENUM, ProfileAddonPodSecurity, level), .values = pod_security_level_words,
+	  .def = "restricted", .help = "the Pod Security level enforced in the addon's namespace" },
+	{ KEY("reason", SCHEMA_STRING, ProfileAddonPodSecurity, reason),
+	  .help = "why the addon needs a level other than restricted (required then)" },
+};
+static const SchemaTable pod_security_table = SCHEMA_TABLE(ProfileAddonPodSecurity, pod_security_fields);
+
 static const SchemaField addon_fields[] = {
 	{ KEY("name", SCHEMA_STRING, ProfileAddon, name), .flags = SCHEMA_REQUIRED | SCHEMA_UNIQUE,
 	  .check = &check_label, .help = "name: the addon's name, " LABEL_TEXT },
@@ -256,6 +267,8 @@ static const SchemaField addon_fields[] = {
 	  .check = &check_image, .help = "extra images to preload" },
 	{ LIST("settings", SCHEMA_SETTINGS, ProfileAddon, settings),
 	  .help = "settings checked by the addon's definition" },
+	{ KEY("podSecurity", SCHEMA_MAPPING, ProfileAddon, pod_security), .child = &pod_security_table,
+	  .help = "the Pod Security level of the addon's namespace, with its reason" },
 };
 static const SchemaTable addon_table = SCHEMA_TABLE(ProfileAddon, addon_fields);
 

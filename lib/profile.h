@@ -39,6 +39,10 @@ typedef enum OutputFormat {
 	_OUTPUT_FORMAT_MAX,
 } OutputFormat;
 typedef enum InstallMode { INSTALL_MODE_DISK, INSTALL_MODE_DISKLESS, _INSTALL_MODE_MAX } InstallMode;
+/* Pod Security Admission's levels (pod-security.kubernetes.io/enforce), strictest first. */
+typedef enum PodSecurityLevel {
+	POD_SECURITY_RESTRICTED, POD_SECURITY_BASELINE, POD_SECURITY_PRIVILEGED, _POD_SECURITY_MAX,
+} PodSecurityLevel;
 typedef enum RootFilesystem {
 	ROOT_FILESYSTEM_EROFS, ROOT_FILESYSTEM_EXT4, ROOT_FILESYSTEM_SQUASHFS, _ROOT_FILESYSTEM_MAX,
 } RootFilesystem;
@@ -106,6 +110,12 @@ typedef struct ProfileContainerd {
 	bool import_at_first_boot;
 } ProfileContainerd;
 
+/* The Pod Security level of an addon's namespace, and why it is not restricted. */
+typedef struct ProfileAddonPodSecurity {
+	PodSecurityLevel level;
+	char *reason;              /* required unless level is restricted; NULL when not given */
+} ProfileAddonPodSecurity;
+
 typedef struct ProfileAddon {
 	char *name;
 	char *version;
@@ -118,6 +128,7 @@ typedef struct ProfileAddon {
 	size_t n_images;
 	SchemaSetting *settings;
 	size_t n_settings;
+	ProfileAddonPodSecurity pod_security;
 } ProfileAddon;
 
 typedef struct ProfileNetwork {
@@ -247,3 +258,4 @@ const char *output_format_to_string(OutputFormat f);
 char *output_formats_text(const char *(*word)(OutputFormat), const char *conj);
 const char *root_filesystem_to_string(RootFilesystem f);
 const char *install_mode_to_string(InstallMode m);
+const char *pod_security_level_to_string(PodSecurityLevel l);

@@ -144,6 +144,18 @@ static const struct BadCase {
 	  "addon a: built-in addon definitions are not implemented yet" },
 	{ "addon-settings", HEAD "addons:\n  - name: a\n    version: \"1\"\n    manifests: [a.yaml]\n    settings: {x: 1}\n", "10:19",
 	  "addon a: settings are read by built-in addon definitions, which are not implemented yet" },
+	{ "pod-security-no-reason", HEAD "addons:\n  - name: a\n    version: \"1\"\n    namespace: a\n    manifests: [a.yaml]\n"
+	  "    podSecurity:\n      level: privileged\n", "12:14",
+	  "addon a: podSecurity.level is privileged, but no reason is given (podSecurity.reason: why the addon needs it)" },
+	{ "pod-security-empty-reason", HEAD "addons:\n  - {name: a, version: \"1\", namespace: a, manifests: [a.yaml], "
+	  "podSecurity: {level: baseline, reason: \"\"}}\n", "7:85", "addon a: podSecurity.level is baseline, but no reason is given" },
+	{ "pod-security-level", HEAD "addons:\n  - {name: a, version: \"1\", namespace: a, manifests: [a.yaml], podSecurity: {level: root}}\n",
+	  "7:85", "addons[0].podSecurity.level: unknown value 'root' (one of: restricted, baseline, privileged)" },
+	{ "pod-security-kube-system", HEAD "addons:\n  - {name: a, version: \"1\", manifests: [a.yaml], podSecurity: {level: restricted}}\n",
+	  "7:71", "addon a: podSecurity is given, but the addon is in kube-system, which is exempt from Pod Security Admission" },
+	{ "pod-security-shared", HEAD "addons:\n  - {name: a, version: \"1\", namespace: n, manifests: [a.yaml]}\n"
+	  "  - {name: b, version: \"1\", namespace: n, manifests: [b.yaml], podSecurity: {level: baseline, reason: r}}\n", "8:85",
+	  "addon b: podSecurity.level baseline differs from the restricted of addon a, in the same namespace n (restricted)" },
 	{ "cert-san-endpoint", HEAD "  controlPlaneEndpoint: 192.168.1.10:6443\n  certSANs: [cp1, 192.168.1.11]\nnode: {role: worker}\n",
 	  "6:25", "kubernetes.controlPlaneEndpoint host 192.168.1.10 is not in kubernetes.certSANs (kubernetes.certSANs listing 192.168.1.10)" },
 	{ "cert-san-wildcard", HEAD "  controlPlaneEndpoint: a.b.example.lan\n  certSANs: [\"*.example.lan\"]\n", "6:25",
@@ -248,6 +260,8 @@ static void test_good_edges(void) {
 		HEAD "  controlPlaneEndpoint: \"[fd00::1]:6443\"\nnode: {role: worker}\n",
 		HEAD "node:\n  network: {mode: static, addresses: [192.168.1.10/24, \"fd00:1::10/64\"], gateway: \"fd00:1::1\"}\n",
 		HEAD "addons:\n  - {name: a, version: \"1\", manifests: [a.yaml]}\n  - {name: b, version: v2, dependsOn: [a], manifests: [b.yaml], images: [r.io/b:2]}\n",
+		HEAD "addons:\n  - {name: a, version: \"1\", namespace: n, manifests: [a.yaml], podSecurity: {reason: \"the default, said\"}}\n"
+		     "  - {name: b, version: \"1\", namespace: n, manifests: [b.yaml], podSecurity: {level: restricted}}\n",
 		HEAD "  controlPlaneEndpoint: cp.example.lan:6443\n  certSANs: [10.0.0.1, \"*.example.lan\"]\nnode: {role: control-plane}\n",
 		HEAD "  controlPlaneEndpoint: \"[fd00::1]\"\n  certSANs: [\"fd00:0::1\"]\n  timeouts: {controlPlaneComponentHealthCheck: 20m, discovery: 1h30m}\n",
 		"# comment only before\nschema: 1\nname: t\nbase: {}\nkubernetes: {version: v1.33.0}\n...\n",

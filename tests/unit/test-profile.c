@@ -304,8 +304,28 @@ static void test_generic_walker(void) {
 	schema_done(&table, &c);
 }
 
+/* podSecurity: restricted unless said otherwise, and the reason kept as written. */
+static void test_pod_security(void) {
+	static const char text[] =
+		"schema: 1\nname: p\nbase: {}\nkubernetes: {version: v1.32.1}\naddons:\n"
+		"  - {name: plain, version: \"1\", namespace: plain, manifests: [a.yaml]}\n"
+		"  - name: agent\n    version: \"1\"\n    namespace: agent\n    manifests: [b.yaml]\n"
+		"    podSecurity:\n      level: privileged\n      reason: \"reads the host's /proc and loads eBPF\"\n";
+	_cleanup_(profile_freep) Profile *p = load_text(text);
+
+	ok(p && p->n_addons == 2, "addons with podSecurity load");
+	if (!p || p->n_addons != 2)
+		return;
+	is_int(p->addons[0].pod_security.level, POD_SECURITY_RESTRICTED, "podSecurity.level: restricted by default");
+	ok(!p->addons[0].pod_security.reason, "podSecurity.reason: none by default");
+	is_int(p->addons[1].pod_security.level, POD_SECURITY_PRIVILEGED, "podSecurity.level: privileged as written");
+	is_str(p->addons[1].pod_security.reason, "reads the host's /proc and loads eBPF", "podSecurity.reason as written");
+	is_str(pod_security_level_to_string(POD_SECURITY_BASELINE), "baseline", "the level's word");
+}
+
 int main(void) {
 	test_single_node();
+	test_pod_security();
 	test_homelab();
 	test_defaults();
 	test_round_trip();
