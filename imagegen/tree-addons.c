@@ -10,7 +10,8 @@
  * manifests are read relative to the profile's directory, downloads from the cache by
  * the digest kiln.lock pins (bundle_manifest_read()), exactly the bytes the bundle step
  * took the images from. image.json's "addons" lists each addon with its namespace,
- * dependsOn and manifest paths.
+ * dependsOn, manifest paths and podSecurity (the level its namespace is labelled with,
+ * and the reason).
  *
  * What kubectl apply -n <namespace> would refuse on the node is refused here, where the
  * profile can still be fixed: an object without metadata.name, and an object in another
@@ -100,8 +101,10 @@ int tree_addon_check(const char *namespace, const char *source, const char *text
 
 static int bake_addon(Build *b, const ProfileAddon *a, size_t index, const char *profile_dir, json_t *list) {
 	_cleanup_free_ char *dir = NULL;
-	json_t *entry = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", a->name, "version", a->version, "namespace",
-				  a->namespace, "dependsOn", "manifests");
+	const ProfileAddonPodSecurity *ps = &a->pod_security;
+	json_t *entry = json_pack("{s:s, s:s, s:s, s:[], s:[], s:{s:s, s:s?}}", "name", a->name, "version", a->version,
+				  "namespace", a->namespace, "dependsOn", "manifests", "podSecurity", "level",
+				  pod_security_level_to_string(ps->level), "reason", ps->reason);
 	int r;
 
 	if (!entry || json_array_append_new(list, entry) < 0)

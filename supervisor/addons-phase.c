@@ -16,6 +16,7 @@
 #include "addons-wait.h"
 #include "cluster-json.h"
 #include "cluster-phase.h"
+#include "json-util.h"
 #include "log.h"
 #include "parse-util.h"
 
@@ -153,6 +154,28 @@ static void on_namespace(ClusterKubectl *k, int status, const char *out, const c
 	addon_detail(a, status == -ETIMEDOUT ? -ETIMEDOUT : 0, "kubectl create namespace %s: %s", p->namespace,
 		     why ?: "failed");
 	cluster_kubectl_free(k);
+	addon_event(a, status == -ETIMEDOUT ? ADDON_EV_TIMEOUT : ADDON_EV_FAILED);
+}
+
+static void on_pod_security(ClusterKubectl *k, int status, const char *out, const char *err, void *userdata) {
+	Addons *a = userdata;
+	const AddonPlan *p = &a->plans[a->current];
+	_cleanup_free_ char *why = NULL;
+
+	a->call = NULL;
+	if (status == 0) {
+		/* "patched (no change)" at every apply but the first: nothing to say then. */
+		if (!out || !strstr(out, "(no change)"))
+			log_addon(a, LOG_INFO, 0, "namespace %s: Pod Security %s%s%s.", p->namespace, p->pod_security_level,
+				  p->pod_security_reason ? ": " : "", p->pod_security_reason ?: "");
+		cluster_kubectl_free(k);
+		addon_event(a, ADDON_EV_OK);
+		return;
+	}
+	why = command_error(status, err, CLUSTER_KUBECTL_TIMEOUT_USEC);
+	cluster_kubectl_free(k);
+	addon_detail(a, status == -ETIMEDOUT ? -ETIMEDOUT : 0, "kubectl patch namespace %s (Pod Security labels): %s",
+		     p->namespace, why ?: "failed");
 	addon_event(a, status == -ETIMEDOUT ? ADDON_EV_TIMEOUT : ADDON_EV_FAILED);
 }
 
@@ -296,6 +319,53 @@ static void act_namespace(Addons *a) {
 	}
 }
 
+/* The labels Pod Security Admission reads, the same level for its three modes (refused,
+ * audited, warned about: one level, one meaning), at the policy of the API server's
+ * release; and the reason next to them. A merge patch: labels of others stay, a reason
+ * no longer given is removed (null). */
+static char *pod_security_patch(const AddonPlan *p) {
+	_cleanup_json_ json_t *labels = json_object(), *patch = NULL;
+	static const char *const modes[] = { "enforce", "audit", "warn" };
+
+	if (!labels)
+		return NULL;
+	for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+		char key[80], version_key[96];
+		snprintf(key, sizeof key, ADDONS_POD_SECURITY_LABEL_PREFIX "%s", modes[i]);
+		snprintf(version_key, sizeof version_key, "%s-version", key);
+		if (json_object_set_new(labels, key, json_string(p->pod_security_level)) < 0 ||
+		    json_object_set_new(labels, version_key, json_string("latest")) < 0)
+			return NULL;
+	}
+	patch = json_pack("{s:{s:O, s:{s:o}}}", "metadata", "labels", labels, "annotations",
+			  ADDONS_POD_SECURITY_REASON_ANNOTATION,
+			  p->pod_security_reason ? json_string(p->pod_security_reason) : json_null());
+	return patch ? json_dumps(patch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+}
+
+static void act_pod_security(Addons *a) {
+	const AddonPlan *p = &a->plans[a->current];
+	_cleanup_free_ char *patch = pod_security_patch(p);
+	int r;
+
+	if (streq(p->namespace, ADDONS_POD_SECURITY_EXEMPT_NAMESPACE)) {
+		addon_event(a, ADDON_EV_OK);
+		return;
+	}
+	if (!patch) {
+		addon_detail(a, -ENOMEM, "cannot write its namespace's Pod Security labels: %s", strerror(ENOMEM));
+		addon_event(a, ADDON_EV_FAILED);
+		return;
+	}
+	const char *const args[] = { "patch", "namespace", p->namespace, "--type", "merge", "-p", patch, NULL };
+	addons_note(a, "labelling its namespace for Pod Security");
+	r = cluster_kubectl_start(a->event, &a->kubectl, args, on_pod_security, a, &a->call);
+	if (r < 0) {
+		addon_detail(a, r, "cannot run %s: %s", a->kubectl.kubectl, strerror(-r));
+		addon_event(a, ADDON_EV_FAILED);
+	}
+}
+
 static void act_apply(Addons *a) {
 	const AddonPlan *p = &a->plans[a->current];
 	/* Server-side, as kiln: the API server merges what kiln's manifests set and keeps
@@ -384,6 +454,7 @@ static void addon_event(Addons *a, AddonEvent ev) {
 			log_addon(a, LOG_NOTICE, 0, "%s; applying its manifests again.", run->detail ?: "a workload is gone");
 		act_namespace(a);
 		break;
+	case ADDON_POD_SECURITY: act_pod_security(a); break;
 	case ADDON_APPLYING:  act_apply(a); break;
 	case ADDON_DONE:      act_done(a); break;
 	case ADDON_BROKEN:    act_fail(a); break;

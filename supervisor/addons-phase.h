@@ -5,6 +5,10 @@
  * imagegen/tree-addons.c), in order, through the steps of addons-table.h:
  *
  *   kubectl create namespace NAMESPACE          (already there is fine)
+ *   kubectl patch namespace NAMESPACE --type merge -p '{"metadata": {"labels":
+ *           {"pod-security.kubernetes.io/enforce": LEVEL, ...}, "annotations":
+ *           {"kiln.io/pod-security-reason": REASON}}}'   its Pod Security level (not for
+ *                                               kube-system: the API server exempts it)
  *   kubectl apply --server-side --force-conflicts --field-manager=kiln \
  *           -n NAMESPACE -f /usr/lib/kiln/addons/<NN>-<name>
  *   kubectl get deployments.apps,daemonsets.apps,statefulsets.apps,jobs.batch \
@@ -36,6 +40,14 @@
 #define ADDONS_WAIT_USEC (10 * USEC_PER_MINUTE)
 /* kubectl apply of a large addon (a CNI's hundred objects) under emulation. */
 #define ADDONS_APPLY_TIMEOUT_USEC (5 * USEC_PER_MINUTE)
+
+/* Pod Security Admission's labels (pod-security.kubernetes.io/enforce, -version, audit,
+ * warn), and kiln's annotation that says why a namespace is not restricted. */
+#define ADDONS_POD_SECURITY_LABEL_PREFIX "pod-security.kubernetes.io/"
+#define ADDONS_POD_SECURITY_REASON_ANNOTATION "kiln.io/pod-security-reason"
+/* The namespace the API server's admission configuration exempts (kubeadm's control
+ * plane and kube-proxy run there): its labels would say nothing. */
+#define ADDONS_POD_SECURITY_EXEMPT_NAMESPACE "kube-system"
 
 typedef struct Addons Addons;
 

@@ -90,6 +90,8 @@ void addon_plan_done(AddonPlan *p) {
 	free(p->namespace);
 	free(p->directory);
 	addon_targets_free(p->targets, p->n_targets);
+	free(p->pod_security_level);
+	free(p->pod_security_reason);
 	free(p->digest);
 	*p = (AddonPlan) {};
 }
@@ -122,12 +124,23 @@ int addon_plan_load(const char *root, const ImageInfoAddon *a, AddonPlan *ret, c
 		rlen--;
 	if (!(p.name = strdup(a->name)) || !(p.namespace = strdup(a->namespace)) ||
 	    (a->version && !(p.version = strdup(a->version))) ||
+	    !(p.pod_security_level = strdup(a->pod_security_level ?: "restricted")) ||
+	    (a->pod_security_reason && !(p.pod_security_reason = strdup(a->pod_security_reason))) ||
 	    asprintf(&p.directory, "%.*s%s", (int) rlen, root, a->directory) < 0) {
 		p.directory = NULL;
 		addon_plan_done(&p);
 		return -ENOMEM;
 	}
 	r = hash_context_new(HASH_SHA256, &h);
+	/* The namespace's labels are part of what is applied: a new level or reason (an
+	 * image update) is put on at the next boot, as new manifests are. */
+	if (r >= 0) {
+		_cleanup_free_ char *labels = NULL;
+		if (asprintf(&labels, "podSecurity\n%s\n%s\n", p.pod_security_level, p.pod_security_reason ?: "") < 0)
+			r = -ENOMEM;
+		else
+			r = hash_context_update(h, labels, strlen(labels));
+	}
 	for (char **m = a->manifests; r >= 0 && m && *m; m++) {
 		_cleanup_free_ char *path = NULL, *text = NULL, *error = NULL;
 		char sep[32];

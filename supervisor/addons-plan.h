@@ -26,8 +26,11 @@ typedef struct AddonPlan {
 	char *directory;            /* the baked directory below the root: kubectl apply -f */
 	AddonTarget *targets;       /* in the manifests' order */
 	size_t n_targets;
+	char *pod_security_level;   /* its namespace's Pod Security level: "restricted" ... */
+	char *pod_security_reason;  /* why, when not restricted; NULL when none was given */
 	char *digest;               /* "sha256:<hex>" of the manifests as baked (their names
-				     * and bytes, in order): what was applied, for the record */
+				     * and bytes, in order) and of the namespace's Pod Security
+				     * level and reason: what was applied, for the record */
 } AddonPlan;
 
 /* The manifest reader: append to *targets each Deployment (apps), DaemonSet (apps),

@@ -24,6 +24,9 @@ static const uint8_t table[_ADDON_STEP_MAX][_ADDON_EVENT_MAX] = {
 		[ADDON_EV_MISSING] = TO(ADDON_NAMESPACE),
 		ENDS },
 	[ADDON_NAMESPACE] = {
+		[ADDON_EV_OK] = TO(ADDON_POD_SECURITY), ENDS },
+	/* Labelled before anything of the addon's is created, so its pods meet the level. */
+	[ADDON_POD_SECURITY] = {
 		[ADDON_EV_OK] = TO(ADDON_APPLYING), ENDS },
 	[ADDON_APPLYING] = {
 		[ADDON_EV_OK] = TO(ADDON_WAITING), ENDS },
@@ -46,7 +49,7 @@ int addon_transition(AddonStep step, AddonEvent event, AddonStep *ret_next) {
 
 static const char *const step_names[_ADDON_STEP_MAX] = {
 	[ADDON_PENDING] = "pending", [ADDON_LOOKING] = "looking", [ADDON_NAMESPACE] = "namespace",
-	[ADDON_APPLYING] = "applying", [ADDON_WAITING] = "waiting", [ADDON_DONE] = "available",
+	[ADDON_POD_SECURITY] = "pod-security", [ADDON_APPLYING] = "applying", [ADDON_WAITING] = "waiting", [ADDON_DONE] = "available",
 	[ADDON_BROKEN] = "failed",
 };
 

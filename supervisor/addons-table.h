@@ -9,6 +9,9 @@
  *   looking     recorded as applied with these manifests (addons-record.h): are its
  *               workloads there and available? -> available; missing -> apply again
  *   namespace   kubectl create namespace (already there is fine)
+ *   pod-security  kubectl patch namespace: its Pod Security labels (enforce, audit and
+ *               warn at the addon's level) and the reason as an annotation, at every
+ *               apply: a merge patch of the same values changes nothing
  *   applying    kubectl apply --server-side --force-conflicts --field-manager=kiln
  *               -n NAMESPACE -f DIRECTORY
  *   waiting     kubectl get, every CLUSTER_POLL_USEC, until every workload the manifests
@@ -23,6 +26,7 @@ typedef enum AddonStep {
 	ADDON_PENDING,
 	ADDON_LOOKING,
 	ADDON_NAMESPACE,
+	ADDON_POD_SECURITY,
 	ADDON_APPLYING,
 	ADDON_WAITING,
 	ADDON_DONE,

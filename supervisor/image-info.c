@@ -26,6 +26,8 @@ ImageInfo *image_info_free(ImageInfo *i) {
 		strv_free(a->depends_on);
 		free(a->directory);
 		strv_free(a->manifests);
+		free(a->pod_security_level);
+		free(a->pod_security_reason);
 	}
 	free(i->addons);
 	free(i);
@@ -103,6 +105,30 @@ static bool path_in(const char *path, const char *dir) {
 
 #define ADDONS_DIR "/usr/lib/kiln/addons"
 
+/* The level its namespace is labelled with (pod-security.kubernetes.io/enforce takes
+ * these words only), and why. Missing: restricted, the cluster's default. */
+static int parse_pod_security(json_t *ps, ImageInfoAddon *a) {
+	static const char *const levels[] = { "restricted", "baseline", "privileged" };
+	const char *level = "restricted";
+	size_t k;
+	int r;
+
+	if (ps && !json_is_null(ps)) {
+		if (!json_is_object(ps) || !json_is_string(json_object_get(ps, "level")))
+			return -EBADMSG;
+		level = json_string_value(json_object_get(ps, "level"));
+		if ((r = get_string(ps, "reason", &a->pod_security_reason)) < 0)
+			return r;
+	}
+	for (k = 0; k < ELEMENTSOF(levels); k++)
+		if (streq(level, levels[k]))
+			break;
+	if (k == ELEMENTSOF(levels))
+		return -EBADMSG;
+	a->pod_security_level = strdup(level);
+	return a->pod_security_level ? 0 : -ENOMEM;
+}
+
 static int parse_addon(json_t *v, ImageInfo *info, ImageInfoAddon *a) {
 	json_t *deps = json_object_get(v, "dependsOn"), *manifests = json_object_get(v, "manifests"), *x;
 	size_t i;
@@ -111,7 +137,8 @@ static int parse_addon(json_t *v, ImageInfo *info, ImageInfoAddon *a) {
 	if (!json_is_object(v))
 		return -EBADMSG;
 	if ((r = get_text(v, "name", &a->name)) < 0 || (r = get_text(v, "namespace", &a->namespace)) < 0 ||
-	    (r = get_string(v, "version", &a->version)) < 0 || (r = get_text(v, "directory", &a->directory)) < 0)
+	    (r = get_string(v, "version", &a->version)) < 0 || (r = get_text(v, "directory", &a->directory)) < 0 ||
+	    (r = parse_pod_security(json_object_get(v, "podSecurity"), a)) < 0)
 		return r;
 	if (!path_in(a->directory, ADDONS_DIR))
 		return -EBADMSG;

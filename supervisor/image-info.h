@@ -27,6 +27,8 @@ typedef struct ImageInfoAddon {
 	char **depends_on;             /* NULL-terminated; NULL when none */
 	char *directory;               /* "/usr/lib/kiln/addons/01-cilium": kubectl apply -f it */
 	char **manifests;              /* NULL-terminated, in apply order, each in directory */
+	char *pod_security_level;      /* "restricted", "baseline" or "privileged": its namespace's */
+	char *pod_security_reason;     /* why it is not restricted; NULL when none was given */
 } ImageInfoAddon;
 
 typedef struct ImageInfo {
@@ -50,8 +52,9 @@ typedef struct ImageInfo {
  * name once; anything else in it, the older array of plain names among it: -EBADMSG.
  * addons, when there, is an array of {"name", "namespace": non-empty strings, "version":
  * string, "dependsOn": array of earlier addons' names, "directory": a path below
- * /usr/lib/kiln/addons/, "manifests": a non-empty array of paths in that directory},
- * each name once; anything else: -EBADMSG. */
+ * /usr/lib/kiln/addons/, "manifests": a non-empty array of paths in that directory,
+ * "podSecurity": {"level": one of the three levels, "reason": string or null}, restricted
+ * without a reason when missing}, each name once; anything else: -EBADMSG. */
 int image_info_parse(const char *text, size_t size, ImageInfo **ret);
 /* Read and parse path: -ENOENT when missing, -EBADMSG when not valid. */
 int image_info_load(const char *path, ImageInfo **ret);

@@ -405,9 +405,12 @@ ok $? "with two addons: ready" || addons_why
 is "$(status_json | jget 'p["addons"]["detail"]')" "2 available: kiln-test-app, kiln-web (2 applied now, 0 at an earlier boot)" \
 	"the addons phase's detail names them, applied now"
 is "$(kubectl_log)" "create namespace kiln-addon
+patch namespace kiln-addon enforce=restricted
 apply -n kiln-addon -f /usr/lib/kiln/addons/01-kiln-test-app
 create namespace kiln-web
-apply -n kiln-web -f /usr/lib/kiln/addons/02-kiln-web" "in order: each addon's namespace, then its baked directory applied"
+patch namespace kiln-web enforce=restricted
+apply -n kiln-web -f /usr/lib/kiln/addons/02-kiln-web" \
+	"in order: each addon's namespace, its Pod Security labels, then its baked directory applied"
 journal KILN_PHASE=addons KILN_COMMAND=kubectl-apply | grep -q "Addon kiln-test-app: kubectl apply: statefulset.apps/db serverside-applied"
 ok $? "kubectl apply's lines are in the journal under KILN_PHASE=addons"
 api_state | python3 -c 'import json, sys

@@ -45,6 +45,9 @@ static const char kubectl_body[] =
 	"'create namespace kiln-addon'|'create namespace kiln-stuck')\n"
 	"  [ -e \"$KILN_TEST_DIR/ns-$3\" ] && { cat $D/addon-namespace-again.txt.err | sed \"s/kiln-addon/$3/\" >&2; exit 1; }\n"
 	"  touch \"$KILN_TEST_DIR/ns-$3\"; echo \"namespace/$3 created\" ;;\n"
+	"\"patch namespace kiln-addon --type merge -p \"*|\"patch namespace kiln-stuck --type merge -p \"*)\n"
+	"  [ \"$M\" = patch-refused ] && { echo 'Error from server (Forbidden): namespaces \"kiln-addon\" is forbidden' >&2; exit 1; }\n"
+	"  echo \"namespace/$3 patched\" ;;\n"
 	"\"apply --server-side --force-conflicts --field-manager=kiln -n kiln-addon -f $A/01-kiln-test-app\")\n"
 	"  [ \"$M\" = apply-wrong ] && { cat $D/addon-apply-wrong-namespace.txt.err >&2; exit 1; }\n"
 	"  touch \"$KILN_TEST_DIR/applied\"; cat $D/addon-apply.txt ;;\n"
@@ -64,7 +67,20 @@ static const char kubectl_body[] =
 	"\"/usr/lib/kiln/addons/01-kiln-test-app/01-app.yaml\", \"/usr/lib/kiln/addons/01-kiln-test-app/02-agent.yaml\"," \
 	" \"/usr/lib/kiln/addons/01-kiln-test-app/03-migrate.json\"]}"
 #define STUCK "{\"name\": \"kiln-stuck\", \"version\": \"1\", \"namespace\": \"kiln-stuck\", \"dependsOn\": [\"kiln-test-app\"]," \
-	" \"directory\": \"/usr/lib/kiln/addons/02-kiln-stuck\", \"manifests\": [\"/usr/lib/kiln/addons/02-kiln-stuck/01-stuck.yaml\"]}"
+	" \"directory\": \"/usr/lib/kiln/addons/02-kiln-stuck\", \"manifests\": [\"/usr/lib/kiln/addons/02-kiln-stuck/01-stuck.yaml\"]," \
+	" \"podSecurity\": {\"level\": \"privileged\", \"reason\": \"reads the host's /proc\"}}"
+/* The test app, as if installed into kube-system. */
+#define SYSTEM_APP "{\"name\": \"kiln-test-app\", \"version\": \"1\", \"namespace\": \"kube-system\", \"dependsOn\": []," \
+	" \"directory\": \"/usr/lib/kiln/addons/01-kiln-test-app\", \"manifests\": [" \
+	"\"/usr/lib/kiln/addons/01-kiln-test-app/01-app.yaml\"]}"
+/* The merge patches of the namespaces' Pod Security labels, as kubectl gets them. */
+#define PSA_LABELS(level) "\"labels\":{\"pod-security.kubernetes.io/audit\":\"" level "\"," \
+	"\"pod-security.kubernetes.io/audit-version\":\"latest\",\"pod-security.kubernetes.io/enforce\":\"" level "\"," \
+	"\"pod-security.kubernetes.io/enforce-version\":\"latest\",\"pod-security.kubernetes.io/warn\":\"" level "\"," \
+	"\"pod-security.kubernetes.io/warn-version\":\"latest\"}"
+#define PSA_RESTRICTED "{\"metadata\":{\"annotations\":{\"kiln.io/pod-security-reason\":null}," PSA_LABELS("restricted") "}}"
+#define PSA_PRIVILEGED "{\"metadata\":{\"annotations\":{\"kiln.io/pod-security-reason\":\"reads the host's /proc\"}," \
+	PSA_LABELS("privileged") "}}"
 
 static int run_addons(PhaseRunner *r, void *userdata) {
 	return addons_run(addons, r);
@@ -163,12 +179,14 @@ static void test_phase(void) {
 	is_str(o.detail, "1 available: kiln-test-app (1 applied now, 0 at an earlier boot)", "its detail");
 	char want[8192];
 	snprintf(want, sizeof want, "--kubeconfig=/etc/kubernetes/admin.conf --cache-dir=%s --request-timeout=10s create namespace kiln-addon\n"
+		 "--kubeconfig=/etc/kubernetes/admin.conf --cache-dir=%s --request-timeout=10s patch namespace kiln-addon --type merge "
+		 "-p " PSA_RESTRICTED "\n"
 		 "--kubeconfig=/etc/kubernetes/admin.conf --cache-dir=%s --request-timeout=10s apply --server-side --force-conflicts "
 		 "--field-manager=kiln -n kiln-addon -f %s\n"
 		 "--kubeconfig=/etc/kubernetes/admin.conf --cache-dir=%s --request-timeout=10s get "
 		 "deployments.apps,daemonsets.apps,statefulsets.apps,jobs.batch -n kiln-addon -o json\n",
-		 P("cache"), P("cache"), dir, P("cache"));
-	is_str(log_text(), want, "kubectl: the namespace, the apply of the baked directory, one look");
+		 P("cache"), P("cache"), P("cache"), dir, P("cache"));
+	is_str(log_text(), want, "kubectl: the namespace, its Pod Security labels (restricted), the apply of the baked directory, one look");
 	ok(strstr(get(P("state/" ADDONS_RECORD_FILE)), "\"kiln-test-app\"") != NULL, "recorded as applied");
 	ok(o.status_json && strstr(o.status_json, "\"step\":\"available\"") && strstr(o.status_json, "\"applied\":true"),
 	   "the status: available, applied now");
@@ -188,7 +206,8 @@ static void test_phase(void) {
 	o = run_phase(APP, 0);
 	is_int(o.status, PHASE_DONE, "workloads gone: done");
 	ok(strstr(log_text(), " apply --server-side") && strstr(log_text(), "create namespace kiln-addon") &&
-	   log_lines() == 4, "applied again: a look, the namespace, the apply, a look (%d kubectl commands)", log_lines());
+	   strstr(log_text(), "patch namespace kiln-addon") && log_lines() == 5,
+	   "applied again: a look, the namespace, its labels, the apply, a look (%d kubectl commands)", log_lines());
 	free(o.status_json);
 
 	/* Never available: the deadline (1 s here) fails the phase, naming the workload. */
@@ -215,6 +234,8 @@ static void test_phase(void) {
 		  "BackoffLimitExceeded", 90), "named: %s", o.error);
 	ok(strstr(get(P("state/" ADDONS_RECORD_FILE)), "\"kiln-test-app\"") && !strstr(get(P("state/" ADDONS_RECORD_FILE)),
 	   "\"kiln-stuck\""), "the first addon recorded, not the second");
+	ok(strstr(log_text(), " patch namespace kiln-stuck --type merge -p " PSA_PRIVILEGED "\n") != NULL,
+	   "the second addon's namespace labelled privileged, with the profile's reason as its annotation");
 	free(o.status_json);
 
 	/* kubectl apply refused: kubectl's words. */
@@ -226,6 +247,23 @@ static void test_phase(void) {
 		 "from the provided object \"default\" does not match the namespace \"kiln-addon\". You must pass "
 		 "'--namespace=default' to perform this operation.", dir);
 	is_str(o.error, want, "lastError is kubectl's error line");
+	free(o.status_json);
+
+	/* The labels refused: the phase fails before anything of the addon is applied. */
+	(void) unlink(P("state/" ADDONS_RECORD_FILE));
+	mode("patch-refused");
+	o = run_phase(APP, 0);
+	is_int(o.status, PHASE_FAILED, "labels refused: failed");
+	is_str(o.error, "addon kiln-test-app: kubectl patch namespace kiln-addon (Pod Security labels): Error from server "
+	       "(Forbidden): namespaces \"kiln-addon\" is forbidden", "lastError names the step and kubectl's words");
+	ok(!strstr(log_text(), " apply "), "nothing applied");
+	free(o.status_json);
+
+	/* An addon in kube-system: exempt, so its namespace is not labelled. */
+	(void) unlink(P("state/" ADDONS_RECORD_FILE));
+	mode("available");
+	o = run_phase(SYSTEM_APP, 0);
+	ok(!strstr(log_text(), "patch namespace"), "kube-system is not labelled");
 	free(o.status_json);
 
 	/* A manifest that cannot be read: said before anything runs. */

@@ -285,7 +285,9 @@ static void test_table(void) {
 		{ ADDON_LOOKING,   ADDON_EV_OK,             0, ADDON_DONE },
 		{ ADDON_LOOKING,   ADDON_EV_NOT_YET,        0, ADDON_LOOKING },
 		{ ADDON_LOOKING,   ADDON_EV_MISSING,        0, ADDON_NAMESPACE },
-		{ ADDON_NAMESPACE, ADDON_EV_OK,             0, ADDON_APPLYING },
+		{ ADDON_NAMESPACE, ADDON_EV_OK,             0, ADDON_POD_SECURITY },
+		{ ADDON_POD_SECURITY, ADDON_EV_OK,          0, ADDON_APPLYING },
+		{ ADDON_POD_SECURITY, ADDON_EV_FAILED,      0, ADDON_BROKEN },
 		{ ADDON_APPLYING,  ADDON_EV_OK,             0, ADDON_WAITING },
 		{ ADDON_APPLYING,  ADDON_EV_FAILED,         0, ADDON_BROKEN },
 		{ ADDON_WAITING,   ADDON_EV_MISSING,        0, ADDON_WAITING },
@@ -338,12 +340,15 @@ static void test_image_info(void) {
 			   " \"directory\": \"/usr/lib/kiln/addons/01-a\", \"manifests\": [\"/usr/lib/kiln/addons/01-a/01-x.yaml\"]},"
 			   "{\"name\": \"b\", \"namespace\": \"b\", \"dependsOn\": [\"a\"],"
 			   " \"directory\": \"/usr/lib/kiln/addons/02-b\", \"manifests\": [\"/usr/lib/kiln/addons/02-b/01-y.yaml\","
-			   " \"/usr/lib/kiln/addons/02-b/02-z.json\"]}]}";
+			   " \"/usr/lib/kiln/addons/02-b/02-z.json\"], \"podSecurity\": {\"level\": \"privileged\", \"reason\": \"host /proc\"}}]}";
 
 	is_int(image_info_parse(good, strlen(good), &i), 0, "image.json with two addons parses");
 	ok(i && i->addons_known && i->n_addons == 2 && streq(i->addons[1].name, "b") && !i->addons[1].version &&
 	   strv_length(i->addons[1].depends_on) == 1 && strv_length(i->addons[1].manifests) == 2 &&
 	   streq(i->addons[0].directory, "/usr/lib/kiln/addons/01-a"), "in order, with their fields");
+	ok(i && i->n_addons == 2 && streq(i->addons[0].pod_security_level, "restricted") && !i->addons[0].pod_security_reason &&
+	   streq(i->addons[1].pod_security_level, "privileged") && streq_ptr(i->addons[1].pod_security_reason, "host /proc"),
+	   "podSecurity: restricted without one, the level and reason as written");
 	i = image_info_free(i);
 	const char *none = "{\"kubernetes\": {\"present\": true}}";
 	is_int(image_info_parse(none, strlen(none), &i), 0, "without addons");
@@ -366,6 +371,9 @@ static void test_image_info(void) {
 		ADDON("{\"name\": \"\", \"namespace\": \"n\", \"directory\": \"/usr/lib/kiln/addons/01-a\","
 		      " \"manifests\": [\"/usr/lib/kiln/addons/01-a/x.yaml\"]}"),
 		ADDON("{\"name\": \"a\", \"directory\": \"/usr/lib/kiln/addons/01-a\", \"manifests\": [\"/usr/lib/kiln/addons/01-a/x.yaml\"]}"),
+		ADDON(OK_A ", \"podSecurity\": {\"level\": \"root\"}}"),
+		ADDON(OK_A ", \"podSecurity\": {\"reason\": \"no level\"}}"),
+		ADDON(OK_A ", \"podSecurity\": \"privileged\"}"),
 	};
 	for (size_t k = 0; k < ELEMENTSOF(bad); k++) {
 		int r = image_info_parse(bad[k], strlen(bad[k]), &i);
