@@ -20,7 +20,7 @@ static int help(void) {
 	       "  lock [PROFILE]        Pin binaries, manifests and images in kiln.lock\n"
 	       "  fetch [PROFILE]       Download what kiln.lock pins into the cache\n"
 	       "  validate PROFILE...   Check profiles without building anything\n"
-	       "  render [PROFILE] WHAT Print a file the build bakes: kubeadm, corefile, cni\n"
+	       "  render [PROFILE] WHAT Print a file the build bakes: kubeadm, admission, corefile, cni\n"
 	       "  show-default          Print the embedded default profile\n"
 	       "\n"
 	       "Options:\n"

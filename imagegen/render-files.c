@@ -1,13 +1,58 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The node's other cluster files: CoreDNS's Corefile and the one-machine pod network. */
+/* The node's other cluster files: the API server's admission configuration, CoreDNS's
+ * Corefile and the one-machine pod network. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <jansson.h>
 
 #include "render.h"
+
+/* Policy as data, the same for every profile: the levels of namespaces that carry no
+ * labels of their own, and the one exemption, each with its reason next to it. */
+static const char admission_text[] =
+	"# kiln: the API server's admission configuration (kube-apiserver\n"
+	"# --admission-control-config-file, set by the ClusterConfiguration of\n"
+	"# " RENDER_DIR "/*.yaml and mounted read-only into the API server's pod).\n"
+	"#\n"
+	"# Pod Security Admission: a namespace without pod-security.kubernetes.io labels of\n"
+	"# its own (default, kube-public, kube-node-lease, any created later) is held to the\n"
+	"# restricted level: a pod that is not is refused (enforce), logged (audit) and warned\n"
+	"# about (warn). kiln-supervisor labels each addon's namespace with the level its\n"
+	"# profile gives (addons[].podSecurity, restricted by default), and writes the reason\n"
+	"# for any other level next to it as the annotation kiln.io/pod-security-reason.\n"
+	"apiVersion: apiserver.config.k8s.io/v1\n"
+	"kind: AdmissionConfiguration\n"
+	"plugins:\n"
+	"  - name: PodSecurity\n"
+	"    configuration:\n"
+	"      apiVersion: pod-security.admission.config.k8s.io/v1\n"
+	"      kind: PodSecurityConfiguration\n"
+	"      defaults:\n"
+	"        enforce: restricted\n"
+	"        enforce-version: latest\n"
+	"        audit: restricted\n"
+	"        audit-version: latest\n"
+	"        warn: restricted\n"
+	"        warn-version: latest\n"
+	"      exemptions:\n"
+	"        namespaces:\n"
+	"          # privileged: kubeadm's control plane (static pods with the host's network\n"
+	"          # and paths) and kube-proxy (privileged, host network) run here, and kubeadm\n"
+	"          # init creates kube-proxy and CoreDNS before anyone could label the namespace:\n"
+	"          # exempt from the API server's first request on, not labelled too late.\n"
+	"          - " POD_SECURITY_EXEMPT_NAMESPACE "\n";
+
+int render_admission(char **ret_text) {
+	char *t = strdup(admission_text);
+	if (!t)
+		return -ENOMEM;
+	*ret_text = t;
+	return 0;
+}
 
 /* kubeadm's own Corefile (cmd/kubeadm/app/phases/addons/dns), so that the cluster
  * behaves as any kubeadm cluster does, with one difference: an offline site has no

@@ -168,6 +168,8 @@ static int write_init(YamlWriter *w, const RenderInput *in, const RenderNode *no
 			  "The cluster. Images: imageRepository and kubernetesVersion name the control plane's\n"
 			  "and kube-proxy's; etcd's and CoreDNS's are kubeadm's own for this version. The image\n"
 			  "build checked that each is in the node's containerd store.\n"
+			  "The API server reads its admission configuration (Pod Security: restricted unless\n"
+			  "a namespace says otherwise; kube-system exempt) from " RENDER_ADMISSION_PATH ".\n"
 			  "etcd checks its data for corruption: before serving, against its peers\n"
 			  "(InitialCorruptCheck), and after every compaction, the leader against the followers\n"
 			  "(CompactHashCheck); etcd 3.6 made these feature gates of 3.5's --experimental- flags.");
@@ -184,16 +186,33 @@ static int write_init(YamlWriter *w, const RenderInput *in, const RenderNode *no
 	yw_pair_string(w, "podSubnet", ip_prefix_to_string(&k->pod_subnet, prefix));
 	yw_pair_string(w, "serviceSubnet", ip_prefix_to_string(&k->service_subnet, prefix));
 	yw_map_end(w);
+	yw_key(w, "apiServer");
+	yw_map_begin(w);
 	if (k->n_cert_sans > 0) {
-		yw_key(w, "apiServer");
-		yw_map_begin(w);
 		yw_key(w, "certSANs");
 		yw_seq_begin(w);
 		for (size_t i = 0; i < k->n_cert_sans; i++)
 			yw_string(w, k->cert_sans[i]);
 		yw_seq_end(w);
-		yw_map_end(w);
 	}
+	/* Pod Security restricted by default (render-files.c): the file is baked into the
+	 * image, the same path on every control plane, and read by the API server through
+	 * a read-only host path. */
+	yw_key(w, "extraArgs");
+	yw_seq_begin(w);
+	arg(w, "admission-control-config-file", RENDER_ADMISSION_PATH);
+	yw_seq_end(w);
+	yw_key(w, "extraVolumes");
+	yw_seq_begin(w);
+	yw_map_begin(w);
+	yw_pair_string(w, "name", "kiln-admission");
+	yw_pair_string(w, "hostPath", RENDER_ADMISSION_PATH);
+	yw_pair_string(w, "mountPath", RENDER_ADMISSION_PATH);
+	yw_pair_bool(w, "readOnly", true);
+	yw_pair_string(w, "pathType", "File");
+	yw_map_end(w);
+	yw_seq_end(w);
+	yw_map_end(w);
 	yw_key(w, "etcd");
 	yw_map_begin(w);
 	yw_key(w, "local");

@@ -17,6 +17,10 @@
 /* The name of the machine's file when the profile lists no machines. */
 #define RENDER_NODE_DEFAULT "node"
 #define RENDER_CRI_SOCKET "unix:///run/containerd/containerd.sock"
+/* The API server's admission configuration: Pod Security restricted by default
+ * (render_admission()), read by kube-apiserver from this path inside its pod, which is
+ * the same path on the node. */
+#define RENDER_ADMISSION_PATH RENDER_DIR "/admission.yaml"
 /* A node never pulls: every image is in containerd's store when it boots. */
 #define RENDER_PULL_POLICY "Never"
 
@@ -65,6 +69,11 @@ int render_check_images(const RenderInput *in, DiagList *diags);
 /* The images the configuration makes kubeadm run (control plane, etcd, CoreDNS,
  * kube-proxy), sorted; -EINVAL as render_kubeadm(). */
 int render_config_images(const RenderInput *in, char ***ret);
+
+/* The API server's admission configuration (RENDER_ADMISSION_PATH): Pod Security
+ * Admission enforces, audits and warns at restricted in every namespace without labels of
+ * its own, and exempts POD_SECURITY_EXEMPT_NAMESPACE. The same for every profile. */
+int render_admission(char **ret_text);
 
 /* The CoreDNS Corefile the cluster uses: kubeadm's, forwarding to the node's resolvers
  * only when the profile is not offline. */

@@ -109,7 +109,11 @@ int step_render(Build *b) {
 			return r;
 	}
 
-	char *corefile = NULL, *cni = NULL;
+	char *admission = NULL, *corefile = NULL, *cni = NULL;
+	if (render_admission(&admission) < 0)
+		return log_oom();
+	if ((r = keep(b, RENDER_ADMISSION_PATH, admission)) < 0)
+		return r;
 	if (render_corefile(b->profile, &corefile) < 0)
 		return log_oom();
 	if ((r = keep(b, RENDER_DIR "/Corefile", corefile)) < 0)

@@ -16,16 +16,17 @@
 #include "strv.h"
 #include "verbs.h"
 
-typedef enum RenderWhat { RENDER_KUBEADM, RENDER_COREFILE, RENDER_CNI, _RENDER_WHAT_MAX } RenderWhat;
+typedef enum RenderWhat { RENDER_KUBEADM, RENDER_ADMISSION, RENDER_COREFILE, RENDER_CNI, _RENDER_WHAT_MAX } RenderWhat;
 static const char *const what_words[_RENDER_WHAT_MAX] = {
-	[RENDER_KUBEADM] = "kubeadm", [RENDER_COREFILE] = "corefile", [RENDER_CNI] = "cni",
+	[RENDER_KUBEADM] = "kubeadm", [RENDER_ADMISSION] = "admission", [RENDER_COREFILE] = "corefile", [RENDER_CNI] = "cni",
 };
 
 static int help(void) {
-	printf("%s render [PROFILE] [OPTIONS...] kubeadm|corefile|cni\n"
+	printf("%s render [PROFILE] [OPTIONS...] kubeadm|admission|corefile|cni\n"
 	       "\n"
 	       "Print what the build bakes into PROFILE's image (default: the embedded profile):\n"
 	       "  kubeadm   a machine's kubeadm configuration (" RENDER_DIR "/NAME.yaml)\n"
+	       "  admission the API server's admission configuration (" RENDER_ADMISSION_PATH ")\n"
 	       "  corefile  CoreDNS's Corefile (" RENDER_DIR "/Corefile)\n"
 	       "  cni       the one-machine pod network (/etc/cni/net.d/10-kiln-bridge.conflist)\n"
 	       "\n"
@@ -76,7 +77,7 @@ static int parse_argv(int argc, char **argv, BuildOptions *o, const char **ret_n
 		}
 	int left = argc - optind;
 	if (left < 1 || left > 2) {
-		log_error("%s; see render --help.", left < 1 ? "Say what to render: kubeadm, corefile or cni" : "Too many arguments");
+		log_error("%s; see render --help.", left < 1 ? "Say what to render: kubeadm, admission, corefile or cni" : "Too many arguments");
 		return -EINVAL;
 	}
 	if (left == 2)
@@ -87,7 +88,7 @@ static int parse_argv(int argc, char **argv, BuildOptions *o, const char **ret_n
 			*ret_what = w;
 			return 1;
 		}
-	log_error("Unknown thing to render \"%s\": kubeadm, corefile or cni.", what);
+	log_error("Unknown thing to render \"%s\": kubeadm, admission, corefile or cni.", what);
 	return -EINVAL;
 }
 
@@ -201,6 +202,9 @@ int verb_render(int argc, char **argv) {
 		r = render_kubeadm_of(b, &node, &text);
 		if (r == -EBADMSG)
 			return EXIT_USAGE;
+		break;
+	case RENDER_ADMISSION:
+		r = render_admission(&text) < 0 ? log_oom() : 0;
 		break;
 	case RENDER_COREFILE:
 		r = render_corefile(b->profile, &text) < 0 ? log_oom() : 0;

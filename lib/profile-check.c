@@ -258,10 +258,6 @@ static int check_addon_source(Checker *c, ProfileAddon *a) {
 	return 0;
 }
 
-/* The namespace of kubeadm's control plane, exempt from Pod Security Admission by the
- * API server's admission configuration (imagegen/render-files.c says why). */
-#define POD_SECURITY_EXEMPT_NAMESPACE "kube-system"
-
 /* A level other than restricted says why, next to it: the reason lands on the namespace
  * for whoever wonders later. One namespace has one level, and kube-system's is not an
  * addon's to choose. */

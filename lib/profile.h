@@ -39,6 +39,10 @@ typedef enum OutputFormat {
 	_OUTPUT_FORMAT_MAX,
 } OutputFormat;
 typedef enum InstallMode { INSTALL_MODE_DISK, INSTALL_MODE_DISKLESS, _INSTALL_MODE_MAX } InstallMode;
+/* The namespace the image's API server exempts from Pod Security Admission (kubeadm's
+ * control plane and kube-proxy run there; imagegen/render-files.c says why): an addon
+ * there is not confined by a level, so it has none to give. */
+#define POD_SECURITY_EXEMPT_NAMESPACE "kube-system"
 /* Pod Security Admission's levels (pod-security.kubernetes.io/enforce), strictest first. */
 typedef enum PodSecurityLevel {
 	POD_SECURITY_RESTRICTED, POD_SECURITY_BASELINE, POD_SECURITY_PRIVILEGED, _POD_SECURITY_MAX,

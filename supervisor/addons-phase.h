@@ -45,9 +45,6 @@
  * warn), and kiln's annotation that says why a namespace is not restricted. */
 #define ADDONS_POD_SECURITY_LABEL_PREFIX "pod-security.kubernetes.io/"
 #define ADDONS_POD_SECURITY_REASON_ANNOTATION "kiln.io/pod-security-reason"
-/* The namespace the API server's admission configuration exempts (kubeadm's control
- * plane and kube-proxy run there): its labels would say nothing. */
-#define ADDONS_POD_SECURITY_EXEMPT_NAMESPACE "kube-system"
 
 typedef struct Addons Addons;
 

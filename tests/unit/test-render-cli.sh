@@ -98,11 +98,11 @@ ok $? "no lock file and no --artifacts: exit 1, saying what to run"
 render kubeadm extra
 is "$?" 2 "an extra argument: exit 2"
 render pictures
-is "$? $(cat "$work/err")" "2 kiln-imagegen: Unknown thing to render \"pictures\": kubeadm, corefile or cni." "an unknown thing to render"
+is "$? $(cat "$work/err")" "2 kiln-imagegen: Unknown thing to render \"pictures\": kubeadm, admission, corefile or cni." "an unknown thing to render"
 render
 is "$?" 2 "nothing to render: exit 2"
 "$imagegen" render --help >"$work/out"
-is "$? $(head -n1 "$work/out")" "0 kiln-imagegen render [PROFILE] [OPTIONS...] kubeadm|corefile|cni" "render --help"
+is "$? $(head -n1 "$work/out")" "0 kiln-imagegen render [PROFILE] [OPTIONS...] kubeadm|admission|corefile|cni" "render --help"
 is "$(find "$work/cache" -mindepth 1 | wc -l)" 0 "nothing was written to the cache"
 
 tap_done

@@ -258,6 +258,14 @@ static void test_single(void) {
 	is_at(t, "ClusterConfiguration", "networking.dnsDomain", "cluster.local", "Cluster: dnsDomain");
 	is_at(t, "ClusterConfiguration", "apiServer.certSANs.0", "one.example.lan", "Cluster: certSANs, in profile order");
 	is_at(t, "ClusterConfiguration", "apiServer.certSANs.1", "192.168.1.10", "Cluster: certSANs, an address");
+	is_at(t, "ClusterConfiguration", "apiServer.extraArgs.0.name", "admission-control-config-file",
+	      "Cluster: the API server reads kiln's admission configuration");
+	is_at(t, "ClusterConfiguration", "apiServer.extraArgs.0.value", RENDER_ADMISSION_PATH, "Cluster: from the baked file");
+	is_at(t, "ClusterConfiguration", "apiServer.extraVolumes.0.hostPath", RENDER_ADMISSION_PATH,
+	      "Cluster: the baked file is mounted into the API server's pod");
+	is_at(t, "ClusterConfiguration", "apiServer.extraVolumes.0.mountPath", RENDER_ADMISSION_PATH, "Cluster: at the same path");
+	is_at(t, "ClusterConfiguration", "apiServer.extraVolumes.0.readOnly", "true", "Cluster: read-only");
+	is_at(t, "ClusterConfiguration", "apiServer.extraVolumes.0.pathType", "File", "Cluster: a file that must be there");
 	is_at(t, "ClusterConfiguration", "etcd.local.dataDir", "/var/lib/etcd", "Cluster: etcd's data");
 	is_at(t, "ClusterConfiguration", "etcd.local.extraArgs.0.name", "feature-gates", "Cluster: etcd 3.7: feature gates");
 	is_at(t, "ClusterConfiguration", "etcd.local.extraArgs.0.value", "CompactHashCheck=true,InitialCorruptCheck=true",
@@ -496,6 +504,16 @@ static void test_files(void) {
 	   strstr(o, "    health {\n") && strstr(o, "    ready\n") && strstr(o, "    prometheus :9153\n"),
 	   "Corefile offline: the cluster's domain, no forward");
 
+	_cleanup_free_ char *adm = NULL;
+	is_int(render_admission(&adm), 0, "the admission configuration renders");
+	ok(adm && strstr(adm, "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n  - name: PodSecurity\n") &&
+	   strstr(adm, "      apiVersion: pod-security.admission.config.k8s.io/v1\n      kind: PodSecurityConfiguration\n"),
+	   "admission: the PodSecurity plugin's configuration, v1");
+	ok(adm && strstr(adm, "        enforce: restricted\n        enforce-version: latest\n        audit: restricted\n"
+			      "        audit-version: latest\n        warn: restricted\n        warn-version: latest\n"),
+	   "admission: restricted by default, enforced, audited and warned about");
+	ok(adm && strstr(adm, "      exemptions:\n        namespaces:\n") && strstr(adm, "          - kube-system\n") &&
+	   strstr(adm, "# privileged: kubeadm's control plane"), "admission: kube-system exempt, its reason next to it");
 	ok(render_wants_bridge(p) && !render_wants_bridge(three), "a bridge pod network for role single only");
 	is_int(render_cni_bridge(p, &cni), 0, "CNI configuration renders");
 	json_error_t e;
