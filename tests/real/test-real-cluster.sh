@@ -60,6 +60,22 @@ spec:
           image: $BUNDLE_APP
           imagePullPolicy: Never
           command: [/bin/busybox, nslookup, kubernetes.default.svc.cluster.local]
+          # Pod Security restricted (kiln-test's level): not root, no privilege, no
+          # capability, the runtime's seccomp profile.
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 65534
+            allowPrivilegeEscalation: false
+            capabilities: {drop: [ALL]}
+            seccompProfile: {type: RuntimeDefault}
+EOF
+# An addon whose namespace the profile puts at baseline, with its reason (a ConfigMap:
+# nothing to run, only the namespace's labels to look at).
+cat >"$work/profile/psa-baseline.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: psa-baseline, namespace: kiln-psa}
+data: {level: baseline}
 EOF
 profile=$work/profile/real.yaml
 cat >"$profile" <<EOF
@@ -93,6 +109,11 @@ addons:
     version: "1"
     namespace: kiln-test
     manifests: [dns-check.yaml]
+  - name: psa-baseline
+    version: "1"
+    namespace: kiln-psa
+    manifests: [psa-baseline.yaml]
+    podSecurity: {level: baseline, reason: "the real tier's baseline namespace"}
 node:
   role: single
   network:
@@ -164,10 +185,29 @@ report() {
 		"$what: under swapoff's profile modprobe cannot load one (${l#*KILN-REAL-MODPROBE-DENIED })"
 	l=$(line "$name" 'KILN-REAL-SWAPOFF')
 	ok $([[ $l == *"rc=0 "* ]]; echo $?) "$what: the real swapoff -a runs under its profile (${l#*KILN-REAL-SWAPOFF })"
+	report_pod_security "$name" "$what"
 	qemu_wait "$name" 'KILN-BOOTED' 60
 	ok $? "$what: KILN-BOOTED, $QEMU_ELAPSED s after QEMU started"
 	RUNS=$(line "$name" 'KILN-REAL-RUNS')
 	RUNS=${RUNS#*KILN-REAL-RUNS }
+}
+
+# Pod Security from the real API server: per namespace its enforce label and the verdicts
+# on a privileged pod and on a root pod (server-side dry runs). kube-system is exempt (no
+# label needed), the namespaces without labels are restricted by the API server's default,
+# the profile's baseline namespace admits the root pod only.
+report_pod_security() {
+	local name=$1 what=$2 l
+	l=$(line "$name" 'KILN-REAL-PSA ')
+	ok $([[ $l == *" kube-system=-:admitted,admitted "* && $l == *" default=-:refused,refused "* &&
+		$l == *" kube-public=-:refused,refused "* && $l == *" kube-node-lease=-:refused,refused "* &&
+		$l == *" kiln-test=restricted:refused,refused "* && $l == *" kiln-psa=baseline:refused,admitted "* ]]; echo $?) \
+		"$what: Pod Security per namespace: kube-system exempt, the rest restricted, kiln-psa baseline (${l#*KILN-REAL-PSA })"
+	l=$(line "$name" 'KILN-REAL-PSA-REFUSED')
+	ok $([[ $l == *'is forbidden: violates PodSecurity "restricted:latest": privileged'* ]]; echo $?) \
+		"$what: the API server refuses a privileged pod in default (${l#*KILN-REAL-PSA-REFUSED })"
+	l=$(line "$name" 'KILN-REAL-PSA-REASON')
+	is "${l#*KILN-REAL-PSA-REASON }" "kiln-psa: the real tier's baseline namespace" "$what: the profile's reason is on the namespace"
 }
 
 # One VM at a time: two TCG control planes side by side on two cores starve each other
@@ -199,7 +239,7 @@ if qemu_cut b 'KILN-REAL-KUBEADM running' "$CUT_TIMEOUT" 5; then
 else
 	ok 1 "B: kubeadm init was seen running within $CUT_TIMEOUT s"
 	qemu_grep b 'KILN-REAL|Oops|panic' | tail -n 10 | sed 's/^/#   /'
-	skip 7 "B was not cut"
+	skip 10 "B was not cut"
 fi
 qemu_stop b 10
 
