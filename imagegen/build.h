@@ -238,6 +238,8 @@ int tree_link_copy(const char *src, const char *dst);
 /* tree-addons.c: each addon's manifests under /usr/lib/kiln/addons, b->image_addons for
  * image.json. */
 int tree_addons(Build *b);
+/* tree-pod-seccomp.c: the pods' Localhost seccomp profiles, as OCI JSON. */
+int tree_pod_seccomp(Build *b);
 /* The width of the numbers that order count entries: 2, or more past 99. */
 int tree_addon_number_width(size_t count);
 /* The file name manifest index (from 0) of count gets in its addon's directory:

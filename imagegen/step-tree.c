@@ -297,8 +297,9 @@ static int tree_install_kubernetes(Build *b) {
 
 /* What kubeadm needs on the node, only in images with Kubernetes: the kubelet's unit and
  * kubeadm's drop-in for it (not enabled: the supervisor starts the kubelet), crictl's
- * configuration (rootfs-kubernetes/), and the files the render step made: each machine's
- * kubeadm configuration, the Corefile, the one-machine pod network. */
+ * configuration (rootfs-kubernetes/), the pods' seccomp profiles, and the files the render
+ * step made: each machine's kubeadm configuration, the API server's admission
+ * configuration, the Corefile, the one-machine pod network. */
 static int tree_cluster_files(Build *b) {
 	_cleanup_free_ char *overlay = NULL;
 	int r;
@@ -310,6 +311,8 @@ static int tree_cluster_files(Build *b) {
 	r = tree_copy_dir(b, overlay, "");
 	if (r < 0)
 		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
+	if ((r = tree_pod_seccomp(b)) < 0)
+		return r;
 	for (size_t i = 0; b->render_paths && b->render_paths[i]; i++) {
 		r = tree_add_file(b, b->render_paths[i], b->render_texts[i], strlen(b->render_texts[i]), 0644);
 		if (r < 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "strv.h"
 #include "syscall-groups.h"
 
 #define GROUP(n, h, ...) { .name = n, .help = h, .members = (const char *const[]) { __VA_ARGS__, NULL } }
@@ -167,4 +168,36 @@ int syscall_set_new(char *const *names, size_t n_names, bool **ret) {
 int syscall_resolve(const char *name) {
 	int nr = seccomp_syscall_resolve_name(name);
 	return nr == __NR_SCMP_ERROR ? -1 : nr;
+}
+
+static int names_add(char ***l, const char *name, unsigned depth) {
+	if (depth > 8)
+		return -ELOOP;
+	if (name[0] != '@')
+		return strv_contains(*l, name) ? 0 : strv_extend(l, name);
+	const SyscallGroup *g = syscall_group_find(name);
+	if (!g)
+		return -ENOENT;
+	for (const char *const *m = g->members; *m; m++) {
+		int r = names_add(l, *m, depth + 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int syscall_names_new(char *const *names, size_t n_names, char ***ret) {
+	_cleanup_strv_free_ char **l = NULL;
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	r = names_add(&l, "@default", 0);
+	for (size_t i = 0; r >= 0 && i < n_names; i++)
+		r = names_add(&l, names[i], 0);
+	if (r < 0)
+		return r;
+	strv_sort_unique(l);
+	*ret = TAKE_PTR(l);
+	return 0;
 }

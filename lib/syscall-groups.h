@@ -39,6 +39,13 @@ size_t syscall_set_size(void);
  * every name of names marked. Errors as syscall_set_add(), or -ENOMEM. */
 int syscall_set_new(char *const *names, size_t n_names, bool **ret);
 
+/* What an allow-list stands for, by name rather than by this machine's numbers (for a
+ * profile that another architecture's kernel applies, such as a pod's OCI seccomp
+ * profile): a new sorted NULL-terminated list of every syscall name of @default and of
+ * names, groups expanded; names libseccomp does not know here are kept (the runtime that
+ * applies the list skips what its kernel lacks). Errors as syscall_set_add(), or -ENOMEM. */
+int syscall_names_new(char *const *names, size_t n_names, char ***ret);
+
 /* The number of the syscall called name on this architecture, or -1 when libseccomp does
  * not know it here. */
 int syscall_resolve(const char *name);
