@@ -262,7 +262,7 @@ static int check_addon_source(Checker *c, ProfileAddon *a) {
  * for whoever wonders later. One namespace has one level, and kube-system's is not an
  * addon's to choose. */
 static int check_addon_pod_security(Checker *c, ProfileAddon *a, size_t i) {
-	ProfileAddonPodSecurity *ps = &c->p->addons[i].pod_security;
+	ProfileAddonPodSecurity *ps = &a->pod_security;
 	bool set = given(c, &ps->level) || ps->reason;
 
 	if (!a->name || !a->namespace || !usable(c, &ps->level))

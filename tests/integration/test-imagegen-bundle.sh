@@ -168,13 +168,17 @@ files = json.load(open(sys.argv[1]))["files"]
 for path in sys.argv[2:]:
     print(path, files[path]["mode"] if path in files else "missing")' "$work/out1/manifest.json" \
 	/usr/lib/kiln/kubeadm/node.yaml /usr/lib/kiln/kubeadm/Corefile /etc/cni/net.d/10-kiln-bridge.conflist \
-	/usr/lib/systemd/system/kubelet.service /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf /etc/crictl.yaml)
+	/usr/lib/systemd/system/kubelet.service /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf /etc/crictl.yaml \
+	/usr/lib/kiln/kubeadm/admission.yaml /usr/lib/kiln/seccomp/network-service.json)
 is "$baked" "/usr/lib/kiln/kubeadm/node.yaml 0644
 /usr/lib/kiln/kubeadm/Corefile 0644
 /etc/cni/net.d/10-kiln-bridge.conflist 0644
 /usr/lib/systemd/system/kubelet.service 0644
 /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf 0644
-/etc/crictl.yaml 0644" "manifest.json lists the node's kubeadm configuration, Corefile, pod network, kubelet unit and crictl's configuration"
+/etc/crictl.yaml 0644
+/usr/lib/kiln/kubeadm/admission.yaml 0644
+/usr/lib/kiln/seccomp/network-service.json 0644" \
+	"manifest.json lists the node's kubeadm configuration, Corefile, pod network, kubelet unit, crictl's configuration, the API server's admission configuration and the pods' seccomp profiles"
 "$imagegen" render --cache "$cache" "$BUNDLE_PROFILE" kubeadm >"$work/render.yaml" 2>"$work/render.err"
 is "$? $(json "$work/out1/manifest.json" 'd["files"]["/usr/lib/kiln/kubeadm/node.yaml"]["sha256"]')" \
 	"0 $(sha256sum <"$work/render.yaml" | cut -d' ' -f1)" "the baked configuration is what \"render\" prints" ||
