@@ -6,6 +6,8 @@
 # and built with "build --offline" and the servers stopped; then the single-node image
 # booted in QEMU (TCG) with a NIC that reaches nothing (restrict=on). The image carries
 # tests/real/fixtures, which reports the cluster as KILN-REAL lines on the console.
+#   every boot: Pod Security as the real API server enforces it in each namespace, and a
+#     pod under kiln's own Localhost seccomp profile (runs; mkdir refused)
 #   node A, first boot: the supervisor forms the cluster by itself; the node is Ready at
 #     the release's version, every pod is Running, the dns-check addon (a Job from a
 #     seeded image) resolved kubernetes.default through CoreDNS, containerd's content
@@ -186,6 +188,9 @@ report() {
 	l=$(line "$name" 'KILN-REAL-SWAPOFF')
 	ok $([[ $l == *"rc=0 "* ]]; echo $?) "$what: the real swapoff -a runs under its profile (${l#*KILN-REAL-SWAPOFF })"
 	report_pod_security "$name" "$what"
+	l=$(line "$name" 'KILN-REAL-SECCOMP')
+	ok $([[ $l == *"phase=Succeeded link=/usr/lib/kiln/seccomp "*"Seccomp: 2 "*"Operation not permitted"*"mkdir-refused done"* ]]; echo $?) \
+		"$what: a pod under kiln's Localhost profile kiln/network-service.json runs, and its mkdir is refused (${l#*KILN-REAL-SECCOMP })"
 	qemu_wait "$name" 'KILN-BOOTED' 60
 	ok $? "$what: KILN-BOOTED, $QEMU_ELAPSED s after QEMU started"
 	RUNS=$(line "$name" 'KILN-REAL-RUNS')
@@ -239,7 +244,7 @@ if qemu_cut b 'KILN-REAL-KUBEADM running' "$CUT_TIMEOUT" 5; then
 else
 	ok 1 "B: kubeadm init was seen running within $CUT_TIMEOUT s"
 	qemu_grep b 'KILN-REAL|Oops|panic' | tail -n 10 | sed 's/^/#   /'
-	skip 10 "B was not cut"
+	skip 11 "B was not cut"
 fi
 qemu_stop b 10
 
