@@ -346,7 +346,7 @@ static char *pod_security_patch(const AddonPlan *p) {
 
 static void act_pod_security(Addons *a) {
 	const AddonPlan *p = &a->plans[a->current];
-	_cleanup_free_ char *patch = pod_security_patch(p);
+	_cleanup_free_ char *patch = NULL;
 	int r;
 
 	/* Exempt by the API server's admission configuration: labels would say nothing. */
@@ -354,6 +354,7 @@ static void act_pod_security(Addons *a) {
 		addon_event(a, ADDON_EV_OK);
 		return;
 	}
+	patch = pod_security_patch(p);
 	if (!patch) {
 		addon_detail(a, -ENOMEM, "cannot write its namespace's Pod Security labels: %s", strerror(ENOMEM));
 		addon_event(a, ADDON_EV_FAILED);
