@@ -96,6 +96,74 @@ is "$(booted)" "<2>KILN-BOOTED $version unknown" \
 
 diag "$(inside systemd-analyze security --no-pager kiln-supervisor.service 2>/dev/null | tail -n 1)"
 
+# --- kilnctl audit: the supervisor against its unit's sandbox, every other process of its
+# cgroup against the security profile its command names. Three processes are moved in:
+# one no profile declares, one named like a helper but unconfined, one confined by
+# kiln-confine with that helper's profile.
+mainpid=$(prop MainPID)
+out=$(inside kilnctl audit --tap)
+is $? 0 "kilnctl audit: every process as declared (exit 0)"
+sed 's/^/# /' <<<"$out"
+grep -qx "ok [0-9]* - supervisor kiln-supervisor (pid $mainpid): Seccomp filter, NoNewPrivs 1, CapEff [0-9a-f]\{16\}" <<<"$out"
+ok $? "the supervisor (pid $mainpid) passes: a seccomp filter, NoNewPrivs 1"
+n_bounding=$(prop CapabilityBoundingSet | wc -w)
+check "the declaration is the unit's: $n_bounding capabilities in its bounding set, the kernel's CapBnd within it" \
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+s = [p for p in d["processes"] if p["kind"] == "supervisor"][0]
+assert s["declared"]["source"] == "kiln-supervisor.service", s
+assert bin(int(s["declared"]["bounding"], 16)).count("1") == int(sys.argv[2]), s
+# nspawn takes CAP_SYS_MODULE out of the bounding set of the machine: within, not equal.
+assert int(s["kernel"]["CapBnd"], 16) & ~int(s["declared"]["bounding"], 16) == 0, s
+assert s["declared"]["noNewPrivileges"] and s["declared"]["seccomp"], s
+' "$(inside kilnctl audit --json)" "$n_bounding"
+
+cat >"$root/usr/local/bin/kiln-test-move" <<'EOF2'
+#!/bin/sh
+# kiln-test-move UNIT NAME: move UNIT's process whose command is NAME into the
+# supervisor's cgroup and print its pid; exit 1 when UNIT has none (yet).
+# The cgroup v2 tree: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host.
+v2=/sys/fs/cgroup; [ -e $v2/cgroup.procs ] || v2=/sys/fs/cgroup/unified
+to=$v2$(systemctl show -p ControlGroup --value kiln-supervisor.service)
+from=$v2$(systemctl show -p ControlGroup --value "$1")
+for p in $(cat "$from/cgroup.procs" 2>/dev/null); do
+	if grep -qx "Name:	$2" "/proc/$p/status"; then echo "$p" >"$to/cgroup.procs" && echo "$p" && exit 0; fi
+done
+exit 1
+EOF2
+chmod +x "$root/usr/local/bin/kiln-test-move"
+inside mkdir -p /run/kiln-test /run/kiln/kubectl-cache
+inside cp /bin/sleep /run/kiln-test/kubectl
+inside systemd-run --quiet --unit=kiln-test-stray /bin/sleep 300
+inside systemd-run --quiet --unit=kiln-test-unconfined /run/kiln-test/kubectl 300
+inside systemd-run --quiet --unit=kiln-test-confined /usr/bin/kiln-confine run kubectl -- /run/kiln-test/kubectl 300
+stray= unconfined= confined=
+wait_for 10 eval 'stray=${stray:-$(inside kiln-test-move kiln-test-stray sleep)}; unconfined=${unconfined:-$(inside kiln-test-move kiln-test-unconfined kubectl)}; confined=${confined:-$(inside kiln-test-move kiln-test-confined kubectl)}; [[ -n $stray && -n $unconfined && -n $confined ]]'
+ok $? "three processes moved into the supervisor's cgroup (sleep $stray, kubectl $unconfined, confined kubectl $confined)"
+out=$(inside kilnctl audit --tap)
+is $? 1 "kilnctl audit exits 1"
+sed 's/^/# /' <<<"$out"
+after() { grep -A5 -x "$1" <<<"$out" | grep -qx "$2"; }
+after "not ok [0-9]* - helper sleep (pid $stray): .*" "# nothing declares what this process may do"
+ok $? "a process no profile declares is a violation"
+# nspawn loads filters into every process of the machine: "unconfined" here is its
+# parent's filters (systemd's, pid 1) and none of its own (Seccomp 0 is test-audit.sh's).
+n=$(inside /bin/sh -c 'grep "^Seccomp_filters:" /proc/1/status' | awk '{ print $2 }')
+after "not ok [0-9]* - helper kubectl (pid $unconfined): Seccomp filter, .*" \
+	"# Seccomp_filters is $n, at least $((n + 1)) declared: its parent's and its own (/usr/lib/kiln/security/kubectl.yaml)"
+ok $? "kubectl without its profile: its parent's $n filters, not one of its own"
+after "not ok [0-9]* - helper kubectl (pid $unconfined): Seccomp filter, .*" \
+	"# CapEff holds .*cap_sys_admin.* beyond the declared set (/usr/lib/kiln/security/kubectl.yaml)"
+ok $? "and capabilities the profile does not give"
+grep -qx "ok [0-9]* - helper kubectl (pid $confined): Seccomp filter, NoNewPrivs 1, CapEff 0000000000000000" <<<"$out"
+ok $? "kubectl under its profile passes: filtered, no capability"
+is "$(grep -c '^not ok' <<<"$out")" 2 "two violations, nothing else"
+inside /bin/sh -c "kill $stray $unconfined $confined"
+inside systemctl stop kiln-test-stray kiln-test-unconfined kiln-test-confined 2>/dev/null
+wait_for 10 eval 'inside kilnctl audit >/dev/null'
+ok $? "the three gone, kilnctl audit exits 0 again"
+
 # --- kill -9 containerd: repaired within 5 s.
 pid=$(inside systemctl show -p MainPID --value containerd.service)
 inside /bin/sh -c "kill -9 $pid"
