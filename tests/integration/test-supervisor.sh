@@ -28,7 +28,9 @@ trap cleanup EXIT
 root=$work/root
 mkdir "$root" && tar -C "$root" -xf "$tar" || bail "extracting $tar failed"
 
-supervisor_machine_prepare "$root" "$SUPERVISOR_MACHINE_IGNORE" || bail "cannot install kiln into the machine"
+# The audit every 3 s, so that its verdict on the processes moved in below shows quickly.
+supervisor_machine_prepare "$root" "$SUPERVISOR_MACHINE_IGNORE" --audit-interval=3s ||
+	bail "cannot install kiln into the machine"
 # Holds port 10250 when started: the failing preflight check of the last part.
 cat >"$root/etc/systemd/system/kiln-test-port.socket" <<'EOF'
 [Socket]
@@ -63,9 +65,9 @@ attempts() { status_json | jget '[p[n]["attempts"] for n in ("preflight", "runti
 # --- Ready.
 is "$(inside systemctl is-active kiln-supervisor.service)" active "kiln-supervisor.service is active (READY=1 sent)"
 is "$(prop Type)/$(prop NotifyAccess)/$(prop WatchdogUSec)" "notify/main/30s" "Type=notify, NotifyAccess=main, WatchdogSec=30s"
-status=$(prop StatusText)
-[[ $status == "watch: ready; watching containerd.service, 0 repairs" ]]
-ok $? "STATUS= tells the phase: $status"
+# The watch's first audit ends within a second or so of the ready phase.
+wait_for 15 eval '[[ $(prop StatusText) =~ ^watch:\ ready\;\ watching\ containerd.service,\ 0\ repairs\;\ audit:\ [0-9]+\ processes\ as\ declared$ ]]'
+ok $? "STATUS= tells the phase and the audit's verdict: $(prop StatusText)"
 doc=$(status_json)
 ok $? "kilnctl status --json answers"
 is "$(jget 'd["ready"], d["phase"]' <<<"$doc")" '[true, "watch"]' "the document says ready, phase watch"
@@ -159,10 +161,18 @@ ok $? "and capabilities the profile does not give"
 grep -qx "ok [0-9]* - helper kubectl (pid $confined): Seccomp filter, NoNewPrivs 1, CapEff 0000000000000000" <<<"$out"
 ok $? "kubectl under its profile passes: filtered, no capability"
 is "$(grep -c '^not ok' <<<"$out")" 2 "two violations, nothing else"
+# The supervisor's own audit (every 3 s here) sees them too: its health says so.
+wait_for 15 eval '[[ $(prop StatusText) == *"; audit: 2 of "*" processes not as declared" ]]'
+ok $? "the supervisor's health has the audit's verdict: $(prop StatusText)"
+inside journalctl -b -o cat --no-pager -u kiln-supervisor KILN_PHASE=watch |
+	grep -q "^Confinement audit: 2 of [0-9]* processes not as declared: .*kubectl (pid $unconfined): "
+ok $? "and it logged the findings once, with KILN_PHASE=watch"
 inside /bin/sh -c "kill $stray $unconfined $confined"
 inside systemctl stop kiln-test-stray kiln-test-unconfined kiln-test-confined 2>/dev/null
 wait_for 10 eval 'inside kilnctl audit >/dev/null'
 ok $? "the three gone, kilnctl audit exits 0 again"
+wait_for 15 eval '[[ $(prop StatusText) =~ \;\ audit:\ [0-9]+\ processes\ as\ declared$ ]]'
+ok $? "and so does the supervisor's: $(prop StatusText)"
 
 # --- kill -9 containerd: repaired within 5 s.
 pid=$(inside systemctl show -p MainPID --value containerd.service)

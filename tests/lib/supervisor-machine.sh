@@ -11,8 +11,10 @@
 #                                            sanitizers
 #   supervisor_machine_tar [PACKAGES...]     print the path of the cached rootfs tarball
 #                                            (with more packages if asked)
-#   supervisor_machine_prepare ROOT CHECKS   install into the extracted ROOT; CHECKS are
-#                                            the preflight checks to ignore (comma list)
+#   supervisor_machine_prepare ROOT CHECKS [ARGS...]
+#                                            install into the extracted ROOT; CHECKS are
+#                                            the preflight checks to ignore (comma list),
+#                                            ARGS more options of kiln-supervisor
 #   SUPERVISOR_MACHINE_NSPAWN_ARGS           what machine_boot needs for containerd and
 #                                            the supervisor (append --bind for /dev/kmsg)
 
@@ -46,6 +48,7 @@ supervisor_machine_tar() {
 
 supervisor_machine_prepare() {
 	local root=$1 ignore=$2
+	shift 2
 	local sup=$KILN_BUILDDIR/supervisor/kiln-supervisor ctl=$KILN_BUILDDIR/supervisor/kilnctl
 	local confine=$KILN_BUILDDIR/supervisor/kiln-confine
 	[[ -x $sup && -x $ctl && -x $confine ]] ||
@@ -69,6 +72,6 @@ supervisor_machine_prepare() {
 	cat >"$root/etc/systemd/system/kiln-supervisor.service.d/50-test.conf" <<-EOF2
 	[Service]
 	ExecStart=
-	ExecStart=/usr/libexec/kiln/kiln-supervisor --state-dir=/var/lib/kiln --ignore-preflight=$ignore
+	ExecStart=/usr/libexec/kiln/kiln-supervisor --state-dir=/var/lib/kiln --ignore-preflight=$ignore $*
 	EOF2
 }

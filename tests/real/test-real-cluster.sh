@@ -164,6 +164,16 @@ report() {
 		"$what: under swapoff's profile modprobe cannot load one (${l#*KILN-REAL-MODPROBE-DENIED })"
 	l=$(line "$name" 'KILN-REAL-SWAPOFF')
 	ok $([[ $l == *"rc=0 "* ]]; echo $?) "$what: the real swapoff -a runs under its profile (${l#*KILN-REAL-SWAPOFF })"
+	# kilnctl audit on the node: every process as declared, every running pod audited.
+	l=$(line "$name" 'KILN-REAL-AUDIT ')
+	ok $([[ $l =~ rc=0\ supervisor=1\ helpers=[0-9]+\ containers=([0-9]+)\ .*\ violations=0\ notaudited=0 &&
+		${BASH_REMATCH[1]} -ge 8 ]]; echo $?) "$what: kilnctl audit finds every process as declared (${l#*KILN-REAL-AUDIT })"
+	qemu_grep "$name" 'KILN-REAL-AUDIT-LINE' | sed 's/.*KILN-REAL-AUDIT-LINE /#   /'
+	AUDIT=${l#*KILN-REAL-AUDIT }
+	l=$(line "$name" 'KILN-REAL-AUDIT-PODS')
+	ok $([[ $l =~ running=([0-9]+)\ audited=([0-9]+)\ missing=$ && ${BASH_REMATCH[1]} -ge 8 &&
+		${BASH_REMATCH[1]} -le ${BASH_REMATCH[2]} ]]; echo $?) \
+		"$what: every running pod has its container processes audited (${l#*KILN-REAL-AUDIT-PODS })"
 	qemu_wait "$name" 'KILN-BOOTED' 60
 	ok $? "$what: KILN-BOOTED, $QEMU_ELAPSED s after QEMU started"
 	RUNS=$(line "$name" 'KILN-REAL-RUNS')

@@ -20,6 +20,7 @@
 #include "alloc-util.h"
 #include "audit-exceptions.h"
 #include "audit.h"
+#include "audit-watch.h"
 #include "containerd-tasks.h"
 #include "pb-writer.h"
 #include "proc-status.h"
@@ -404,11 +405,50 @@ static void test_output(void) {
 	json_decref(doc);
 }
 
+/* ---- the supervisor's view of kilnctl audit --json ---- */
+
+static void test_verdict(void) {
+	_cleanup_(audit_done) Audit a = {};
+	_cleanup_free_ char *json = NULL;
+	char *summary = NULL, *findings = NULL;
+
+	add(&a, AUDIT_SUPERVISOR, 100, "kiln-supervisor", entry(1 << 16, true, PROC_SECCOMP_FILTER, 2));
+	add(&a, AUDIT_HELPER, 202, "kubectl", entry(1 << 21 | 1 << 16, true, PROC_SECCOMP_FILTER, 2));
+	ok(audit_format_json(&a, &json) == 0, "an audit with one violation as JSON");
+	is_int(audit_verdict_parse(1, json, &summary, &findings), 0, "its verdict parses");
+	is_str(summary, "audit: 1 of 2 processes not as declared", "the summary counts the violation");
+	ok(findings && strstr(findings, "kubectl (pid 202): CapEff holds cap_sys_admin beyond the declared set"),
+	   "the findings name the process: %s", findings ?: "(none)");
+	free(summary);
+	free(findings);
+
+	audit_done(&a);
+	add(&a, AUDIT_SUPERVISOR, 100, "kiln-supervisor", entry(1 << 16, true, PROC_SECCOMP_FILTER, 2));
+	audit_add_error(&a, "containerd on %s does not answer", "/run/containerd/containerd.sock");
+	json = mfree_str(json);
+	ok(audit_format_json(&a, &json) == 0, "an audit with a source not audited");
+	is_int(audit_verdict_parse(1, json, &summary, &findings), 0, "parses");
+	is_str(summary, "audit: 1 processes as declared; 1 source not audited", "and says so");
+	ok(!findings, "no finding");
+	free(summary);
+
+	is_int(audit_verdict_parse(2, "", &summary, &findings), 0, "a usage error");
+	is_str(summary, "audit: kilnctl audit failed (exit status 2)", "is a failed audit");
+	free(summary);
+	is_int(audit_verdict_parse(-ETIMEDOUT, NULL, &summary, &findings), 0, "a timeout");
+	is_str(summary, "audit: kilnctl audit failed (timed out)", "is a failed audit");
+	free(summary);
+	is_int(audit_verdict_parse(0, "{\"processes\": 3}", &summary, &findings), 0, "other JSON");
+	is_str(summary, "audit: kilnctl audit failed (its output is not an audit)", "is not taken for an audit");
+	free(summary);
+}
+
 int main(void) {
 	test_proc_status();
 	test_containerd_replies();
 	test_exceptions();
 	test_verdicts();
 	test_output();
+	test_verdict();
 	return done_testing();
 }
