@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc-util.h"
 #include "audit-exceptions.h"
-#include "fd-util.h"
 #include "fileio.h"
 #include "macro.h"
 
@@ -68,10 +66,7 @@ int audit_exceptions_load_file(const char *path, AuditExceptions *ret, DiagList 
 	size_t size;
 	int r;
 
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	r = read_full_fd_max(fd, SCHEMA_INPUT_MAX, &buf, &size);
+	r = read_full_file_max(path, SCHEMA_INPUT_MAX, &buf, &size);
 	if (r < 0)
 		return r;
 	return audit_exceptions_load_buffer(path, buf, size, ret, diags);

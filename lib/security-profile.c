@@ -2,7 +2,6 @@
 /* Security profiles: the schema table, the checks across fields, loading. kiln-security(5)
  * documents the same table; keep them in step. */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fd-util.h"
 #include "fileio.h"
 #include "parse-util.h"
 #include "security-profile.h"
@@ -363,10 +361,7 @@ int security_profile_load_file(const char *path, SecurityProfile **ret, DiagList
 	size_t size;
 	int r;
 
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	r = read_full_fd_max(fd, SCHEMA_INPUT_MAX, &buf, &size);
+	r = read_full_file_max(path, SCHEMA_INPUT_MAX, &buf, &size);
 	if (r < 0)
 		return r;
 	return security_profile_load_buffer(path, buf, size, ret, diags);
