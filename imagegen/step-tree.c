@@ -15,6 +15,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "audit-exceptions.h"
 #include "blob-cache.h"
 #include "build.h"
 #include "bundle.h"
@@ -164,6 +165,35 @@ static int tree_install_payload(Build *b) {
 
 /* The helpers' security profiles (kiln-security(5)), where the node programs read them
  * (HELPER_SECURITY_DIR): without them the supervisor starts no helper at all. */
+/* The containers kilnctl audit lets run unconfined: checked here, so an image never ships
+ * a list the auditor would refuse. */
+static int tree_install_audit_exceptions(Build *b) {
+	_cleanup_(diag_list_done) DiagList diags = {};
+	_cleanup_free_ char *src = NULL;
+	AuditExceptions e = {};
+	int r;
+
+	if (asprintf(&src, "%s/profiles/audit-exceptions.yaml", b->data_dir) < 0)
+		return log_oom();
+	r = audit_exceptions_load_file(src, &e, &diags);
+	audit_exceptions_done(&e);
+	if (r == -EBADMSG) {
+		for (size_t i = 0; i < diags.n; i++) {
+			_cleanup_free_ char *line = NULL;
+			if (diag_format(&diags.items[i], &line) < 0)
+				return log_oom();
+			log_error("%s", line);
+		}
+		return log_error_errno(r, "The audit exceptions %s are not valid.", src);
+	}
+	if (r < 0)
+		return log_error_errno(r, "Cannot read the audit exceptions %s: %m", src);
+	r = tree_copy_file(b, src, "/usr/lib/kiln/audit-exceptions.yaml", 0644);
+	if (r < 0)
+		return log_error_errno(r, "Cannot install the audit exceptions: %m");
+	return 0;
+}
+
 static int tree_install_security(Build *b) {
 	_cleanup_free_ char *dir = NULL;
 	struct dirent **names = NULL;
@@ -187,7 +217,9 @@ static int tree_install_security(Build *b) {
 		free(names[i]);
 	}
 	free(names);
-	return r;
+	if (r < 0)
+		return r;
+	return tree_install_audit_exceptions(b);
 }
 
 /* kubeadm, kubelet, kubectl and crictl from --artifacts, else from the cache. */

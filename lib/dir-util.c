@@ -9,7 +9,6 @@
 #include "macro.h"
 #include "strv.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(DIR *, closedir);
 
 static int opendir_at(int dir_fd, const char *name, DIR **ret) {
 	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

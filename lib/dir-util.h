@@ -3,7 +3,12 @@
 
 /* Walking directory trees without following symlinks. */
 
+#include <dirent.h>
 #include <sys/stat.h>
+
+#include "macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC_VOID(DIR *, closedir);
 
 /* The entries of the directory open at dir_fd (not consumed), without "." and "..",
  * sorted by strcmp(): for anything whose output must not depend on readdir() order. */

@@ -216,13 +216,17 @@ int read_full_fd(int fd, char **ret_data, size_t *ret_size) {
 	return read_full_fd_max(fd, READ_FULL_MAX, ret_data, ret_size);
 }
 
-int read_full_file(const char *path, char **ret_data, size_t *ret_size) {
+int read_full_file_max(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
 	if (isempty(path))
 		return -EINVAL;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
-	return read_full_fd(fd, ret_data, ret_size);
+	return read_full_fd_max(fd, max_size, ret_data, ret_size);
+}
+
+int read_full_file(const char *path, char **ret_data, size_t *ret_size) {
+	return read_full_file_max(path, READ_FULL_MAX, ret_data, ret_size);
 }
 
 static int mkdir_one(int dir_fd, const char *path, mode_t mode) {

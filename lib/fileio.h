@@ -55,6 +55,7 @@ void fileio_set_o_tmpfile(bool enabled);
  * -EISDIR. The ret_* parameters are untouched on failure. */
 int read_full_fd_max(int fd, size_t max_size, char **ret_data, size_t *ret_size);
 int read_full_fd(int fd, char **ret_data, size_t *ret_size);
+int read_full_file_max(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 int read_full_file(const char *path, char **ret_data, size_t *ret_size);
 
 /* Create every missing directory above path (not path itself) with mode (minus umask).

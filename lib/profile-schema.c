@@ -126,58 +126,57 @@ static const SchemaCheck
 	check_time_server = { "time server", "a host name or an IP address", is_time_server },
 	check_version = { "version", "a release version such as 1.16.5 or v2.13.2", release_version_is_valid };
 
-#define KEY(k, t, st, member) .key = k, .type = t, .offset = offsetof(st, member)
-#define LIST(k, t, st, member) KEY(k, t, st, member), .offset_n = offsetof(st, n_##member)
 #define MiB (INT64_C(1) << 20)
 #define GiB (INT64_C(1) << 30)
 #define TiB (INT64_C(1) << 40)
 
 static const SchemaField base_fields[] = {
-	{ KEY("suite", SCHEMA_ENUM, ProfileBase, suite), .values = debian_suite_words, .def = "trixie",
+	{ SCHEMA_KEY("suite", SCHEMA_ENUM, ProfileBase, suite), .values = debian_suite_words, .def = "trixie",
 	  .help = "the Debian release the image is built from" },
-	{ KEY("architecture", SCHEMA_ENUM, ProfileBase, architecture), .values = architecture_words, .def = "amd64",
+	{ SCHEMA_KEY("architecture", SCHEMA_ENUM, ProfileBase, architecture), .values = architecture_words, .def = "amd64",
 	  .help = "the CPU architecture of the image" },
-	{ KEY("mirror", SCHEMA_STRING, ProfileBase, mirror), .check = &check_url,
+	{ SCHEMA_KEY("mirror", SCHEMA_STRING, ProfileBase, mirror), .check = &check_url,
 	  .help = "Debian mirror; empty takes the build host's own apt sources" },
-	{ KEY("updates", SCHEMA_BOOL, ProfileBase, updates), .def = "true",
+	{ SCHEMA_KEY("updates", SCHEMA_BOOL, ProfileBase, updates), .def = "true",
 	  .help = "install the suite's security and stable updates (<suite>-security, <suite>-updates)" },
-	{ KEY("securityMirror", SCHEMA_STRING, ProfileBase, security_mirror), .check = &check_url,
+	{ SCHEMA_KEY("securityMirror", SCHEMA_STRING, ProfileBase, security_mirror), .check = &check_url,
 	  .help = "Debian security archive; empty takes the build host's own apt sources" },
-	{ LIST("packages", SCHEMA_STRING, ProfileBase, packages), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("packages", SCHEMA_STRING, ProfileBase, packages), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_package, .help = "extra Debian packages to install" },
-	{ KEY("locale", SCHEMA_STRING, ProfileBase, locale), .check = &check_locale, .def = "C.UTF-8",
+	{ SCHEMA_KEY("locale", SCHEMA_STRING, ProfileBase, locale), .check = &check_locale, .def = "C.UTF-8",
 	  .help = "the system locale" },
-	{ KEY("timezone", SCHEMA_STRING, ProfileBase, timezone), .check = &check_timezone, .def = "UTC",
+	{ SCHEMA_KEY("timezone", SCHEMA_STRING, ProfileBase, timezone), .check = &check_timezone, .def = "UTC",
 	  .help = "the system time zone" },
 };
 
 static const SchemaField kernel_fields[] = {
-	{ KEY("package", SCHEMA_STRING, ProfileKernel, package), .check = &check_package,
+	{ SCHEMA_KEY("package", SCHEMA_STRING, ProfileKernel, package), .check = &check_package,
 	  .help = "the kernel package; linux-image-<architecture> when empty" },
-	{ LIST("cmdline", SCHEMA_STRING, ProfileKernel, cmdline), .flags = SCHEMA_LIST, .check = &check_kernel_arg,
+	{ SCHEMA_LIST_KEY("cmdline", SCHEMA_STRING, ProfileKernel, cmdline),
+	  .flags = SCHEMA_LIST, .check = &check_kernel_arg,
 	  .help = "extra kernel command line arguments" },
-	{ LIST("modules", SCHEMA_STRING, ProfileKernel, modules), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("modules", SCHEMA_STRING, ProfileKernel, modules), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_module, .help = "kernel modules loaded at boot" },
 };
 
 static const SchemaField artifact_fields[] = {
-	{ KEY("url", SCHEMA_STRING, ProfileArtifact, url), .flags = SCHEMA_REQUIRED, .check = &check_url,
+	{ SCHEMA_KEY("url", SCHEMA_STRING, ProfileArtifact, url), .flags = SCHEMA_REQUIRED, .check = &check_url,
 	  .help = "url: where the file is downloaded from" },
-	{ KEY("sha256", SCHEMA_STRING, ProfileArtifact, sha256), .check = &check_sha256,
+	{ SCHEMA_KEY("sha256", SCHEMA_STRING, ProfileArtifact, sha256), .check = &check_sha256,
 	  .help = "the file's SHA-256 digest" },
-	{ KEY("sha512", SCHEMA_STRING, ProfileArtifact, sha512), .check = &check_sha512,
+	{ SCHEMA_KEY("sha512", SCHEMA_STRING, ProfileArtifact, sha512), .check = &check_sha512,
 	  .help = "the file's SHA-512 digest" },
 };
 static const SchemaTable artifact_table = SCHEMA_TABLE(ProfileArtifact, artifact_fields);
 
 static const SchemaField artifacts_fields[] = {
-	{ KEY("kubeadm", SCHEMA_MAPPING, ProfileArtifacts, kubeadm), .child = &artifact_table,
+	{ SCHEMA_KEY("kubeadm", SCHEMA_MAPPING, ProfileArtifacts, kubeadm), .child = &artifact_table,
 	  .help = "the kubeadm binary" },
-	{ KEY("kubelet", SCHEMA_MAPPING, ProfileArtifacts, kubelet), .child = &artifact_table,
+	{ SCHEMA_KEY("kubelet", SCHEMA_MAPPING, ProfileArtifacts, kubelet), .child = &artifact_table,
 	  .help = "the kubelet binary" },
-	{ KEY("kubectl", SCHEMA_MAPPING, ProfileArtifacts, kubectl), .child = &artifact_table,
+	{ SCHEMA_KEY("kubectl", SCHEMA_MAPPING, ProfileArtifacts, kubectl), .child = &artifact_table,
 	  .help = "the kubectl binary" },
-	{ KEY("crictl", SCHEMA_MAPPING, ProfileArtifacts, crictl), .child = &artifact_table,
+	{ SCHEMA_KEY("crictl", SCHEMA_MAPPING, ProfileArtifacts, crictl), .child = &artifact_table,
 	  .help = "the crictl binary" },
 };
 static const SchemaTable artifacts_table = SCHEMA_TABLE(ProfileArtifacts, artifacts_fields);
@@ -186,59 +185,61 @@ static const SchemaTable artifacts_table = SCHEMA_TABLE(ProfileArtifacts, artifa
  * raised for small, slow homelab machines (an SD card, a busy disk: the API server and
  * etcd take minutes to come up there, and a wait that runs out fails the whole init). */
 static const SchemaField timeouts_fields[] = {
-	{ KEY("controlPlaneComponentHealthCheck", SCHEMA_DURATION, ProfileTimeouts, control_plane_component_health_check),
+	{ SCHEMA_KEY("controlPlaneComponentHealthCheck", SCHEMA_DURATION, ProfileTimeouts,
+		     control_plane_component_health_check),
 	  .min = 4 * 60, .max = 2 * 3600, .def = "10m",
 	  .help = "how long kubeadm waits for the API server, controller manager and scheduler to be healthy" },
-	{ KEY("kubeletHealthCheck", SCHEMA_DURATION, ProfileTimeouts, kubelet_health_check),
+	{ SCHEMA_KEY("kubeletHealthCheck", SCHEMA_DURATION, ProfileTimeouts, kubelet_health_check),
 	  .min = 4 * 60, .max = 2 * 3600, .def = "10m", .help = "how long kubeadm waits for the kubelet to be healthy" },
-	{ KEY("kubernetesAPICall", SCHEMA_DURATION, ProfileTimeouts, kubernetes_api_call),
+	{ SCHEMA_KEY("kubernetesAPICall", SCHEMA_DURATION, ProfileTimeouts, kubernetes_api_call),
 	  .min = 60, .max = 2 * 3600, .def = "3m", .help = "how long one call to the API server may take" },
-	{ KEY("etcdAPICall", SCHEMA_DURATION, ProfileTimeouts, etcd_api_call),
+	{ SCHEMA_KEY("etcdAPICall", SCHEMA_DURATION, ProfileTimeouts, etcd_api_call),
 	  .min = 2 * 60, .max = 2 * 3600, .def = "5m", .help = "how long one call to etcd may take" },
-	{ KEY("tlsBootstrap", SCHEMA_DURATION, ProfileTimeouts, tls_bootstrap),
+	{ SCHEMA_KEY("tlsBootstrap", SCHEMA_DURATION, ProfileTimeouts, tls_bootstrap),
 	  .min = 5 * 60, .max = 2 * 3600, .def = "10m",
 	  .help = "how long a joining kubelet may take to get its certificate" },
-	{ KEY("discovery", SCHEMA_DURATION, ProfileTimeouts, discovery),
+	{ SCHEMA_KEY("discovery", SCHEMA_DURATION, ProfileTimeouts, discovery),
 	  .min = 5 * 60, .max = 2 * 3600, .def = "10m",
 	  .help = "how long a joining node may take to find and trust the cluster" },
 };
 static const SchemaTable timeouts_table = SCHEMA_TABLE(ProfileTimeouts, timeouts_fields);
 
 static const SchemaField kubernetes_fields[] = {
-	{ KEY("version", SCHEMA_VERSION, ProfileKubernetes, version), .flags = SCHEMA_REQUIRED,
+	{ SCHEMA_KEY("version", SCHEMA_VERSION, ProfileKubernetes, version), .flags = SCHEMA_REQUIRED,
 	  .help = "version: the Kubernetes release, e.g. v1.31.4" },
-	{ KEY("clusterName", SCHEMA_STRING, ProfileKubernetes, cluster_name), .check = &check_label,
+	{ SCHEMA_KEY("clusterName", SCHEMA_STRING, ProfileKubernetes, cluster_name), .check = &check_label,
 	  .def = "kubernetes", .help = "the cluster's name in kubeconfig files" },
-	{ KEY("controlPlaneEndpoint", SCHEMA_STRING, ProfileKubernetes, control_plane_endpoint),
+	{ SCHEMA_KEY("controlPlaneEndpoint", SCHEMA_STRING, ProfileKubernetes, control_plane_endpoint),
 	  .check = &check_endpoint, .help = "the shared address of the control plane, host[:port]" },
-	{ LIST("certSANs", SCHEMA_STRING, ProfileKubernetes, cert_sans), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("certSANs", SCHEMA_STRING, ProfileKubernetes, cert_sans),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_cert_san, .help = "extra names and addresses in the API server's certificate" },
-	{ KEY("apiServerPort", SCHEMA_INT, ProfileKubernetes, api_server_port), .min = 1, .max = 65535,
+	{ SCHEMA_KEY("apiServerPort", SCHEMA_INT, ProfileKubernetes, api_server_port), .min = 1, .max = 65535,
 	  .def = "6443", .help = "the port the API server listens on" },
-	{ KEY("podSubnet", SCHEMA_CIDR, ProfileKubernetes, pod_subnet), .def = "10.244.0.0/16",
+	{ SCHEMA_KEY("podSubnet", SCHEMA_CIDR, ProfileKubernetes, pod_subnet), .def = "10.244.0.0/16",
 	  .help = "the subnet pod addresses come from" },
-	{ KEY("serviceSubnet", SCHEMA_CIDR, ProfileKubernetes, service_subnet), .def = "10.96.0.0/12",
+	{ SCHEMA_KEY("serviceSubnet", SCHEMA_CIDR, ProfileKubernetes, service_subnet), .def = "10.96.0.0/12",
 	  .help = "the subnet service addresses come from" },
-	{ KEY("dnsDomain", SCHEMA_STRING, ProfileKubernetes, dns_domain), .check = &check_dns_name,
+	{ SCHEMA_KEY("dnsDomain", SCHEMA_STRING, ProfileKubernetes, dns_domain), .check = &check_dns_name,
 	  .def = "cluster.local", .help = "the cluster's DNS domain" },
-	{ KEY("imageRepository", SCHEMA_STRING, ProfileKubernetes, image_repository), .check = &check_repository,
+	{ SCHEMA_KEY("imageRepository", SCHEMA_STRING, ProfileKubernetes, image_repository), .check = &check_repository,
 	  .def = "registry.k8s.io", .help = "the registry (and path) kubeadm's control-plane images come from" },
-	{ KEY("offline", SCHEMA_BOOL, ProfileKubernetes, offline), .def = "false",
+	{ SCHEMA_KEY("offline", SCHEMA_BOOL, ProfileKubernetes, offline), .def = "false",
 	  .help = "the site has no upstream DNS: CoreDNS forwards no query outside the cluster" },
-	{ KEY("timeouts", SCHEMA_MAPPING, ProfileKubernetes, timeouts), .child = &timeouts_table,
+	{ SCHEMA_KEY("timeouts", SCHEMA_MAPPING, ProfileKubernetes, timeouts), .child = &timeouts_table,
 	  .help = "kubeadm's waits, raised for slow machines" },
-	{ KEY("artifacts", SCHEMA_MAPPING, ProfileKubernetes, artifacts), .child = &artifacts_table,
+	{ SCHEMA_KEY("artifacts", SCHEMA_MAPPING, ProfileKubernetes, artifacts), .child = &artifacts_table,
 	  .help = "where the Kubernetes binaries come from, with digests" },
 };
 
 static const SchemaField containerd_fields[] = {
-	{ KEY("sandboxImage", SCHEMA_STRING, ProfileContainerd, sandbox_image), .check = &check_image,
+	{ SCHEMA_KEY("sandboxImage", SCHEMA_STRING, ProfileContainerd, sandbox_image), .check = &check_image,
 	  .def = "registry.k8s.io/pause:3.10", .help = "the pause image" },
-	{ KEY("snapshotter", SCHEMA_ENUM, ProfileContainerd, snapshotter), .values = snapshotter_words,
+	{ SCHEMA_KEY("snapshotter", SCHEMA_ENUM, ProfileContainerd, snapshotter), .values = snapshotter_words,
 	  .def = "overlayfs", .help = "containerd's snapshotter" },
-	{ KEY("cgroupDriver", SCHEMA_ENUM, ProfileContainerd, cgroup_driver), .values = cgroup_driver_words,
+	{ SCHEMA_KEY("cgroupDriver", SCHEMA_ENUM, ProfileContainerd, cgroup_driver), .values = cgroup_driver_words,
 	  .def = "systemd", .help = "the cgroup driver of containerd and the kubelet" },
-	{ KEY("importAtFirstBoot", SCHEMA_BOOL, ProfileContainerd, import_at_first_boot), .def = "false",
+	{ SCHEMA_KEY("importAtFirstBoot", SCHEMA_BOOL, ProfileContainerd, import_at_first_boot), .def = "false",
 	  .help = "import images once at first boot instead of shipping a seeded store" },
 };
 
@@ -253,19 +254,20 @@ static const SchemaField pod_security_fields[] = {
 static const SchemaTable pod_security_table = SCHEMA_TABLE(ProfileAddonPodSecurity, pod_security_fields);
 
 static const SchemaField addon_fields[] = {
-	{ KEY("name", SCHEMA_STRING, ProfileAddon, name), .flags = SCHEMA_REQUIRED | SCHEMA_UNIQUE,
+	{ SCHEMA_KEY("name", SCHEMA_STRING, ProfileAddon, name), .flags = SCHEMA_REQUIRED | SCHEMA_UNIQUE,
 	  .check = &check_label, .help = "name: the addon's name, " LABEL_TEXT },
-	{ KEY("version", SCHEMA_STRING, ProfileAddon, version), .flags = SCHEMA_REQUIRED, .check = &check_version,
+	{ SCHEMA_KEY("version", SCHEMA_STRING, ProfileAddon, version),
+	  .flags = SCHEMA_REQUIRED, .check = &check_version,
 	  .help = "version: the addon's release, quoted, e.g. \"1.16.5\"" },
-	{ KEY("namespace", SCHEMA_STRING, ProfileAddon, namespace), .check = &check_label, .def = "kube-system",
+	{ SCHEMA_KEY("namespace", SCHEMA_STRING, ProfileAddon, namespace), .check = &check_label, .def = "kube-system",
 	  .help = "the namespace the addon is installed into" },
-	{ LIST("dependsOn", SCHEMA_STRING, ProfileAddon, depends_on), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("dependsOn", SCHEMA_STRING, ProfileAddon, depends_on), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_label, .help = "addons listed earlier that must be ready first" },
-	{ LIST("manifests", SCHEMA_STRING, ProfileAddon, manifests), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("manifests", SCHEMA_STRING, ProfileAddon, manifests), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_manifest, .help = "manifests to apply, relative to the profile or https URLs" },
-	{ LIST("images", SCHEMA_STRING, ProfileAddon, images), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("images", SCHEMA_STRING, ProfileAddon, images), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_image, .help = "extra images to preload" },
-	{ LIST("settings", SCHEMA_SETTINGS, ProfileAddon, settings),
+	{ SCHEMA_LIST_KEY("settings", SCHEMA_SETTINGS, ProfileAddon, settings),
 	  .help = "settings checked by the addon's definition" },
 	{ KEY("podSecurity", SCHEMA_MAPPING, ProfileAddon, pod_security), .child = &pod_security_table,
 	  .help = "the Pod Security level of the addon's namespace, with its reason" },
@@ -273,93 +275,97 @@ static const SchemaField addon_fields[] = {
 static const SchemaTable addon_table = SCHEMA_TABLE(ProfileAddon, addon_fields);
 
 static const SchemaField network_fields[] = {
-	{ KEY("mode", SCHEMA_ENUM, ProfileNetwork, mode), .values = network_mode_words, .def = "dhcp",
+	{ SCHEMA_KEY("mode", SCHEMA_ENUM, ProfileNetwork, mode), .values = network_mode_words, .def = "dhcp",
 	  .help = "how machines get their addresses" },
-	{ KEY("interface", SCHEMA_STRING, ProfileNetwork, interface), .check = &check_interface, .def = "en*",
+	{ SCHEMA_KEY("interface", SCHEMA_STRING, ProfileNetwork, interface), .check = &check_interface, .def = "en*",
 	  .help = "the interface (or glob) to configure" },
-	{ LIST("addresses", SCHEMA_IP_PREFIX, ProfileNetwork, addresses), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("addresses", SCHEMA_IP_PREFIX, ProfileNetwork, addresses),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .help = "static addresses with prefix length" },
-	{ KEY("gateway", SCHEMA_IP, ProfileNetwork, gateway), .help = "the default gateway" },
-	{ LIST("dns", SCHEMA_IP, ProfileNetwork, dns), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_KEY("gateway", SCHEMA_IP, ProfileNetwork, gateway), .help = "the default gateway" },
+	{ SCHEMA_LIST_KEY("dns", SCHEMA_IP, ProfileNetwork, dns), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .help = "DNS servers" },
-	{ LIST("search", SCHEMA_STRING, ProfileNetwork, search), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("search", SCHEMA_STRING, ProfileNetwork, search), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_dns_name, .help = "DNS search domains" },
-	{ LIST("ntp", SCHEMA_STRING, ProfileNetwork, ntp), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("ntp", SCHEMA_STRING, ProfileNetwork, ntp), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_time_server, .help = "NTP servers" },
 };
 static const SchemaTable network_table = SCHEMA_TABLE(ProfileNetwork, network_fields);
 
 static const SchemaField node_fields[] = {
-	{ KEY("role", SCHEMA_ENUM, ProfileNodeDefaults, role), .values = node_role_words, .def = "single",
+	{ SCHEMA_KEY("role", SCHEMA_ENUM, ProfileNodeDefaults, role), .values = node_role_words, .def = "single",
 	  .help = "what a machine does in the cluster" },
-	{ KEY("hostname", SCHEMA_STRING, ProfileNodeDefaults, hostname), .check = &check_hostname,
+	{ SCHEMA_KEY("hostname", SCHEMA_STRING, ProfileNodeDefaults, hostname), .check = &check_hostname,
 	  .help = "the host name; empty derives one from the MAC address" },
-	{ KEY("network", SCHEMA_MAPPING, ProfileNodeDefaults, network), .child = &network_table,
+	{ SCHEMA_KEY("network", SCHEMA_MAPPING, ProfileNodeDefaults, network), .child = &network_table,
 	  .help = "network settings" },
 };
 
 static const SchemaField machine_fields[] = {
-	{ KEY("mac", SCHEMA_MAC, ProfileMachine, mac), .flags = SCHEMA_REQUIRED | SCHEMA_UNIQUE,
+	{ SCHEMA_KEY("mac", SCHEMA_MAC, ProfileMachine, mac), .flags = SCHEMA_REQUIRED | SCHEMA_UNIQUE,
 	  .help = "mac: the MAC address that identifies the machine" },
-	{ KEY("hostname", SCHEMA_STRING, ProfileMachine, hostname), .flags = SCHEMA_REQUIRED | SCHEMA_UNIQUE,
+	{ SCHEMA_KEY("hostname", SCHEMA_STRING, ProfileMachine, hostname), .flags = SCHEMA_REQUIRED | SCHEMA_UNIQUE,
 	  .check = &check_hostname, .help = "hostname: the machine's host name" },
-	{ KEY("role", SCHEMA_ENUM, ProfileMachine, role), .values = node_role_words,
+	{ SCHEMA_KEY("role", SCHEMA_ENUM, ProfileMachine, role), .values = node_role_words,
 	  .help = "the machine's role; node.role when not given" },
-	{ LIST("addresses", SCHEMA_IP_PREFIX, ProfileMachine, addresses), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("addresses", SCHEMA_IP_PREFIX, ProfileMachine, addresses),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .help = "the machine's static addresses" },
-	{ KEY("gateway", SCHEMA_IP, ProfileMachine, gateway), .help = "the machine's default gateway" },
+	{ SCHEMA_KEY("gateway", SCHEMA_IP, ProfileMachine, gateway), .help = "the machine's default gateway" },
 };
 static const SchemaTable machine_table = SCHEMA_TABLE(ProfileMachine, machine_fields);
 
 static const SchemaField ssh_fields[] = {
-	{ KEY("enabled", SCHEMA_BOOL, ProfileSsh, enabled), .def = "false", .help = "run an SSH server" },
-	{ LIST("authorizedKeys", SCHEMA_STRING, ProfileSsh, authorized_keys), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_KEY("enabled", SCHEMA_BOOL, ProfileSsh, enabled), .def = "false", .help = "run an SSH server" },
+	{ SCHEMA_LIST_KEY("authorizedKeys", SCHEMA_STRING, ProfileSsh, authorized_keys),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_ssh_key, .help = "public keys allowed to log in as root" },
 };
 static const SchemaTable ssh_table = SCHEMA_TABLE(ProfileSsh, ssh_fields);
 
 static const SchemaField security_fields[] = {
-	{ KEY("seccomp", SCHEMA_STRING, ProfileSecurity, seccomp), .flags = SCHEMA_NOT_YET, .check = &check_label,
+	{ SCHEMA_KEY("seccomp", SCHEMA_STRING, ProfileSecurity, seccomp),
+	  .flags = SCHEMA_NOT_YET, .check = &check_label,
 	  .def = "default", .help = "the seccomp policy under profiles/security/" },
-	{ KEY("ssh", SCHEMA_MAPPING, ProfileSecurity, ssh), .child = &ssh_table, .help = "remote login" },
+	{ SCHEMA_KEY("ssh", SCHEMA_MAPPING, ProfileSecurity, ssh), .child = &ssh_table, .help = "remote login" },
 };
 
 static const SchemaField install_fields[] = {
-	{ KEY("device", SCHEMA_STRING, ProfileInstall, device), .check = &check_device, .def = "auto",
+	{ SCHEMA_KEY("device", SCHEMA_STRING, ProfileInstall, device), .check = &check_device, .def = "auto",
 	  .help = "the disk the installer writes to" },
-	{ KEY("minimumDiskSize", SCHEMA_SIZE, ProfileInstall, minimum_disk_size), .min = GiB, .max = 1024 * TiB,
+	{ SCHEMA_KEY("minimumDiskSize", SCHEMA_SIZE, ProfileInstall, minimum_disk_size), .min = GiB, .max = 1024 * TiB,
 	  .def = "16GiB", .help = "the smallest disk the installer accepts" },
-	{ KEY("poweroff", SCHEMA_BOOL, ProfileInstall, poweroff), .def = "true",
+	{ SCHEMA_KEY("poweroff", SCHEMA_BOOL, ProfileInstall, poweroff), .def = "true",
 	  .help = "power off after installing; false reboots into the installed disk" },
-	{ KEY("wipe", SCHEMA_BOOL, ProfileInstall, wipe), .def = "false",
+	{ SCHEMA_KEY("wipe", SCHEMA_BOOL, ProfileInstall, wipe), .def = "false",
 	  .help = "overwrite a disk that already holds partitions" },
-	{ KEY("mode", SCHEMA_ENUM, ProfileInstall, mode), .values = install_mode_words, .def = "disk",
+	{ SCHEMA_KEY("mode", SCHEMA_ENUM, ProfileInstall, mode), .values = install_mode_words, .def = "disk",
 	  .help = "what a PXE boot does: disk installs like the ISO, diskless runs from RAM" },
-	{ KEY("url", SCHEMA_STRING, ProfileInstall, url), .check = &check_url,
+	{ SCHEMA_KEY("url", SCHEMA_STRING, ProfileInstall, url), .check = &check_url,
 	  .help = "the HTTP URL pxe/ is served at (default: iPXE's ${kiln-url}, else TFTP from the DHCP server)" },
-	{ KEY("ramBudget", SCHEMA_SIZE, ProfileInstall, ram_budget), .min = 64 * MiB, .max = 1024 * GiB,
+	{ SCHEMA_KEY("ramBudget", SCHEMA_SIZE, ProfileInstall, ram_budget), .min = 64 * MiB, .max = 1024 * GiB,
 	  .def = "4GiB", .help = "diskless: the most RAM the fetched root and var images may take" },
 };
 
 static const SchemaField disk_fields[] = {
-	{ KEY("size", SCHEMA_SIZE, ProfileDisk, size), .min = GiB, .max = 64 * TiB, .def = "8GiB",
+	{ SCHEMA_KEY("size", SCHEMA_SIZE, ProfileDisk, size), .min = GiB, .max = 64 * TiB, .def = "8GiB",
 	  .help = "the size of the disk image" },
-	{ KEY("espSize", SCHEMA_SIZE, ProfileDisk, esp_size), .min = 64 * MiB, .max = 4 * GiB, .def = "256MiB",
+	{ SCHEMA_KEY("espSize", SCHEMA_SIZE, ProfileDisk, esp_size), .min = 64 * MiB, .max = 4 * GiB, .def = "256MiB",
 	  .help = "the EFI system partition" },
-	{ KEY("rootSize", SCHEMA_SIZE, ProfileDisk, root_size), .min = 256 * MiB, .max = 1 * TiB, .def = "2GiB",
+	{ SCHEMA_KEY("rootSize", SCHEMA_SIZE, ProfileDisk, root_size), .min = 256 * MiB, .max = 1 * TiB, .def = "2GiB",
 	  .help = "each of the two root partitions (A/B)" },
-	{ KEY("varSize", SCHEMA_SIZE, ProfileDisk, var_size), .min = 64 * MiB, .max = 64 * TiB, .def = "1GiB",
+	{ SCHEMA_KEY("varSize", SCHEMA_SIZE, ProfileDisk, var_size), .min = 64 * MiB, .max = 64 * TiB, .def = "1GiB",
 	  .help = "the /var partition; grows to fill the disk at first boot" },
-	{ KEY("rootFilesystem", SCHEMA_ENUM, ProfileDisk, root_filesystem), .values = root_filesystem_words,
+	{ SCHEMA_KEY("rootFilesystem", SCHEMA_ENUM, ProfileDisk, root_filesystem), .values = root_filesystem_words,
 	  .def = "erofs", .help = "the file system of the root partitions" },
 };
 static const SchemaTable disk_table = SCHEMA_TABLE(ProfileDisk, disk_fields);
 
 static const SchemaField outputs_fields[] = {
-	{ LIST("formats", SCHEMA_ENUM, ProfileOutputs, formats),
+	{ SCHEMA_LIST_KEY("formats", SCHEMA_ENUM, ProfileOutputs, formats),
 	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE | SCHEMA_NONEMPTY, .values = output_format_words, .def = "raw",
 	  .help = "what to build" },
-	{ KEY("disk", SCHEMA_MAPPING, ProfileOutputs, disk), .child = &disk_table, .help = "the disk layout" },
+	{ SCHEMA_KEY("disk", SCHEMA_MAPPING, ProfileOutputs, disk), .child = &disk_table, .help = "the disk layout" },
 };
 
 static const SchemaTable
@@ -373,29 +379,29 @@ static const SchemaTable
 	outputs_table = SCHEMA_TABLE(ProfileOutputs, outputs_fields);
 
 static const SchemaField profile_fields[] = {
-	{ KEY("schema", SCHEMA_INT, Profile, schema), .flags = SCHEMA_REQUIRED,
+	{ SCHEMA_KEY("schema", SCHEMA_INT, Profile, schema), .flags = SCHEMA_REQUIRED,
 	  .min = PROFILE_SCHEMA_VERSION, .max = PROFILE_SCHEMA_VERSION, .help = "schema: 1" },
-	{ KEY("name", SCHEMA_STRING, Profile, name), .flags = SCHEMA_REQUIRED, .check = &check_label,
+	{ SCHEMA_KEY("name", SCHEMA_STRING, Profile, name), .flags = SCHEMA_REQUIRED, .check = &check_label,
 	  .help = "name: the profile's name, " LABEL_TEXT },
-	{ KEY("description", SCHEMA_STRING, Profile, description), .help = "one line for people" },
-	{ KEY("base", SCHEMA_MAPPING, Profile, base), .flags = SCHEMA_REQUIRED, .child = &base_table,
+	{ SCHEMA_KEY("description", SCHEMA_STRING, Profile, description), .help = "one line for people" },
+	{ SCHEMA_KEY("base", SCHEMA_MAPPING, Profile, base), .flags = SCHEMA_REQUIRED, .child = &base_table,
 	  .help = "base: the Debian system, at least {suite: trixie}" },
-	{ KEY("kernel", SCHEMA_MAPPING, Profile, kernel), .child = &kernel_table, .help = "the kernel" },
-	{ KEY("kubernetes", SCHEMA_MAPPING, Profile, kubernetes), .flags = SCHEMA_REQUIRED,
+	{ SCHEMA_KEY("kernel", SCHEMA_MAPPING, Profile, kernel), .child = &kernel_table, .help = "the kernel" },
+	{ SCHEMA_KEY("kubernetes", SCHEMA_MAPPING, Profile, kubernetes), .flags = SCHEMA_REQUIRED,
 	  .child = &kubernetes_table, .help = "kubernetes: the cluster, at least {version: v1.31.4}" },
-	{ KEY("containerd", SCHEMA_MAPPING, Profile, containerd), .child = &containerd_table,
+	{ SCHEMA_KEY("containerd", SCHEMA_MAPPING, Profile, containerd), .child = &containerd_table,
 	  .help = "the container runtime" },
-	{ LIST("addons", SCHEMA_MAPPING, Profile, addons), .flags = SCHEMA_LIST, .child = &addon_table,
+	{ SCHEMA_LIST_KEY("addons", SCHEMA_MAPPING, Profile, addons), .flags = SCHEMA_LIST, .child = &addon_table,
 	  .help = "addons, in the order they are applied" },
-	{ KEY("node", SCHEMA_MAPPING, Profile, node), .child = &node_table,
+	{ SCHEMA_KEY("node", SCHEMA_MAPPING, Profile, node), .child = &node_table,
 	  .help = "defaults for every machine that boots the image" },
-	{ LIST("nodes", SCHEMA_MAPPING, Profile, nodes), .flags = SCHEMA_LIST, .child = &machine_table,
+	{ SCHEMA_LIST_KEY("nodes", SCHEMA_MAPPING, Profile, nodes), .flags = SCHEMA_LIST, .child = &machine_table,
 	  .help = "machines known in advance, matched by MAC address" },
-	{ KEY("security", SCHEMA_MAPPING, Profile, security), .child = &security_table,
+	{ SCHEMA_KEY("security", SCHEMA_MAPPING, Profile, security), .child = &security_table,
 	  .help = "confinement and remote access" },
-	{ KEY("install", SCHEMA_MAPPING, Profile, install), .child = &install_table,
+	{ SCHEMA_KEY("install", SCHEMA_MAPPING, Profile, install), .child = &install_table,
 	  .help = "the installer on the ISO and PXE images" },
-	{ KEY("outputs", SCHEMA_MAPPING, Profile, outputs), .child = &outputs_table, .help = "what to build" },
+	{ SCHEMA_KEY("outputs", SCHEMA_MAPPING, Profile, outputs), .child = &outputs_table, .help = "what to build" },
 };
 
 const SchemaTable profile_schema = SCHEMA_TABLE(Profile, profile_fields);

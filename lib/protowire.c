@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
+#include "macro.h"
 #include "protowire.h"
+#include "strv.h"
 
 /* Base 128, least significant group first, at most 10 bytes for 64 bits. */
 static int read_varint(ProtoReader *r, uint64_t *ret) {
@@ -87,5 +90,72 @@ int proto_field_strdup(const ProtoField *f, char **ret) {
 		memcpy(s, f->data, f->size);
 	s[f->size] = 0;
 	*ret = s;
+	return 0;
+}
+
+static size_t put_varint(uint8_t *p, uint64_t v) {
+	size_t n = 0;
+	do {
+		p[n++] = (uint8_t) ((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return n;
+}
+
+int proto_encode_string_field(uint32_t number, const char *value, uint8_t **ret, size_t *ret_size) {
+	if (number == 0 || number > (UINT32_C(1) << 29) - 1 || !value || !ret || !ret_size)
+		return -EINVAL;
+	size_t len = strlen(value);
+	/* tag and length: at most 10 bytes each */
+	uint8_t *buf = malloc(20 + len);
+	if (!buf)
+		return -ENOMEM;
+	size_t n = put_varint(buf, (uint64_t) number << 3 | PROTO_WIRE_LEN);
+	n += put_varint(buf + n, len);
+	memcpy(buf + n, value, len);
+	*ret = buf;
+	*ret_size = n + len;
+	return 0;
+}
+
+int proto_field_take_string(const ProtoField *f, char **slot) {
+	char *s = NULL;
+	int r = proto_field_strdup(f, &s);
+	if (r < 0)
+		return r;
+	free(*slot);
+	*slot = s;
+	return 0;
+}
+
+int proto_string_map_add(const ProtoField *entry, char ***pairs) {
+	enum { MAP_ENTRY_KEY = 1, MAP_ENTRY_VALUE = 2 };
+	_cleanup_free_ char *key = NULL, *value = NULL;
+	ProtoReader r;
+	ProtoField f;
+	int k;
+
+	if (!entry || !pairs)
+		return -EINVAL;
+	if (entry->wire_type != PROTO_WIRE_LEN)
+		return -EBADMSG;
+	r = proto_reader(entry->data, entry->size);
+	while ((k = proto_next(&r, &f)) > 0) {
+		char **slot = f.number == MAP_ENTRY_KEY ? &key : f.number == MAP_ENTRY_VALUE ? &value : NULL;
+		if (slot && (k = proto_field_take_string(&f, slot)) < 0)
+			return k;
+	}
+	if (k < 0)
+		return k;
+	if ((!key && !(key = strdup(""))) || (!value && !(value = strdup(""))))
+		return -ENOMEM;
+	for (char **l = *pairs; l && l[0] && l[1]; l += 2)
+		if (streq(l[0], key)) {
+			free(l[1]);
+			l[1] = TAKE_PTR(value);
+			return 0;
+		}
+	if ((k = strv_consume(pairs, TAKE_PTR(key))) < 0 || (k = strv_consume(pairs, TAKE_PTR(value))) < 0)
+		return k;
 	return 0;
 }

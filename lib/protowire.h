@@ -52,3 +52,19 @@ int proto_next(ProtoReader *r, ProtoField *ret);
 /* A LEN field as a NUL-terminated copy in *ret: -EBADMSG if it is not a LEN field or holds
  * a NUL byte, -ENOMEM. */
 int proto_field_strdup(const ProtoField *f, char **ret);
+
+/* Writing: the one request shape kiln sends to containerd's own services, a message of a
+ * single string field (GetContainerRequest { id = 1 }, ListPidsRequest { container_id = 1 }).
+ * 0 with the encoded message in *ret (malloc'd) and its size; -EINVAL for field number 0
+ * or above 2^29-1, -ENOMEM. */
+int proto_encode_string_field(uint32_t number, const char *value, uint8_t **ret, size_t *ret_size);
+
+/* A string field's value as a copy in *slot, replacing (and freeing) an earlier one: the
+ * last of a repeated scalar wins, as protobuf says. The errors of proto_field_strdup(). */
+int proto_field_take_string(const ProtoField *f, char **slot);
+
+/* One entry of a map<string, string> field (a LEN field holding { 1 key, 2 value }) added
+ * to *pairs, a strv of key, value, key, value ...: a key already there gets the new value
+ * (the last wins); an absent key or value is the empty string, protobuf's default.
+ * -EBADMSG for a malformed entry, -ENOMEM. */
+int proto_string_map_add(const ProtoField *entry, char ***pairs);

@@ -86,6 +86,10 @@ struct SchemaTable {
 	size_t n_fields;
 };
 
+/* A field's key, type and place in the struct st; a list's count is n_<member>. */
+#define SCHEMA_KEY(k, t, st, member) .key = k, .type = t, .offset = offsetof(st, member)
+#define SCHEMA_LIST_KEY(k, t, st, member) SCHEMA_KEY(k, t, st, member), .offset_n = offsetof(st, n_##member)
+
 #define SCHEMA_TABLE(type, array) { .size = sizeof(type), .fields = (array), .n_fields = ELEMENTSOF(array) }
 
 /* One entry of a SCHEMA_SETTINGS mapping: a key and a scalar or a list of scalars, kept as

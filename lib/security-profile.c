@@ -2,7 +2,6 @@
 /* Security profiles: the schema table, the checks across fields, loading. kiln-security(5)
  * documents the same table; keep them in step. */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fd-util.h"
 #include "fileio.h"
 #include "parse-util.h"
 #include "security-profile.h"
@@ -105,53 +103,59 @@ static const SchemaCheck
 	check_path = { "path", "an absolute path without '.', '..' or empty components", writable_path_is_valid },
 	check_identity = { "user or group", "a number or a name such as root or _kiln", identity_is_valid };
 
-#define KEY(k, t, st, member) .key = k, .type = t, .offset = offsetof(st, member)
-#define LIST(k, t, st, member) KEY(k, t, st, member), .offset_n = offsetof(st, n_##member)
 
 static const SchemaField capabilities_fields[] = {
-	{ LIST("bounding", SCHEMA_STRING, SecurityCapabilities, bounding), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("bounding", SCHEMA_STRING, SecurityCapabilities, bounding),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_capability, .help = "the bounding set: no process below may ever gain others" },
-	{ LIST("ambient", SCHEMA_STRING, SecurityCapabilities, ambient), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("ambient", SCHEMA_STRING, SecurityCapabilities, ambient),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_capability, .help = "what the helper holds after execve(); a subset of bounding" },
-	{ LIST("permitted", SCHEMA_STRING, SecurityCapabilities, permitted), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("permitted", SCHEMA_STRING, SecurityCapabilities, permitted),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_capability, .help = "the permitted set after execve(): the ambient set (left out, it is)" },
-	{ LIST("effective", SCHEMA_STRING, SecurityCapabilities, effective), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("effective", SCHEMA_STRING, SecurityCapabilities, effective),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_capability, .help = "the effective set after execve(): the ambient set (left out, it is)" },
 };
 static const SchemaTable capabilities_table = SCHEMA_TABLE(SecurityCapabilities, capabilities_fields);
 
 static const SchemaField seccomp_fields[] = {
-	{ KEY("defaultAction", SCHEMA_ENUM, SecuritySeccomp, default_action), .values = seccomp_default_action_words,
+	{ SCHEMA_KEY("defaultAction", SCHEMA_ENUM, SecuritySeccomp, default_action), .values = seccomp_default_action_words,
 	  .def = "errno", .help = "what a call outside the allow-list gets: an error, or the process killed" },
-	{ KEY("errno", SCHEMA_ENUM, SecuritySeccomp, errno_value), .values = seccomp_errno_words,
+	{ SCHEMA_KEY("errno", SCHEMA_ENUM, SecuritySeccomp, errno_value), .values = seccomp_errno_words,
 	  .help = "the error for defaultAction errno (EPERM when left out)" },
-	{ LIST("allow", SCHEMA_STRING, SecuritySeccomp, allow), .flags = SCHEMA_LIST | SCHEMA_UNIQUE | SCHEMA_NONEMPTY,
+	{ SCHEMA_LIST_KEY("allow", SCHEMA_STRING, SecuritySeccomp, allow),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE | SCHEMA_NONEMPTY,
 	  .check = &check_syscall, .help = "system calls and @groups allowed besides @default" },
-	{ LIST("socketFamilies", SCHEMA_ENUM, SecuritySeccomp, socket_families), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("socketFamilies", SCHEMA_ENUM, SecuritySeccomp, socket_families),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .values = socket_family_words, .help = "the address families socket(2) may create; needed when socket is allowed" },
-	{ LIST("namespaces", SCHEMA_ENUM, SecuritySeccomp, namespaces), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("namespaces", SCHEMA_ENUM, SecuritySeccomp, namespaces), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .values = namespace_type_words, .help = "namespaces clone, unshare and setns may create or enter; none when left out" },
 };
 static const SchemaTable seccomp_table = SCHEMA_TABLE(SecuritySeccomp, seccomp_fields);
 
 static const SchemaField security_fields[] = {
-	{ KEY("name", SCHEMA_STRING, SecurityProfile, name), .flags = SCHEMA_REQUIRED, .check = &check_name,
+	{ SCHEMA_KEY("name", SCHEMA_STRING, SecurityProfile, name), .flags = SCHEMA_REQUIRED, .check = &check_name,
 	  .help = "name: the profile's name, the file's name without .yaml" },
-	{ KEY("description", SCHEMA_STRING, SecurityProfile, description), .flags = SCHEMA_REQUIRED,
+	{ SCHEMA_KEY("description", SCHEMA_STRING, SecurityProfile, description), .flags = SCHEMA_REQUIRED,
 	  .help = "description: which helper runs under it and what for" },
-	{ KEY("user", SCHEMA_STRING, SecurityProfile, user), .check = &check_identity, .def = "root",
+	{ SCHEMA_KEY("user", SCHEMA_STRING, SecurityProfile, user), .check = &check_identity, .def = "root",
 	  .help = "the user the helper runs as" },
-	{ KEY("group", SCHEMA_STRING, SecurityProfile, group), .check = &check_identity, .def = "root",
+	{ SCHEMA_KEY("group", SCHEMA_STRING, SecurityProfile, group), .check = &check_identity, .def = "root",
 	  .help = "the group the helper runs as" },
-	{ LIST("supplementaryGroups", SCHEMA_STRING, SecurityProfile, supplementary_groups),
+	{ SCHEMA_LIST_KEY("supplementaryGroups", SCHEMA_STRING, SecurityProfile, supplementary_groups),
 	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE, .check = &check_identity, .help = "its only supplementary groups" },
-	{ KEY("capabilities", SCHEMA_MAPPING, SecurityProfile, capabilities), .child = &capabilities_table,
+	{ SCHEMA_KEY("capabilities", SCHEMA_MAPPING, SecurityProfile, capabilities), .child = &capabilities_table,
 	  .help = "capability sets" },
-	{ KEY("noNewPrivileges", SCHEMA_BOOL, SecurityProfile, no_new_privileges), .def = "true",
+	{ SCHEMA_KEY("noNewPrivileges", SCHEMA_BOOL, SecurityProfile, no_new_privileges), .def = "true",
 	  .help = "PR_SET_NO_NEW_PRIVS: execve() never grants privileges (setuid bits, file capabilities)" },
-	{ KEY("seccomp", SCHEMA_MAPPING, SecurityProfile, seccomp), .flags = SCHEMA_REQUIRED, .child = &seccomp_table,
+	{ SCHEMA_KEY("seccomp", SCHEMA_MAPPING, SecurityProfile, seccomp),
+	  .flags = SCHEMA_REQUIRED, .child = &seccomp_table,
 	  .help = "seccomp: the system call filter" },
-	{ LIST("writablePaths", SCHEMA_STRING, SecurityProfile, writable_paths), .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
+	{ SCHEMA_LIST_KEY("writablePaths", SCHEMA_STRING, SecurityProfile, writable_paths),
+	  .flags = SCHEMA_LIST | SCHEMA_UNIQUE,
 	  .check = &check_path, .help = "the only trees it may change (Landlock); \"/\" is all, none when left out" },
 };
 const SchemaTable security_profile_schema = SCHEMA_TABLE(SecurityProfile, security_fields);
@@ -357,10 +361,7 @@ int security_profile_load_file(const char *path, SecurityProfile **ret, DiagList
 	size_t size;
 	int r;
 
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	r = read_full_fd_max(fd, SCHEMA_INPUT_MAX, &buf, &size);
+	r = read_full_file_max(path, SCHEMA_INPUT_MAX, &buf, &size);
 	if (r < 0)
 		return r;
 	return security_profile_load_buffer(path, buf, size, ret, diags);

@@ -15,10 +15,8 @@
 enum {
 	LIST_IMAGES_RESPONSE_IMAGES = 1,
 	IMAGE_NAME = 1,
-	IMAGE_LABELS = 2,            /* map<string, string>: entries { 1 key, 2 value } */
+	IMAGE_LABELS = 2,            /* map<string, string> */
 	IMAGE_TARGET = 3,
-	MAP_ENTRY_KEY = 1,
-	MAP_ENTRY_VALUE = 2,
 	DESCRIPTOR_MEDIA_TYPE = 1,
 	DESCRIPTOR_DIGEST = 2,
 	DESCRIPTOR_SIZE = 3,
@@ -47,49 +45,6 @@ const char *containerd_image_label(const ContainerdImage *image, const char *key
 	return NULL;
 }
 
-/* A string field's value, replacing an earlier one (the last wins). */
-static int take_string(const ProtoField *f, char **slot) {
-	char *s = NULL;
-	int r = proto_field_strdup(f, &s);
-	if (r < 0)
-		return r;
-	free(*slot);
-	*slot = s;
-	return 0;
-}
-
-static int parse_label(const ProtoField *entry, ContainerdImage *image) {
-	_cleanup_free_ char *key = NULL, *value = NULL;
-	ProtoReader r;
-	ProtoField f;
-	int k;
-
-	if (entry->wire_type != PROTO_WIRE_LEN)
-		return -EBADMSG;
-	/* Only a LEN field has data to read (a number's is NULL). */
-	r = proto_reader(entry->data, entry->size);
-	while ((k = proto_next(&r, &f)) > 0) {
-		char **slot = f.number == MAP_ENTRY_KEY ? &key : f.number == MAP_ENTRY_VALUE ? &value : NULL;
-		if (slot && (k = take_string(&f, slot)) < 0)
-			return k;
-	}
-	if (k < 0)
-		return k;
-	/* Absent key or value: protobuf's default, the empty string. */
-	if ((!key && !(key = strdup(""))) || (!value && !(value = strdup(""))))
-		return -ENOMEM;
-	for (char **l = image->labels; l && l[0] && l[1]; l += 2)
-		if (streq(l[0], key)) {
-			free(l[1]);
-			l[1] = TAKE_PTR(value);
-			return 0;
-		}
-	if ((k = strv_consume(&image->labels, TAKE_PTR(key))) < 0 ||
-	    (k = strv_consume(&image->labels, TAKE_PTR(value))) < 0)
-		return k;
-	return 0;
-}
-
 static int parse_target(const ProtoField *target, ContainerdImage *image) {
 	ProtoReader r;
 	ProtoField f;
@@ -101,11 +56,11 @@ static int parse_target(const ProtoField *target, ContainerdImage *image) {
 	while ((k = proto_next(&r, &f)) > 0)
 		switch (f.number) {
 		case DESCRIPTOR_MEDIA_TYPE:
-			if ((k = take_string(&f, &image->target_media_type)) < 0)
+			if ((k = proto_field_take_string(&f, &image->target_media_type)) < 0)
 				return k;
 			break;
 		case DESCRIPTOR_DIGEST:
-			if ((k = take_string(&f, &image->target_digest)) < 0)
+			if ((k = proto_field_take_string(&f, &image->target_digest)) < 0)
 				return k;
 			break;
 		case DESCRIPTOR_SIZE:
@@ -129,9 +84,9 @@ static int parse_image(const ProtoField *field, ContainerdImage *image) {
 	r = proto_reader(field->data, field->size);
 	while ((k = proto_next(&r, &f)) > 0) {
 		if (f.number == IMAGE_NAME)
-			k = take_string(&f, &image->name);
+			k = proto_field_take_string(&f, &image->name);
 		else if (f.number == IMAGE_LABELS)
-			k = parse_label(&f, image);
+			k = proto_string_map_add(&f, &image->labels);
 		else if (f.number == IMAGE_TARGET)
 			/* A message field sent twice is merged: fields of the later one win. */
 			k = parse_target(&f, image);

@@ -20,6 +20,7 @@ static int help(void) {
 	       "  status                Show each phase, its last error, and the cluster\n"
 	       "  preflight             Run the host checks without fixing anything\n"
 	       "  kubeconfig            Print the cluster's admin kubeconfig (root only)\n"
+	       "  audit                 Check each process's confinement as the kernel shows it\n"
 	       "\n"
 	       "Options:\n"
 	       "  -h --help             Show this help\n"
@@ -28,6 +29,7 @@ static int help(void) {
 	       "Command options (see kilnctl COMMAND --help):\n"
 	       "  status    --json      Print the supervisor's JSON document as it is\n"
 	       "  preflight --json --tap --root=DIR\n"
+	       "  audit     --json --tap --no-node --no-containers ...\n"
 	       "\n"
 	       "See kilnctl(1).\n",
 	       program_invocation_short_name);
@@ -119,6 +121,7 @@ static const Verb verbs[] = {
 	{ "status",    VERB_ANY, VERB_ANY, verb_status    },
 	{ "preflight", VERB_ANY, VERB_ANY, verb_preflight },
 	{ "kubeconfig", VERB_ANY, VERB_ANY, verb_kubeconfig },
+	{ "audit",     VERB_ANY, VERB_ANY, verb_audit     },
 };
 
 static int parse_argv(int argc, char **argv) {

@@ -54,6 +54,8 @@ Node *node_free(Node *n) {
 	addons_free(n->addons);
 	cluster_free(n->cluster);
 	free(n->cluster_summary);
+	audit_watch_free(n->audit);
+	free(n->audit_summary);
 	sd_event_unref(n->event);
 	profile_free(n->profile);
 	image_info_free(n->image);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
+#include "audit-watch.h"
 #include "image-info.h"
 #include "phases.h"
 #include "preflight.h"
@@ -79,6 +80,9 @@ struct Node {
 	UnitRepair watched[NODE_WATCHED_MAX];   /* watch: the units it restarts */
 	size_t n_watched;
 	char *cluster_summary;         /* watch: the cluster's last look */
+	AuditWatch *audit;             /* watch: kilnctl audit, every audit_interval */
+	usec_t audit_interval;         /* 0: AUDIT_WATCH_INTERVAL_USEC */
+	char *audit_summary;           /* watch: its last verdict */
 };
 
 extern const Phase node_phases[];

@@ -94,8 +94,9 @@ static void watch_note(Node *n) {
 	for (size_t i = 0; i < n->n_watched; i++)
 		snprintf(units + strlen(units), sizeof units - strlen(units), "%s%s", i == 0 ? "" : " and ",
 			 n->watched[i].unit);
-	if (asprintf(&detail, "ready; watching %s, %u repairs%s%s", units, phase_runner_state(n->runner)->repairs,
-		     n->cluster_summary ? "; " : "", n->cluster_summary ?: "") < 0) {
+	if (asprintf(&detail, "ready; watching %s, %u repairs%s%s%s%s", units, phase_runner_state(n->runner)->repairs,
+		     n->cluster_summary ? "; " : "", n->cluster_summary ?: "", n->audit_summary ? "; " : "",
+		     n->audit_summary ?: "") < 0) {
 		detail = NULL;
 		return;
 	}
@@ -186,6 +187,16 @@ static void on_cluster_look(Cluster *c, const char *summary, bool healthy, bool 
 	watch_note(n);
 }
 
+static void on_audit(AuditWatch *w, const char *summary, bool changed, void *userdata) {
+	Node *n = userdata;
+
+	if (!changed)
+		return;
+	free(n->audit_summary);
+	n->audit_summary = strdup(summary);
+	watch_note(n);
+}
+
 /* The cluster is watched when the cluster phase formed it (in this boot, maybe in an
  * earlier process). */
 static bool watch_cluster(Node *n) {
@@ -223,6 +234,13 @@ int node_phase_watch(PhaseRunner *r, void *userdata) {
 		if (k < 0)
 			return k;
 	}
+	/* The node's confinement, as the kernel shows it, is part of its health. */
+	n->audit = audit_watch_free(n->audit);
+	n->audit_summary = mfree_str(n->audit_summary);
+	k = audit_watch_start(n->event, AUDIT_WATCH_KILNCTL, n->audit_interval ?: AUDIT_WATCH_INTERVAL_USEC, on_audit, n,
+			      &n->audit);
+	if (k < 0)
+		return k;
 	watch_note(n);
 	return 0;
 }

@@ -31,6 +31,7 @@ static const char *arg_state_dir = KILN_STATE_DIR;
 static const char *arg_root = "/";
 static char **arg_ignore_checks = NULL;
 static usec_t arg_addon_timeout = 0;
+static usec_t arg_audit_interval = 0;
 
 static int help(void) {
 	printf("%s [OPTIONS...]\n"
@@ -50,14 +51,19 @@ static int help(void) {
 	       "     --addon-timeout=DURATION\n"
 	       "                        Give each addon this long to become available\n"
 	       "                        (\"90s\", \"15m\"; default: %llum)\n"
+	       "     --audit-interval=DURATION\n"
+	       "                        Run kilnctl audit this often once ready\n"
+	       "                        (default: %llum)\n"
 	       "\n"
 	       "See kiln-supervisor(8).\n",
-	       program_invocation_short_name, KILN_STATE_DIR, (unsigned long long) (ADDONS_WAIT_USEC / USEC_PER_MINUTE));
+	       program_invocation_short_name, KILN_STATE_DIR, (unsigned long long) (ADDONS_WAIT_USEC / USEC_PER_MINUTE),
+	       (unsigned long long) (AUDIT_WATCH_INTERVAL_USEC / USEC_PER_MINUTE));
 	return 0;
 }
 
 static int parse_argv(int argc, char **argv) {
-	enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_ROOT, ARG_IGNORE_PREFLIGHT, ARG_ADDON_TIMEOUT };
+	enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_ROOT, ARG_IGNORE_PREFLIGHT, ARG_ADDON_TIMEOUT,
+	       ARG_AUDIT_INTERVAL };
 	static const struct option options[] = {
 		{ "help",      no_argument,       NULL, 'h'           },
 		{ "version",   no_argument,       NULL, ARG_VERSION   },
@@ -65,6 +71,7 @@ static int parse_argv(int argc, char **argv) {
 		{ "root",      required_argument, NULL, ARG_ROOT      },
 		{ "ignore-preflight", required_argument, NULL, ARG_IGNORE_PREFLIGHT },
 		{ "addon-timeout", required_argument, NULL, ARG_ADDON_TIMEOUT },
+		{ "audit-interval", required_argument, NULL, ARG_AUDIT_INTERVAL },
 		{}
 	};
 	int c;
@@ -99,6 +106,15 @@ static int parse_argv(int argc, char **argv) {
 				return -EINVAL;
 			}
 			arg_addon_timeout = (usec_t) sec * USEC_PER_SEC;
+			break;
+		}
+		case ARG_AUDIT_INTERVAL: {
+			uint64_t sec = 0;
+			if (parse_duration(optarg, &sec) < 0 || sec == 0 || sec > 24 * 3600) {
+				log_error("--audit-interval= needs a duration from 1s to 1d (\"30s\", \"5m\"), not \"%s\".", optarg);
+				return -EINVAL;
+			}
+			arg_audit_interval = (usec_t) sec * USEC_PER_SEC;
 			break;
 		}
 		case '?':
@@ -260,6 +276,7 @@ static int run(int argc, char **argv) {
 	m.node->ignore_checks = TAKE_PTR(arg_ignore_checks);
 	m.node->state_dir = arg_state_dir;
 	m.node->addons_wait = arg_addon_timeout;
+	m.node->audit_interval = arg_audit_interval;
 	m.node->process_started = started;
 	r = manager_load(&m);
 	if (r < 0)

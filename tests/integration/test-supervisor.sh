@@ -28,7 +28,9 @@ trap cleanup EXIT
 root=$work/root
 mkdir "$root" && tar -C "$root" -xf "$tar" || bail "extracting $tar failed"
 
-supervisor_machine_prepare "$root" "$SUPERVISOR_MACHINE_IGNORE" || bail "cannot install kiln into the machine"
+# The audit every 3 s, so that its verdict on the processes moved in below shows quickly.
+supervisor_machine_prepare "$root" "$SUPERVISOR_MACHINE_IGNORE" --audit-interval=3s ||
+	bail "cannot install kiln into the machine"
 # Holds port 10250 when started: the failing preflight check of the last part.
 cat >"$root/etc/systemd/system/kiln-test-port.socket" <<'EOF'
 [Socket]
@@ -63,9 +65,9 @@ attempts() { status_json | jget '[p[n]["attempts"] for n in ("preflight", "runti
 # --- Ready.
 is "$(inside systemctl is-active kiln-supervisor.service)" active "kiln-supervisor.service is active (READY=1 sent)"
 is "$(prop Type)/$(prop NotifyAccess)/$(prop WatchdogUSec)" "notify/main/30s" "Type=notify, NotifyAccess=main, WatchdogSec=30s"
-status=$(prop StatusText)
-[[ $status == "watch: ready; watching containerd.service, 0 repairs" ]]
-ok $? "STATUS= tells the phase: $status"
+# The watch's first audit ends within a second or so of the ready phase.
+wait_for 15 eval '[[ $(prop StatusText) =~ ^watch:\ ready\;\ watching\ containerd.service,\ 0\ repairs\;\ audit:\ [0-9]+\ processes\ as\ declared$ ]]'
+ok $? "STATUS= tells the phase and the audit's verdict: $(prop StatusText)"
 doc=$(status_json)
 ok $? "kilnctl status --json answers"
 is "$(jget 'd["ready"], d["phase"]' <<<"$doc")" '[true, "watch"]' "the document says ready, phase watch"
@@ -95,6 +97,82 @@ is "$(booted)" "<2>KILN-BOOTED $version unknown" \
 	"the ready phase wrote KILN-BOOTED to /dev/kmsg at priority 2 (no kiln.image= here: unknown)"
 
 diag "$(inside systemd-analyze security --no-pager kiln-supervisor.service 2>/dev/null | tail -n 1)"
+
+# --- kilnctl audit: the supervisor against its unit's sandbox, every other process of its
+# cgroup against the security profile its command names. Three processes are moved in:
+# one no profile declares, one named like a helper but unconfined, one confined by
+# kiln-confine with that helper's profile.
+mainpid=$(prop MainPID)
+out=$(inside kilnctl audit --tap)
+is $? 0 "kilnctl audit: every process as declared (exit 0)"
+sed 's/^/# /' <<<"$out"
+grep -qx "ok [0-9]* - supervisor kiln-supervisor (pid $mainpid): Seccomp filter, NoNewPrivs 1, CapEff [0-9a-f]\{16\}" <<<"$out"
+ok $? "the supervisor (pid $mainpid) passes: a seccomp filter, NoNewPrivs 1"
+n_bounding=$(prop CapabilityBoundingSet | wc -w)
+check "the declaration is the unit's: $n_bounding capabilities in its bounding set, the kernel's CapBnd within it" \
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+s = [p for p in d["processes"] if p["kind"] == "supervisor"][0]
+assert s["declared"]["source"] == "kiln-supervisor.service", s
+assert bin(int(s["declared"]["bounding"], 16)).count("1") == int(sys.argv[2]), s
+# nspawn takes CAP_SYS_MODULE out of the bounding set of the machine: within, not equal.
+assert int(s["kernel"]["CapBnd"], 16) & ~int(s["declared"]["bounding"], 16) == 0, s
+assert s["declared"]["noNewPrivileges"] and s["declared"]["seccomp"], s
+' "$(inside kilnctl audit --json)" "$n_bounding"
+
+cat >"$root/usr/local/bin/kiln-test-move" <<'EOF2'
+#!/bin/sh
+# kiln-test-move UNIT NAME: move UNIT's process whose command is NAME into the
+# supervisor's cgroup and print its pid; exit 1 when UNIT has none (yet).
+# The cgroup v2 tree: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host.
+v2=/sys/fs/cgroup; [ -e $v2/cgroup.procs ] || v2=/sys/fs/cgroup/unified
+to=$v2$(systemctl show -p ControlGroup --value kiln-supervisor.service)
+from=$v2$(systemctl show -p ControlGroup --value "$1")
+for p in $(cat "$from/cgroup.procs" 2>/dev/null); do
+	if grep -qx "Name:	$2" "/proc/$p/status"; then echo "$p" >"$to/cgroup.procs" && echo "$p" && exit 0; fi
+done
+exit 1
+EOF2
+chmod +x "$root/usr/local/bin/kiln-test-move"
+inside mkdir -p /run/kiln-test /run/kiln/kubectl-cache
+inside cp /bin/sleep /run/kiln-test/kubectl
+inside systemd-run --quiet --unit=kiln-test-stray /bin/sleep 300
+inside systemd-run --quiet --unit=kiln-test-unconfined /run/kiln-test/kubectl 300
+inside systemd-run --quiet --unit=kiln-test-confined /usr/bin/kiln-confine run kubectl -- /run/kiln-test/kubectl 300
+stray= unconfined= confined=
+wait_for 10 eval 'stray=${stray:-$(inside kiln-test-move kiln-test-stray sleep)}; unconfined=${unconfined:-$(inside kiln-test-move kiln-test-unconfined kubectl)}; confined=${confined:-$(inside kiln-test-move kiln-test-confined kubectl)}; [[ -n $stray && -n $unconfined && -n $confined ]]'
+ok $? "three processes moved into the supervisor's cgroup (sleep $stray, kubectl $unconfined, confined kubectl $confined)"
+out=$(inside kilnctl audit --tap)
+is $? 1 "kilnctl audit exits 1"
+sed 's/^/# /' <<<"$out"
+after() { grep -A5 -x "$1" <<<"$out" | grep -qx "$2"; }
+after "not ok [0-9]* - helper sleep (pid $stray): .*" "# nothing declares what this process may do"
+ok $? "a process no profile declares is a violation"
+# nspawn loads filters into every process of the machine: "unconfined" here is its
+# parent's filters (systemd's, pid 1) and none of its own (Seccomp 0 is test-audit.sh's).
+n=$(inside /bin/sh -c 'grep "^Seccomp_filters:" /proc/1/status' | awk '{ print $2 }')
+after "not ok [0-9]* - helper kubectl (pid $unconfined): Seccomp filter, .*" \
+	"# Seccomp_filters is $n, at least $((n + 1)) declared: its parent's and its own (/usr/lib/kiln/security/kubectl.yaml)"
+ok $? "kubectl without its profile: its parent's $n filters, not one of its own"
+after "not ok [0-9]* - helper kubectl (pid $unconfined): Seccomp filter, .*" \
+	"# CapEff holds .*cap_sys_admin.* beyond the declared set (/usr/lib/kiln/security/kubectl.yaml)"
+ok $? "and capabilities the profile does not give"
+grep -qx "ok [0-9]* - helper kubectl (pid $confined): Seccomp filter, NoNewPrivs 1, CapEff 0000000000000000" <<<"$out"
+ok $? "kubectl under its profile passes: filtered, no capability"
+is "$(grep -c '^not ok' <<<"$out")" 2 "two violations, nothing else"
+# The supervisor's own audit (every 3 s here) sees them too: its health says so.
+wait_for 15 eval '[[ $(prop StatusText) == *"; audit: 2 of "*" processes not as declared" ]]'
+ok $? "the supervisor's health has the audit's verdict: $(prop StatusText)"
+inside journalctl -b -o cat --no-pager -u kiln-supervisor KILN_PHASE=watch |
+	grep -q "^Confinement audit: 2 of [0-9]* processes not as declared: .*kubectl (pid $unconfined): "
+ok $? "and it logged the findings once, with KILN_PHASE=watch"
+inside /bin/sh -c "kill $stray $unconfined $confined"
+inside systemctl stop kiln-test-stray kiln-test-unconfined kiln-test-confined 2>/dev/null
+wait_for 10 eval 'inside kilnctl audit >/dev/null'
+ok $? "the three gone, kilnctl audit exits 0 again"
+wait_for 15 eval '[[ $(prop StatusText) =~ \;\ audit:\ [0-9]+\ processes\ as\ declared$ ]]'
+ok $? "and so does the supervisor's: $(prop StatusText)"
 
 # --- kill -9 containerd: repaired within 5 s.
 pid=$(inside systemctl show -p MainPID --value containerd.service)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # A Debian trixie machine for systemd-nspawn -b with kiln-supervisor.service installed as
-# an image has it (/usr/libexec/kiln, /usr/bin/kilnctl, /usr/lib/kiln/{profile.yaml, security/,
+# an image has it (/usr/libexec/kiln, /usr/bin/{kilnctl,kiln-confine},
+# /usr/lib/kiln/{profile.yaml, security/, audit-exceptions.yaml,
 # image.json} of a build --without-kubernetes, kiln's /etc files, the unit enabled).
 # Shared by the integration test and bench/supervisor.sh. Needs KILN_SRCDIR and
 # KILN_BUILDDIR; source tests/lib/rootfs.sh first.
@@ -10,8 +11,10 @@
 #                                            sanitizers
 #   supervisor_machine_tar [PACKAGES...]     print the path of the cached rootfs tarball
 #                                            (with more packages if asked)
-#   supervisor_machine_prepare ROOT CHECKS   install into the extracted ROOT; CHECKS are
-#                                            the preflight checks to ignore (comma list)
+#   supervisor_machine_prepare ROOT CHECKS [ARGS...]
+#                                            install into the extracted ROOT; CHECKS are
+#                                            the preflight checks to ignore (comma list),
+#                                            ARGS more options of kiln-supervisor
 #   SUPERVISOR_MACHINE_NSPAWN_ARGS           what machine_boot needs for containerd and
 #                                            the supervisor (append --bind for /dev/kmsg)
 
@@ -45,16 +48,21 @@ supervisor_machine_tar() {
 
 supervisor_machine_prepare() {
 	local root=$1 ignore=$2
+	shift 2
 	local sup=$KILN_BUILDDIR/supervisor/kiln-supervisor ctl=$KILN_BUILDDIR/supervisor/kilnctl
-	[[ -x $sup && -x $ctl ]] || { echo "kiln-supervisor or kilnctl is not built in $KILN_BUILDDIR" >&2; return 1; }
+	local confine=$KILN_BUILDDIR/supervisor/kiln-confine
+	[[ -x $sup && -x $ctl && -x $confine ]] ||
+		{ echo "kiln-supervisor, kilnctl or kiln-confine is not built in $KILN_BUILDDIR" >&2; return 1; }
 	# Install as the image does (imagegen/step-tree.c), not under /usr/local.
 	install -D -m 0755 "$sup" "$root/usr/libexec/kiln/kiln-supervisor" &&
 	install -D -m 0755 "$ctl" "$root/usr/bin/kilnctl" &&
+	install -D -m 0755 "$confine" "$root/usr/bin/kiln-confine" &&
 	install -D -m 0644 "$KILN_SRCDIR/units/kiln-supervisor.service" \
 		"$root/usr/lib/systemd/system/kiln-supervisor.service" &&
 	install -D -m 0644 "$KILN_SRCDIR/profiles/single-node.yaml" "$root/usr/lib/kiln/profile.yaml" &&
 	install -d "$root/usr/lib/kiln/security" &&
 	install -m 0644 "$KILN_SRCDIR"/profiles/security/*.yaml "$root/usr/lib/kiln/security/" &&
+	install -m 0644 "$KILN_SRCDIR/profiles/audit-exceptions.yaml" "$root/usr/lib/kiln/" &&
 	cat >"$root/usr/lib/kiln/image.json" <<-'EOF2' &&
 	{"kilnVersion": "test", "sourceDateEpoch": 1700000000, "kubernetes": {"present": false, "version": "v1.31.4"}}
 	EOF2
@@ -64,6 +72,6 @@ supervisor_machine_prepare() {
 	cat >"$root/etc/systemd/system/kiln-supervisor.service.d/50-test.conf" <<-EOF2
 	[Service]
 	ExecStart=
-	ExecStart=/usr/libexec/kiln/kiln-supervisor --state-dir=/var/lib/kiln --ignore-preflight=$ignore
+	ExecStart=/usr/libexec/kiln/kiln-supervisor --state-dir=/var/lib/kiln --ignore-preflight=$ignore $*
 	EOF2
 }

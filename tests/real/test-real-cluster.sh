@@ -191,6 +191,16 @@ report() {
 	l=$(line "$name" 'KILN-REAL-SECCOMP')
 	ok $([[ $l == *"phase=Succeeded link=/usr/lib/kiln/seccomp "*"Seccomp: 2 "*"Operation not permitted"*"mkdir-refused done"* ]]; echo $?) \
 		"$what: a pod under kiln's Localhost profile kiln/network-service.json runs, and its mkdir is refused (${l#*KILN-REAL-SECCOMP })"
+	# kilnctl audit on the node: every process as declared, every running pod audited.
+	l=$(line "$name" 'KILN-REAL-AUDIT ')
+	ok $([[ $l =~ rc=0\ supervisor=1\ helpers=[0-9]+\ containers=([0-9]+)\ .*\ violations=0\ notaudited=0 &&
+		${BASH_REMATCH[1]} -ge 8 ]]; echo $?) "$what: kilnctl audit finds every process as declared (${l#*KILN-REAL-AUDIT })"
+	qemu_grep "$name" 'KILN-REAL-AUDIT-LINE' | sed 's/.*KILN-REAL-AUDIT-LINE /#   /'
+	AUDIT=${l#*KILN-REAL-AUDIT }
+	l=$(line "$name" 'KILN-REAL-AUDIT-PODS')
+	ok $([[ $l =~ running=([0-9]+)\ audited=([0-9]+)\ missing=$ && ${BASH_REMATCH[1]} -ge 8 &&
+		${BASH_REMATCH[1]} -le ${BASH_REMATCH[2]} ]]; echo $?) \
+		"$what: every running pod has its container processes audited (${l#*KILN-REAL-AUDIT-PODS })"
 	qemu_wait "$name" 'KILN-BOOTED' 60
 	ok $? "$what: KILN-BOOTED, $QEMU_ELAPSED s after QEMU started"
 	RUNS=$(line "$name" 'KILN-REAL-RUNS')
@@ -244,7 +254,7 @@ if qemu_cut b 'KILN-REAL-KUBEADM running' "$CUT_TIMEOUT" 5; then
 else
 	ok 1 "B: kubeadm init was seen running within $CUT_TIMEOUT s"
 	qemu_grep b 'KILN-REAL|Oops|panic' | tail -n 10 | sed 's/^/#   /'
-	skip 11 "B was not cut"
+	skip 19 "B was not cut"  # report's 18 checks and the count of runs
 fi
 qemu_stop b 10
 

@@ -13,43 +13,9 @@
 #include <string.h>
 
 #include "containerd-images.h"
+#include "pb-writer.h"
 #include "seeded-images.h"
 #include "tap.h"
-
-/* ---- a protobuf writer, just enough for the messages below ---- */
-
-typedef struct Pb {
-	uint8_t data[4096];
-	size_t n;
-} Pb;
-
-static void pb_varint(Pb *b, uint64_t v) {
-	do {
-		uint8_t byte = v & 0x7f;
-		v >>= 7;
-		b->data[b->n++] = byte | (v ? 0x80 : 0);
-	} while (v);
-}
-
-static void pb_bytes(Pb *b, uint32_t field, const void *p, size_t n) {
-	pb_varint(b, (uint64_t) field << 3 | 2);
-	pb_varint(b, n);
-	memcpy(b->data + b->n, p, n);
-	b->n += n;
-}
-
-static void pb_str(Pb *b, uint32_t field, const char *s) {
-	pb_bytes(b, field, s, strlen(s));
-}
-
-static void pb_msg(Pb *b, uint32_t field, const Pb *m) {
-	pb_bytes(b, field, m->data, m->n);
-}
-
-static void pb_int(Pb *b, uint32_t field, uint64_t v) {
-	pb_varint(b, (uint64_t) field << 3 | 0);
-	pb_varint(b, v);
-}
 
 static void pb_label(Pb *image, const char *key, const char *value) {
 	Pb e = {};

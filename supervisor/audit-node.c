@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The node's own processes: the supervisor, declared by its unit's sandbox as systemd
+ * reports it, and every other process of its cgroup (its helpers), each declared by the
+ * security profile named by its command. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#include "alloc-util.h"
+#include "audit.h"
+#include "dir-util.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "macro.h"
+#include "security-profile.h"
+#include "strv.h"
+
+#define SYSTEMD_SERVICE "org.freedesktop.systemd1"
+#define SYSTEMD_PATH "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER SYSTEMD_SERVICE ".Manager"
+#define SYSTEMD_UNIT_SERVICE SYSTEMD_SERVICE ".Service"
+
+typedef struct UnitSandbox {
+	pid_t main_pid;
+	char *control_group;
+	uint64_t bounding, ambient;
+	bool no_new_privs;
+	bool syscall_filter;
+} UnitSandbox;
+
+static int bus_error_errno(const sd_bus_error *e, int r) {
+	return sd_bus_error_is_set(e) ? sd_bus_error_get_errno(e) ?: r : r;
+}
+
+/* SystemCallFilter is (bas): allow-list or deny-list, and the names. Either, non-empty,
+ * makes systemd load a filter into the service. */
+static int read_syscall_filter(sd_bus *bus, const char *path, bool *ret, sd_bus_error *error) {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	int allow_list, r;
+
+	r = sd_bus_get_property(bus, SYSTEMD_SERVICE, path, SYSTEMD_UNIT_SERVICE, "SystemCallFilter", error, &reply,
+				"(bas)");
+	if (r < 0)
+		return r;
+	if ((r = sd_bus_message_enter_container(reply, 'r', "bas")) < 0 ||
+	    (r = sd_bus_message_read(reply, "b", &allow_list)) < 0 ||
+	    (r = sd_bus_message_read_strv(reply, &names)) < 0)
+		return r;
+	*ret = names && names[0];
+	return 0;
+}
+
+static int read_unit(sd_bus *bus, const char *unit, UnitSandbox *ret, sd_bus_error *error) {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *path;
+	uint32_t pid;
+	int nnp, r;
+
+	r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "GetUnit", error, &reply, "s",
+			       unit);
+	if (r < 0)
+		return r;
+	if ((r = sd_bus_message_read(reply, "o", &path)) < 0)
+		return r;
+	if ((r = sd_bus_get_property_trivial(bus, SYSTEMD_SERVICE, path, SYSTEMD_UNIT_SERVICE, "MainPID", error, 'u',
+					     &pid)) < 0 ||
+	    (r = sd_bus_get_property_string(bus, SYSTEMD_SERVICE, path, SYSTEMD_UNIT_SERVICE, "ControlGroup", error,
+					    &ret->control_group)) < 0 ||
+	    (r = sd_bus_get_property_trivial(bus, SYSTEMD_SERVICE, path, SYSTEMD_UNIT_SERVICE,
+					     "CapabilityBoundingSet", error, 't', &ret->bounding)) < 0 ||
+	    (r = sd_bus_get_property_trivial(bus, SYSTEMD_SERVICE, path, SYSTEMD_UNIT_SERVICE,
+					     "AmbientCapabilities", error, 't', &ret->ambient)) < 0 ||
+	    (r = sd_bus_get_property_trivial(bus, SYSTEMD_SERVICE, path, SYSTEMD_UNIT_SERVICE, "NoNewPrivileges",
+					     error, 'b', &nnp)) < 0 ||
+	    (r = read_syscall_filter(bus, path, &ret->syscall_filter, error)) < 0)
+		return r;
+	ret->main_pid = (pid_t) pid;
+	ret->no_new_privs = nnp;
+	return 0;
+}
+
+/* Whether the process is in cgroup (or below it) of the unified hierarchy, by its "0::"
+ * line in /proc/PID/cgroup: this finds the unit's processes on a pure cgroup v2 host and
+ * on a hybrid one (the v2 tree at /sys/fs/cgroup/unified) alike, and within a cgroup
+ * namespace the paths are the namespace's, as systemd's ControlGroup is. */
+static int in_cgroup(const char *proc_root, pid_t pid, const char *cgroup) {
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	size_t len = strlen(cgroup);
+	int r;
+
+	if (asprintf(&path, "%s/%d/cgroup", proc_root, (int) pid) < 0)
+		return -ENOMEM;
+	r = read_full_file(path, &text, NULL);
+	if (r < 0)
+		return r;
+	for (char *p = text, *line; (line = strsep(&p, "\n"));)
+		if (strneq(line, "0::", 3)) {
+			const char *cg = line + 3;
+			return strneq(cg, cgroup, len) && (cg[len] == '\0' || cg[len] == '/' || streq(cgroup, "/"));
+		}
+	return 0;
+}
+
+static int cgroup_pids(const char *proc_root, const char *cgroup, pid_t **ret, size_t *ret_n) {
+	_cleanup_(closedirp) DIR *d = opendir(proc_root);
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0, allocated = 0;
+	int r;
+
+	if (!d)
+		return -errno;
+	for (struct dirent *de; (de = readdir(d));) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT32_MAX)
+			continue;
+		r = in_cgroup(proc_root, (pid_t) pid, cgroup);
+		if (r == -ENOMEM)
+			return r;
+		if (r <= 0)
+			continue;  /* not in it, or gone since readdir() */
+		if (!GREEDY_REALLOC(pids, allocated, n + 1))
+			return -ENOMEM;
+		pids[n++] = (pid_t) pid;
+	}
+	*ret = TAKE_PTR(pids);
+	*ret_n = n;
+	return 0;
+}
+
+/* A command that can name a profile file: what kiln's profile names are made of. */
+static bool is_profile_name(const char *s) {
+	if (isempty(s))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
+static int declare_from_profile(Audit *a, AuditEntry *e, const AuditSources *s) {
+	_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
+	const SecurityCapabilities *c;
+	DiagList diags = {};
+	int r;
+
+	if (!is_profile_name(e->seen.name))
+		return 0;
+	r = security_profile_load_named(s->profile_dir, e->seen.name, &p, &diags);
+	diag_list_done(&diags);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return audit_add_error(a, "helper %s (pid %d): its security profile in %s cannot be read: %s",
+				       e->seen.name, (int) e->pid, s->profile_dir, strerror(-r));
+	c = &p->capabilities;
+	if (security_capability_mask(c->bounding, c->n_bounding, &e->declared.cap_bounding) < 0 ||
+	    security_capability_mask(c->ambient, c->n_ambient, &e->declared.cap_ambient) < 0)
+		return -EINVAL;  /* the loader checked every name */
+	e->declared.cap_permitted = e->declared.cap_ambient;
+	e->declared.cap_effective = e->declared.cap_ambient;
+	if ((c->permitted && security_capability_mask(c->permitted, c->n_permitted, &e->declared.cap_permitted) < 0) ||
+	    (c->effective && security_capability_mask(c->effective, c->n_effective, &e->declared.cap_effective) < 0))
+		return -EINVAL;
+	e->declared.no_new_privs = p->no_new_privileges;
+	e->declared.seccomp = true;
+	e->declared.source = strdup(p->file);
+	if (!e->declared.source)
+		return -ENOMEM;
+	e->declared_known = true;
+	return 0;
+}
+
+int audit_collect_node(Audit *a, const AuditSources *s) {
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ pid_t *pids = NULL;
+	UnitSandbox unit = {};
+	size_t n = 0;
+	unsigned supervisor_filters = 0;
+	int r;
+
+	r = sd_bus_open_system(&bus);
+	if (r < 0)
+		return audit_add_error(a, "%s: cannot connect to the system bus: %s", s->unit, strerror(-r));
+	r = read_unit(bus, s->unit, &unit, &error);
+	if (r < 0) {
+		r = audit_add_error(a, "%s: systemd does not report its sandbox: %s", s->unit,
+				    error.message ?: strerror(-bus_error_errno(&error, r)));
+		goto finish;
+	}
+	if (unit.main_pid <= 0) {
+		r = audit_add_error(a, "%s is not running: nothing of the node's own to audit", s->unit);
+		goto finish;
+	}
+
+	AuditEntry *e = audit_add(a, AUDIT_SUPERVISOR, unit.main_pid);
+	if (!e) {
+		r = -ENOMEM;
+		goto finish;
+	}
+	r = proc_status_read(s->proc_root, unit.main_pid, &e->seen);
+	if (r < 0) {
+		a->n_entries--;
+		r = audit_add_error(a, "%s (pid %d): /proc status unreadable: %s", s->unit, (int) unit.main_pid,
+				    strerror(-r));
+		goto finish;
+	}
+	supervisor_filters = e->seen.seccomp_filters;
+	/* A service run as root without User= gets its bounding set as permitted and
+	 * effective at execve(): that is what the unit declares it may hold. */
+	e->declared = (AuditDeclared) {
+		.cap_bounding = unit.bounding,
+		.cap_permitted = unit.bounding,
+		.cap_effective = unit.bounding,
+		.cap_ambient = unit.ambient,
+		.no_new_privs = unit.no_new_privs,
+		.seccomp = unit.syscall_filter,
+		.min_filters = 1,
+	};
+	e->declared_known = true;
+	if (!(e->name = strdup("kiln-supervisor")) || !(e->declared.source = strdup(s->unit))) {
+		r = -ENOMEM;
+		goto finish;
+	}
+
+	if (isempty(unit.control_group)) {
+		r = audit_add_error(a, "%s: systemd reports no cgroup for it", s->unit);
+		goto finish;
+	}
+	r = cgroup_pids(s->proc_root, unit.control_group, &pids, &n);
+	if (r < 0) {
+		r = r == -ENOMEM ? r : audit_add_error(a, "%s: the processes of its cgroup %s cannot be listed: %s",
+						       s->unit, unit.control_group, strerror(-r));
+		goto finish;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pids[i] == unit.main_pid)
+			continue;
+		AuditEntry *h = audit_add(a, AUDIT_HELPER, pids[i]);
+		if (!h) {
+			r = -ENOMEM;
+			goto finish;
+		}
+		r = proc_status_read(s->proc_root, pids[i], &h->seen);
+		if (r < 0) {
+			/* It ended between the listing and the read: nothing left to audit. */
+			a->n_entries--;
+			continue;
+		}
+		if (!(h->name = strdup(h->seen.name))) {
+			r = -ENOMEM;
+			goto finish;
+		}
+		r = declare_from_profile(a, h, s);
+		if (r < 0)
+			goto finish;
+		/* Filters stack: it inherited its parent's (the supervisor's: the unit's, and
+		 * nspawn's in a container) and must show one more, its profile's own. */
+		ProcStatus parent;
+		if (h->seen.ppid == unit.main_pid)
+			h->declared.min_filters = supervisor_filters + 1;
+		else if (h->seen.ppid > 0 && proc_status_read(s->proc_root, h->seen.ppid, &parent) >= 0)
+			h->declared.min_filters = parent.seccomp_filters + 1;
+		else
+			h->declared.min_filters = 1;
+	}
+	r = 0;
+finish:
+	free(unit.control_group);
+	return r;
+}
