@@ -19,14 +19,11 @@ static const SchemaCheck
 	check_syscall = { "system call", "a system call or a group such as @file-read (kiln-confine list)",
 			  syscall_name_is_valid };
 
-#define KEY(k, t, st, member) .key = k, .type = t, .offset = offsetof(st, member)
-#define LIST(k, t, st, member) KEY(k, t, st, member), .offset_n = offsetof(st, n_##member)
-
 static const SchemaField pod_seccomp_fields[] = {
-	{ KEY("name", SCHEMA_STRING, PodSeccomp, name), .flags = SCHEMA_REQUIRED, .check = &check_name,
+	{ SCHEMA_KEY("name", SCHEMA_STRING, PodSeccomp, name), .flags = SCHEMA_REQUIRED, .check = &check_name,
 	  .help = "name: the profile's name, as in kiln/NAME.json" },
-	{ KEY("description", SCHEMA_STRING, PodSeccomp, description), .help = "one line for people" },
-	{ LIST("allow", SCHEMA_STRING, PodSeccomp, allow), .flags = SCHEMA_LIST | SCHEMA_UNIQUE | SCHEMA_REQUIRED,
+	{ SCHEMA_KEY("description", SCHEMA_STRING, PodSeccomp, description), .help = "one line for people" },
+	{ SCHEMA_LIST_KEY("allow", SCHEMA_STRING, PodSeccomp, allow), .flags = SCHEMA_LIST | SCHEMA_UNIQUE | SCHEMA_REQUIRED,
 	  .check = &check_syscall, .help = "system calls and @groups allowed besides @default" },
 };
 

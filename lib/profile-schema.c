@@ -246,9 +246,9 @@ static const SchemaField containerd_fields[] = {
 /* Pod Security Admission for the addon's namespace: restricted unless the addon needs
  * more, and then the reason is written next to the level (and lands on the namespace). */
 static const SchemaField pod_security_fields[] = {
-	{ KEY("level", SCHEMA_ENUM, ProfileAddonPodSecurity, level), .values = pod_security_level_words,
+	{ SCHEMA_KEY("level", SCHEMA_ENUM, ProfileAddonPodSecurity, level), .values = pod_security_level_words,
 	  .def = "restricted", .help = "the Pod Security level enforced in the addon's namespace" },
-	{ KEY("reason", SCHEMA_STRING, ProfileAddonPodSecurity, reason),
+	{ SCHEMA_KEY("reason", SCHEMA_STRING, ProfileAddonPodSecurity, reason),
 	  .help = "why the addon needs a level other than restricted (required then)" },
 };
 static const SchemaTable pod_security_table = SCHEMA_TABLE(ProfileAddonPodSecurity, pod_security_fields);
@@ -269,7 +269,7 @@ static const SchemaField addon_fields[] = {
 	  .check = &check_image, .help = "extra images to preload" },
 	{ SCHEMA_LIST_KEY("settings", SCHEMA_SETTINGS, ProfileAddon, settings),
 	  .help = "settings checked by the addon's definition" },
-	{ KEY("podSecurity", SCHEMA_MAPPING, ProfileAddon, pod_security), .child = &pod_security_table,
+	{ SCHEMA_KEY("podSecurity", SCHEMA_MAPPING, ProfileAddon, pod_security), .child = &pod_security_table,
 	  .help = "the Pod Security level of the addon's namespace, with its reason" },
 };
 static const SchemaTable addon_table = SCHEMA_TABLE(ProfileAddon, addon_fields);
