@@ -165,12 +165,14 @@ is "$(jget '[p[n]["status"] for n in ("preflight", "runtime", "images", "cluster
 is "$(inits)" 1 "kubeadm init ran once"
 # Every helper under its security profile: the supervisor's own line when it compiled each
 # (modprobe and kubeadm's systemd-run are the machine's real ones under the shipped
-# profiles; kubectl is the double under the doubles' profile), and the kernel's view of the
-# kubectl double.
+# profiles; kubectl is the double under the doubles' profile; the watch phase's kilnctl
+# audit is the real one), and the kernel's view of the kubectl double.
 is "$(journal | sed -n 's/^Security profile \([a-z-]*\) (\([^)]*\)).*/\1 \2/p' | sort)" \
-	"kubectl /usr/lib/kiln/security/kubectl.yaml
+	"kilnctl /usr/lib/kiln/security/kilnctl.yaml
+kubectl /usr/lib/kiln/security/kubectl.yaml
 modprobe /usr/lib/kiln/security/modprobe.yaml
-systemd-run /usr/lib/kiln/security/systemd-run.yaml" "preflight's modprobe, kubeadm's systemd-run and kubectl ran under their security profiles"
+systemd-run /usr/lib/kiln/security/systemd-run.yaml" \
+	"preflight's modprobe, kubeadm's systemd-run, kubectl and the watch's kilnctl audit ran under their security profiles"
 # systemd loads several filters for the supervisor's unit; the helper has one more: its own.
 unit_filters=$(inside sh -c 'sed -n "s/^Seccomp_filters:\t//p" /proc/$(systemctl show -P MainPID kiln-supervisor)/status')
 is "$(inside cat /run/kiln/kubectl-double.log.status | tr -d '\t' | tr '\n' ' ')" \

@@ -223,7 +223,7 @@ if fsck.erofs --extract="$work/root-x" "$work/root.img" >"$work/fsck.out" 2>&1; 
 	cmp -s "$work/root-x$baked" "$work/profile/app.yaml"
 	ok $? "the root file system has the manifest's bytes at $baked"
 	is "$(json "$work/root-x/usr/lib/kiln/image.json" 'json.dumps(d["addons"], sort_keys=True)')" \
-		'[{"dependsOn": [], "directory": "/usr/lib/kiln/addons/01-kiln-test-app", "manifests": ["'"$baked"'"], "name": "kiln-test-app", "namespace": "kiln-test", "version": "1"}]' \
+		'[{"dependsOn": [], "directory": "/usr/lib/kiln/addons/01-kiln-test-app", "manifests": ["'"$baked"'"], "name": "kiln-test-app", "namespace": "kiln-test", "podSecurity": {"level": "restricted", "reason": null}, "version": "1"}]' \
 		"image.json lists the addon: name, version, namespace, dependsOn, its directory and manifests"
 else
 	skip 2 "this host's fsck.erofs cannot read the image ($(tail -n1 "$work/fsck.out"))"
