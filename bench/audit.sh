@@ -39,7 +39,7 @@ cleanup() {
 	done
 	for d in /sys/fs/cgroup/"$ns" /sys/fs/cgroup/*/"$ns"; do
 		[[ -d $d ]] || continue
-		rmdir "$d"/* "$d" 2>/dev/null || true
+		rmdir "$d"/*/ "$d" 2>/dev/null || true
 	done
 	rm -rf "$work"
 }
