@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "fd-util.h"
 #include "fileio.h"
 #include "pod-seccomp.h"
 #include "strv.h"
@@ -65,10 +63,7 @@ int pod_seccomp_load_file(const char *path, PodSeccomp **ret, DiagList *diags) {
 	size_t size;
 	int r;
 
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	r = read_full_fd_max(fd, SCHEMA_INPUT_MAX, &buf, &size);
+	r = read_full_file_max(path, SCHEMA_INPUT_MAX, &buf, &size);
 	if (r < 0)
 		return r;
 	return pod_seccomp_load_buffer(path, buf, size, ret, diags);
