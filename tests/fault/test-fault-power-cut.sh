@@ -79,11 +79,20 @@ boot() {
 # retry NAME: after a failed wait, boot NAME again (once) if its kernel panicked before
 # /init, or later with one of the emulator's own faults in kernel code (an Oops for int3 or
 # a double fault: seen once at 43 s, in kernel_fpu_begin_mask); to the node, that boot is
-# one more power cut, which it must survive as well.
+# one more power cut, which it must survive as well. Also if the kernel never ran /init
+# (the wait gave up on it): the emulator stalled before the OS could touch the disk (seen
+# once: no first line of systemd after 240 s, while the other VM booted).
 retry() {
 	local oops
 	[[ -z ${RETRIED[$1]:-} ]] || return 1
-	qemu_panicked "$1" >/dev/null || return 1
+	if ! qemu_panicked "$1" >/dev/null; then
+		qemu_before_init "$1" || return 1
+		RETRIED[$1]=1
+		diag "$1: its kernel never ran /init (an emulator stall); booting it again, once"
+		qemu_stop "$1"
+		boot "$1" "${COPY[$1]}"
+		return
+	fi
 	oops=$(qemu_grep "$1" 'Oops' | head -n 1)
 	((QEMU_PANIC_EARLY)) || [[ $oops == *"Oops: int3"* || $oops == *"Oops: double fault"* ]] || return 1
 	RETRIED[$1]=1

@@ -18,8 +18,10 @@
 #                                    port 22 (user networking's hostfwd)
 #       --extra-disk=SIZE            a second, empty virtio disk of SIZE (sparse, deleted too)
 #       --persist                    write to IMAGE (default: -snapshot, nothing written back)
-#   QEMU_RETRY_EARLY_PANIC=1         the waits below boot a VM again, once per start, when
-#                                    its guest kernel panicked before /init
+#   QEMU_RETRY_EARLY_PANIC=1         qemu_wait and qemu_wait_all boot a VM again, once per
+#                                    start, when its guest kernel panicked before /init, or
+#                                    had not run /init QEMU_INIT_TIMEOUT s after QEMU started
+#                                    (a stall of the emulator: 10-30 s is usual)
 #   qemu_wait NAME REGEX TIMEOUT     wait until a line of the serial log matches (grep -E);
 #                                    sets QEMU_MATCH (the line, without CR) and QEMU_ELAPSED
 #                                    (seconds since the VM started, one decimal); fails at
@@ -40,6 +42,12 @@
 #                                    kernel ran /init (the guest had written nothing to its
 #                                    disks yet), else 0
 #   qemu_log NAME                    the serial log's path (kept until qemu_cleanup)
+#   qemu_log_tail NAME [N]           TAP diagnostics: the last N (default 8) lines of the
+#                                    serial log, without CR and terminal escapes (printed
+#                                    by every wait that gives up on a VM, so that a CI log
+#                                    shows where the guest was)
+#   qemu_before_init NAME            true if the guest kernel has not run /init yet (its
+#                                    serial log has no "Run /init as init process")
 #   qemu_cut NAME REGEX TIMEOUT [DELAY]
 #                                    cut the power: wait (polling every 0.05 s) until a line
 #                                    of the serial log matches, wait DELAY more seconds
@@ -83,6 +91,11 @@ declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=() QEMU_CUT=(
 # before it ran /init (the TCG int3 race: nothing was written to its disks yet but the
 # boot counter), instead of giving up on it.
 QEMU_RETRY_EARLY_PANIC=${QEMU_RETRY_EARLY_PANIC:-0}
+# Seconds from QEMU's start by which a guest kernel has run /init, even with two TCG VMs
+# on a loaded host (OVMF, systemd-boot and the kernel's own start: 10-30 s). Later than
+# that the emulator has stalled: seen once in a CI run, a VM whose first systemd line had
+# not appeared after 240 s while its twin booted.
+QEMU_INIT_TIMEOUT=${QEMU_INIT_TIMEOUT:-150}
 # The shell that started each VM's timeout(1) and monitor drain, and the drain's pid.
 declare -A QEMU_PARENT=() QEMU_DRAIN=()
 QEMU_MATCH=
@@ -227,15 +240,40 @@ qemu_grep() {
 	tr -d '\r' <"$(qemu_log "$1")" | grep -a -E -- "$2"
 }
 
+qemu_log_tail() {
+	local l
+	diag "VM $1: the last lines of its serial log, at $(qemu_elapsed "$1") s:"
+	tr -d '\r' <"$(qemu_log "$1")" | sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' | grep -a -v '^[[:space:]]*$' |
+		tail -n "${2:-8}" | while IFS= read -r l; do diag "  ${l:0:160}"; done
+}
+
+qemu_before_init() {
+	! grep -a -q 'Run /init as init process' "$(qemu_log "$1")"
+}
+
 # shellcheck disable=SC2034 # QEMU_PANIC_EARLY is for the caller
 qemu_panicked() {
 	local log
 	log=$(qemu_log "$1")
 	grep -a -q 'Kernel panic - not syncing' "$log" || return 1
-	QEMU_PANIC_EARLY=1
-	grep -a -q 'Run /init as init process' "$log" && QEMU_PANIC_EARLY=0
+	QEMU_PANIC_EARLY=0
+	qemu_before_init "$1" && QEMU_PANIC_EARLY=1
 	qemu_grep "$1" 'Oops|BUG:|RIP: |Kernel panic - not syncing' | head -n 4
 	return 0
+}
+
+# _qemu_older NAME SECONDS: whether NAME's QEMU started more than SECONDS ago.
+_qemu_older() {
+	local now=${EPOCHREALTIME/./} t0=${QEMU_T0[$1]/./}
+	((10#$now - 10#$t0 > $2 * 1000000))
+}
+
+# _qemu_restart NAME: stop NAME and start it again with the arguments it was started with
+# (its earlier logs are kept); marks it as retried.
+_qemu_restart() {
+	qemu_stop "$1" >/dev/null 2>&1
+	eval "qemu_start ${QEMU_ARGS[$1]}" >/dev/null
+	QEMU_RETRIED[$1]=1
 }
 
 qemu_wait() {
@@ -264,12 +302,9 @@ qemu_wait_all() {
 			elif line=$(qemu_panicked "$name"); then
 				diag "VM $name: the guest kernel panicked before /$re/ appeared:"
 				while IFS= read -r l; do diag "  ${l:0:160}"; done <<<"$line"
-				if ((QEMU_RETRY_EARLY_PANIC)) && [[ -z ${QEMU_RETRIED[$name]:-} ]] &&
-					! grep -a -q 'Run /init as init process' "$(qemu_log "$name")"; then
+				if ((QEMU_RETRY_EARLY_PANIC)) && [[ -z ${QEMU_RETRIED[$name]:-} ]] && qemu_before_init "$name"; then
 					diag "VM $name: that was before /init: booting it again, once"
-					qemu_stop "$name" >/dev/null 2>&1
-					eval "qemu_start ${QEMU_ARGS[$name]}" >/dev/null
-					QEMU_RETRIED[$name]=1
+					_qemu_restart "$name"
 					pending=$((pending + 1))
 					continue
 				fi
@@ -278,6 +313,15 @@ qemu_wait_all() {
 				gone[$name]=1
 				diag "VM $name: QEMU exited after $(qemu_elapsed "$name") s before /$re/ appeared"
 				[[ -s ${QEMU_DIR[$name]}/qemu.out ]] && diag "QEMU: $(tail -n 3 "${QEMU_DIR[$name]}/qemu.out")"
+				qemu_log_tail "$name"
+			elif ((QEMU_RETRY_EARLY_PANIC)) && [[ -z ${QEMU_RETRIED[$name]:-} ]] &&
+				_qemu_older "$name" "$QEMU_INIT_TIMEOUT" && qemu_before_init "$name"; then
+				diag "VM $name: its kernel had not run /init after $QEMU_INIT_TIMEOUT s (an emulator stall: nothing was written to its disks yet); booting it again, once"
+				qemu_log_tail "$name"
+				_qemu_restart "$name"
+				# The new boot gets the whole wait again.
+				((deadline < SECONDS + timeout)) && deadline=$((SECONDS + timeout))
+				pending=$((pending + 1))
 			else
 				pending=$((pending + 1))
 			fi
@@ -288,8 +332,9 @@ qemu_wait_all() {
 		fi
 		if ((SECONDS >= deadline)); then
 			for name; do
-				[[ -n ${QEMU_AT[$name]} || -n ${gone[$name]:-} ]] ||
-					diag "VM $name: /$re/ did not appear within $timeout s"
+				[[ -n ${QEMU_AT[$name]} || -n ${gone[$name]:-} ]] && continue
+				diag "VM $name: /$re/ did not appear within $timeout s"
+				qemu_log_tail "$name"
 			done
 			return 1
 		fi
@@ -355,11 +400,13 @@ qemu_cut_all() {
 					continue
 				elif ((!alive)); then
 					diag "VM $name: QEMU exited after $(qemu_elapsed "$name") s before /${re[$name]}/ appeared"
+					qemu_log_tail "$name"
 					qemu_stop "$name"
 					over[$name]=1 status=1
 					continue
 				elif ((SECONDS >= deadline)); then
 					diag "VM $name: /${re[$name]}/ did not appear within $timeout s"
+					qemu_log_tail "$name"
 					qemu_stop "$name"
 					over[$name]=1 status=1
 					continue
