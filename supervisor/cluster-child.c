@@ -193,7 +193,7 @@ int cluster_child_start(sd_event *e, const char *const *argv, const ClusterChild
 			   [STDERR_FILENO] = SPAWN_STDIO_FROM_FD(err_w) },
 		.env = opts->env,
 	};
-	r = helper_job_start(opts->security, argv, &so, &c->pid);
+	r = helper_job_start(opts->security, argv, &so, opts->timeout, &c->pid);
 	if (r < 0) {
 		c->pid = 0;
 		return r;

@@ -8,6 +8,7 @@
 #include "job.h"
 #include "log.h"
 #include "security-profile.h"
+#include "strv.h"
 
 /* A few helpers per program: a list searched by name is enough. */
 typedef struct Compiled {
@@ -86,8 +87,11 @@ int helper_security_get(const char *name, const Confinement **ret, char **ret_er
 	return 0;
 }
 
-int helper_job_start(const char *name, const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid) {
+int helper_job_start(const char *name, const char *const *argv, const SpawnOptions *opts, usec_t timeout,
+		     pid_t *ret_pid) {
 	_cleanup_free_ char *why = NULL;
+	_cleanup_strv_free_ char **executor = NULL;
+	const char *child = name;
 	const Confinement *c;
 	ConfineStep step;
 	int r;
@@ -101,10 +105,31 @@ int helper_job_start(const char *name, const char *const *argv, const SpawnOptio
 		return r;
 	}
 	SpawnOptions o = opts ? *opts : (SpawnOptions) {};
+
+	uint64_t missing = helper_missing_capabilities(c);
+	if (missing != 0) {
+		_cleanup_free_ char *caps = NULL;
+
+		r = helper_executor_argv(name, c, argv, o.env, timeout, &executor);
+		if (r < 0)
+			return log_error_errno(r, "Not starting %s: %m", argv[0]);
+		(void) security_capability_names(missing, &caps);
+		log_info("%s keeps %s, which this process cannot give: systemd starts it as kiln-helper-%s.service.",
+			  argv[0], caps ?: "capabilities", name);
+		argv = (const char *const *) executor;
+		child = "systemd-run";
+		r = helper_security_get(child, &c, &why);
+		if (r < 0) {
+			log_error("Not starting %s through systemd: the profile of systemd-run cannot be used: %s", name,
+				  why ?: strerror(-r));
+			return r;
+		}
+		o.env = NULL;   /* passed to the unit as --setenv= */
+	}
 	o.confine = c;
 	r = job_start_full(argv, &o, ret_pid, &step);
 	if (r < 0 && step != _CONFINE_STEP_NONE)
 		log_error_errno(r, "%s: confinement step \"%s\" (profile %s) failed: %m", argv[0],
-				confine_step_to_string(step), name);
+				confine_step_to_string(step), child);
 	return r;
 }

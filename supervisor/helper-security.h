@@ -13,6 +13,7 @@
 
 #include "confine.h"
 #include "process-util.h"
+#include "time-util.h"
 
 #define HELPER_SECURITY_DIR "/usr/lib/kiln/security"
 
@@ -26,6 +27,20 @@ const char *helper_security_dir(void);
 int helper_security_get(const char *name, const Confinement **ret, char **ret_error);
 
 /* job_start() of argv confined by the profile called name; opts (may be NULL) as for
- * job_start(), its .confine is set here. Every failure is logged with the helper's name
- * and, for a confinement step, the step. */
-int helper_job_start(const char *name, const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid);
+ * job_start(), its .confine is set here. A helper whose profile keeps a capability outside
+ * this process's bounding set goes through the executor instead (below): the child is then
+ * systemd-run, confined by its own profile, and its exit status is the helper's. timeout
+ * (USEC_INFINITY: none) bounds the executor's unit too, since killing systemd-run would
+ * not stop it. Every failure is logged with the helper's name and, for a confinement step,
+ * the step. */
+int helper_job_start(const char *name, const char *const *argv, const SpawnOptions *opts, usec_t timeout,
+		     pid_t *ret_pid);
+
+/* helper-executor.c: the capabilities c keeps that this process's bounding set lacks
+ * (none: the helper can be our own child). */
+uint64_t helper_missing_capabilities(const Confinement *c);
+/* The systemd-run command line that has systemd start argv as the transient service
+ * kiln-helper-NAME.service, with c's capabilities (and CAP_SETPCAP) as its bounding set,
+ * running kiln-confine with the profile called name; env entries become --setenv=. */
+int helper_executor_argv(const char *name, const Confinement *c, const char *const *argv, const char *const *env,
+			 usec_t timeout, char ***ret);

@@ -49,17 +49,17 @@ static const PreflightModule modules[] = {
  * bridge-nf-call-* in 1.31, but without them bridged pod traffic bypasses kube-proxy's
  * rules. The image sets all of them in /etc/sysctl.d/90-kiln.conf. */
 static const PreflightSysctl sysctl_ip_forward = {
-	"net.ipv4.ip_forward", "net/ipv4/ip_forward", NULL, NULL, false,
+	"net.ipv4.ip_forward", "net/ipv4/ip_forward", NULL, false,
 };
 static const PreflightSysctl sysctl_ipv6_forwarding = {
 	/* kubeadm reads "default"; "all" is what sysctl.d sets and also changes "default". */
-	"net.ipv6.conf.all.forwarding", "net/ipv6/conf/default/forwarding", "net/ipv6/conf/all/forwarding", NULL, true,
+	"net.ipv6.conf.all.forwarding", "net/ipv6/conf/default/forwarding", NULL, true,
 };
 static const PreflightSysctl sysctl_bridge_iptables = {
-	"net.bridge.bridge-nf-call-iptables", "net/bridge/bridge-nf-call-iptables", NULL, "br_netfilter", false,
+	"net.bridge.bridge-nf-call-iptables", "net/bridge/bridge-nf-call-iptables", "br_netfilter", false,
 };
 static const PreflightSysctl sysctl_bridge_ip6tables = {
-	"net.bridge.bridge-nf-call-ip6tables", "net/bridge/bridge-nf-call-ip6tables", NULL, "br_netfilter", false,
+	"net.bridge.bridge-nf-call-ip6tables", "net/bridge/bridge-nf-call-ip6tables", "br_netfilter", false,
 };
 
 /* The kubelet needs cpu, memory and pids to enforce pod limits at all; cpuset (CPU manager)
@@ -90,13 +90,13 @@ static const PreflightBinary binaries[] = {
 const PreflightCheck preflight_checks[] = {
 	{ "kernel-modules", "overlay and br_netfilter are loaded (fix: modprobe)", NULL, modules, check_kernel_modules },
 	{ "modules-load", "overlay and br_netfilter are loaded at boot (modules-load.d)", check_modules_load, modules },
-	{ "sysctl-ip-forward", "IPv4 forwarding is on (fix: write /proc/sys)", check_sysctl, &sysctl_ip_forward },
-	{ "sysctl-ipv6-forwarding", "IPv6 forwarding is on, for IPv6 clusters (fix: write /proc/sys)",
-	  check_sysctl, &sysctl_ipv6_forwarding },
-	{ "sysctl-bridge-nf-call-iptables", "bridged IPv4 traffic passes iptables (fix: write /proc/sys)",
-	  check_sysctl, &sysctl_bridge_iptables },
-	{ "sysctl-bridge-nf-call-ip6tables", "bridged IPv6 traffic passes ip6tables (fix: write /proc/sys)",
-	  check_sysctl, &sysctl_bridge_ip6tables },
+	{ "sysctl-ip-forward", "IPv4 forwarding is on (fix: systemd-sysctl)", NULL, &sysctl_ip_forward, check_sysctl },
+	{ "sysctl-ipv6-forwarding", "IPv6 forwarding is on, for IPv6 clusters (fix: systemd-sysctl)",
+	  NULL, &sysctl_ipv6_forwarding, check_sysctl },
+	{ "sysctl-bridge-nf-call-iptables", "bridged IPv4 traffic passes iptables (fix: systemd-sysctl)",
+	  NULL, &sysctl_bridge_iptables, check_sysctl },
+	{ "sysctl-bridge-nf-call-ip6tables", "bridged IPv6 traffic passes ip6tables (fix: systemd-sysctl)",
+	  NULL, &sysctl_bridge_ip6tables, check_sysctl },
 	{ "swap", "swap is off (fix: stop its units, or swapoff -a)", NULL, NULL, check_swap },
 	{ "swap-sources", "nothing turns swap on at boot (fix: mask swap.target and the swap units)",
 	  check_swap_sources, NULL },

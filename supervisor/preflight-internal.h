@@ -24,8 +24,7 @@ typedef struct PreflightModule {
 
 typedef struct PreflightSysctl {
 	const char *key;            /* "net.ipv4.ip_forward", as sysctl.d(5) spells it */
-	const char *path;           /* checked, under /proc/sys */
-	const char *fix_path;       /* written by the fix; NULL: path */
+	const char *path;           /* checked, under /proc/sys (the fix applies key's sysctl.d value) */
 	const char *module;         /* the module that creates the file; NULL: always there */
 	bool ipv6;                  /* only checked when the cluster uses IPv6 */
 } PreflightSysctl;
@@ -141,7 +140,7 @@ int strextend_list(char **s, const char *word);
 /* The check functions, defined in the files named after them. */
 int check_kernel_modules(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s, PreflightReports *out);
 int check_modules_load(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
-int check_sysctl(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
+int check_sysctl(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s, PreflightReports *out);
 int check_cgroup(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);
 int check_swap(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *s, PreflightReports *out);
 int check_swap_sources(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out);

@@ -235,26 +235,33 @@ static bool cluster_uses_ipv6(const PreflightContext *ctx) {
 				ctx->profile->kubernetes.service_subnet.address.family == AF_INET6);
 }
 
-/* Write to /proc/sys in place: a sysctl is not a file to replace atomically. */
-static int write_sysctl(const PreflightContext *ctx, const char *rel, const char *value) {
-	_cleanup_free_ char *p = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	size_t n = strlen(value);
-	int r;
+/* The fix applies the image's own sysctl.d value of the key again (90-kiln.conf sets
+ * every one of them): systemd-sysctl does that, started by systemd for us, since writing
+ * net.ipv4.ip_forward takes CAP_NET_ADMIN, which the supervisor does not keep
+ * (helper-executor.c). A value that is still not 1 afterwards (the file was changed or
+ * removed) is a failure with the file in its hint. */
+#define SYSCTL_TIMEOUT (30 * USEC_PER_SEC)
+#define SYSTEMD_SYSCTL "/usr/lib/systemd/systemd-sysctl"
 
-	if ((r = preflight_path(ctx, rel, &p)) < 0)
-		return r;
-	fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_TRUNC);
-	if (fd < 0)
-		return negative_errno();
-	ssize_t k = write(fd, value, n);
-	if (k < 0)
-		return negative_errno();
-	return (size_t) k == n ? 0 : -EIO;
+typedef struct SysctlProgress {
+	char *was;                  /* the value before the fix */
+	char *prefix;               /* --prefix=KEY */
+	const char *argv[3];
+} SysctlProgress;
+
+static void sysctl_progress_free(void *p) {
+	SysctlProgress *s = p;
+
+	if (!s)
+		return;
+	free(s->was);
+	free(s->prefix);
+	free(s);
 }
 
-int check_sysctl(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
+int check_sysctl(const PreflightCheck *c, const PreflightContext *ctx, PreflightStep *step, PreflightReports *out) {
 	const PreflightSysctl *s = c->data;
+	SysctlProgress *p = step->state;
 	_cleanup_free_ char *path = NULL, *value = NULL, *hint = NULL;
 	int r;
 
@@ -266,6 +273,27 @@ int check_sysctl(const PreflightCheck *c, const PreflightContext *ctx, Preflight
 		return -ENOMEM;
 
 	r = preflight_read_line(ctx, path, &value);
+	if (p) {
+		/* After systemd-sysctl: the value it left is the verdict. */
+		if (r >= 0 && streq(value, "1"))
+			return report_add(out, c->name, PREFLIGHT_FIXED, NULL, "%s was %s: set it to 1 from sysctl.d",
+					  s->key, p->was);
+		_cleanup_free_ char *how = NULL;
+		if (step->result > 0)
+			how = preflight_printf("systemd-sysctl exited with status %d", step->result);
+		else if (step->result == -ETIMEDOUT)
+			how = preflight_printf("systemd-sysctl was still running after %llu s",
+					       (unsigned long long) (SYSCTL_TIMEOUT / USEC_PER_SEC));
+		else if (step->result < 0)
+			how = preflight_printf("systemd-sysctl: %s", strerror(-step->result));
+		else
+			how = preflight_printf("systemd-sysctl left it at %s", r >= 0 ? value : strerror(-r));
+		if (!how)
+			return -ENOMEM;
+		return report_add_take(out, c->name, PREFLIGHT_FAIL,
+				       preflight_printf("%s = %s, and setting it to 1 failed: %s", s->key, p->was, how),
+				       TAKE_PTR(hint));
+	}
 	if (r == -ENOENT && s->module)
 		return report_add_take(out, c->name, PREFLIGHT_FAIL,
 				       preflight_printf("%s is missing: %s is not loaded", path, s->module),
@@ -277,22 +305,21 @@ int check_sysctl(const PreflightCheck *c, const PreflightContext *ctx, Preflight
 				       preflight_printf("cannot read %s: %s", path, strerror(-r)), TAKE_PTR(hint));
 	if (streq(value, "1"))
 		return report_add(out, c->name, PREFLIGHT_PASS, NULL, "%s = 1", s->key);
+	if (!preflight_can_fix_host(ctx))
+		return report_add_take(out, c->name, PREFLIGHT_FAIL,
+				       preflight_printf("%s = %s, Kubernetes needs 1", s->key, value), TAKE_PTR(hint));
 
-	if (preflight_can_fix_host(ctx)) {
-		_cleanup_free_ char *fix = NULL, *now = NULL;
-
-		if (asprintf(&fix, "/proc/sys/%s", s->fix_path ?: s->path) < 0)
-			return -ENOMEM;
-		r = write_sysctl(ctx, fix, "1\n");
-		if (r >= 0 && preflight_read_line(ctx, path, &now) >= 0 && streq(now, "1"))
-			return report_add(out, c->name, PREFLIGHT_FIXED, NULL, "%s was %s: set it to 1", s->key, value);
-		if (r < 0)
-			return report_add_take(out, c->name, PREFLIGHT_FAIL,
-					       preflight_printf("%s = %s, and setting it to 1 failed: %s", s->key, value,
-								strerror(-r)), TAKE_PTR(hint));
-	}
-	return report_add_take(out, c->name, PREFLIGHT_FAIL,
-			       preflight_printf("%s = %s, Kubernetes needs 1", s->key, value), TAKE_PTR(hint));
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	step->state = p;
+	step->free_state = sysctl_progress_free;
+	p->was = TAKE_PTR(value);
+	if (asprintf(&p->prefix, "--prefix=%s", s->key) < 0)
+		return -ENOMEM;
+	p->argv[0] = SYSTEMD_SYSCTL;
+	p->argv[1] = p->prefix;
+	return preflight_wait_command(step, "systemd-sysctl", p->argv, SYSCTL_TIMEOUT);
 }
 
 static int missing_controllers(const char *have, const char *const *want, char **ret) {

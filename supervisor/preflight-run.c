@@ -114,7 +114,7 @@ static int start_wait(PreflightRun *run) {
 	}
 
 	r = run->ctx.start_command ? run->ctx.start_command(s->argv, s->usec, &pid, run->ctx.userdata)
-				   : helper_job_start(s->security, s->argv, NULL, &pid);
+				   : helper_job_start(s->security, s->argv, NULL, s->usec, &pid);
 	if (r < 0) {
 		/* Not started: the check hears why at its next turn. */
 		s->result = r;

@@ -11,6 +11,9 @@
 #   - a truncated state file: moved aside, the state re-derived, ready again
 #   - a failing preflight check (port 10250 held): STATUS= names it, retried with a
 #     backoff, no restart of the service; ready once the port is free
+#   - the privilege split: the supervisor holds no CAP_NET_ADMIN, CAP_SYS_MODULE or
+#     CAP_SYS_ADMIN; ip_forward set to 0 is fixed by systemd-sysctl, which systemd runs
+#     for it as kiln-helper-systemd-sysctl.service; the unit's exposure score, printed
 #   - SIGTERM: a clean stop that removes the status socket
 # The machine (tests/lib/supervisor-machine.sh) ignores the two checks a container cannot
 # pass here. /dev/kmsg is a file bound in, to read the KILN-BOOTED line back.
@@ -96,7 +99,12 @@ booted() { grep -a 'KILN-BOOTED' "$work/kmsg"; }
 is "$(booted)" "<2>KILN-BOOTED $version unknown" \
 	"the ready phase wrote KILN-BOOTED to /dev/kmsg at priority 2 (no kiln.image= here: unknown)"
 
-diag "$(inside systemd-analyze security --no-pager kiln-supervisor.service 2>/dev/null | tail -n 1)"
+# The unit's exposure, as systemd rates it: 4.8 before the privilege split, the issue's
+# goal is 2.5 or less. Printed, and held at what the split reached.
+exposure=$(inside systemd-analyze security --no-pager kiln-supervisor.service 2>/dev/null |
+	sed -n 's/^.*Overall exposure level for kiln-supervisor.service: \([0-9.]*\).*$/\1/p')
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 3.6 else 1)' "${exposure:-99}"
+ok $? "systemd-analyze security kiln-supervisor.service: exposure ${exposure:-?} (4.8 before the privilege split; at most 3.6 now, goal 2.5)"
 
 # --- kilnctl audit: the supervisor against its unit's sandbox, every other process of its
 # cgroup against the security profile its command names. Three processes are moved in:
@@ -221,6 +229,32 @@ ok $? "and that is logged"
 doc=$(status_json)
 is "$(jget 'p["runtime"]["attempts"], p["runtime"]["detail"][:11]' <<<"$doc")" '[0, "containerd "]' \
 	"runtime was re-derived from the system (found answering), not run"
+
+# --- The privilege split: the supervisor keeps none of CAP_NET_ADMIN (12), CAP_SYS_MODULE
+# (16), CAP_SYS_ADMIN (21); a preflight fix that needs one runs as a transient service of
+# systemd's, kiln-helper-NAME.service, under kiln-confine and its profile. ip_forward is
+# set to 0 behind the supervisor's back, and its state removed so that preflight runs.
+bnd=$(inside awk '/^CapBnd:/ { print $2 }' "/proc/$(prop MainPID)/status")
+(( (16#${bnd:-fff} >> 12 & 1) == 0 && (16#${bnd:-fff} >> 16 & 1) == 0 && (16#${bnd:-fff} >> 21 & 1) == 0 ))
+ok $? "the supervisor's CapBnd ($bnd) has none of CAP_NET_ADMIN, CAP_SYS_MODULE, CAP_SYS_ADMIN"
+inside systemctl stop kiln-supervisor.service
+inside rm -f /var/lib/kiln/state.json
+inside /bin/sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'
+is "$(inside cat /proc/sys/net/ipv4/ip_forward)" 0 "ip_forward is 0 before the supervisor starts"
+inside systemctl start --no-block kiln-supervisor.service
+wait_for 40 is_ready
+ok $? "the supervisor gets ready again"
+is "$(inside cat /proc/sys/net/ipv4/ip_forward)" 1 "ip_forward is 1 again"
+inside journalctl -b -o cat --no-pager -u kiln-supervisor KILN_CHECK=sysctl-ip-forward KILN_CHECK_RESULT=fixed |
+	grep -q "net.ipv4.ip_forward was 0: set it to 1 from sysctl.d"
+ok $? "preflight logged the fix with KILN_CHECK=sysctl-ip-forward"
+inside journalctl -b -o cat --no-pager -u kiln-supervisor |
+	grep -q "keeps cap_net_admin, which this process cannot give: systemd starts it as kiln-helper-systemd-sysctl.service"
+ok $? "the supervisor handed systemd-sysctl to systemd: it cannot give CAP_NET_ADMIN"
+helper_log=$(inside journalctl -b -o cat --no-pager -u kiln-helper-systemd-sysctl.service)
+grep -q "^Started kiln-helper-systemd-sysctl.service" <<<"$helper_log" &&
+	grep -q "kiln-helper-systemd-sysctl.service: Deactivated successfully" <<<"$helper_log"
+ok $? "systemd ran kiln-helper-systemd-sysctl.service, and it ended successfully" || diag "$helper_log"
 
 # --- A failing preflight check: no crash loop.
 inside systemctl stop kiln-supervisor.service

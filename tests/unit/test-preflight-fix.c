@@ -13,8 +13,9 @@ static Profile *single;
 static PreflightRequirements req;
 
 typedef struct Stub {
-	unsigned modprobe, swapoff, masks;
+	unsigned modprobe, swapoff, masks, sysctl;
 	int modprobe_status;      /* what modprobe exits with */
+	bool sysctl_fails;        /* systemd-sysctl writes nothing (and exits 0, as it does on EACCES) */
 	bool swapoff_works;
 	const char *refuse_mask;  /* a unit the mask callback fails for */
 	char masked[512];
@@ -53,6 +54,23 @@ static int stub_start(const char *const *argv, usec_t timeout, pid_t *ret_pid, v
 		if (!s->swapoff_works)
 			return exit_with(255, ret_pid);
 		put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
+		return exit_with(0, ret_pid);
+	}
+	if (streq(argv[0], "/usr/lib/systemd/systemd-sysctl") && argv[1] && !argv[2] &&
+	    strneq(argv[1], "--prefix=", strlen("--prefix="))) {
+		/* The image's sysctl.d sets every key the checks read to 1; "all" forwarding
+		 * changes "default" too, as the kernel does. */
+		char rel[256];
+		s->sysctl++;
+		if (s->sysctl_fails)
+			return exit_with(0, ret_pid);
+		(void) snprintf(rel, sizeof rel, "proc/sys/%s", argv[1] + strlen("--prefix="));
+		for (char *p = rel; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		put(rel, "1\n");
+		if (streq(argv[1], "--prefix=net.ipv6.conf.all.forwarding"))
+			put("proc/sys/net/ipv6/conf/default/forwarding", "1\n");
 		return exit_with(0, ret_pid);
 	}
 	diag("unexpected command %s", argv[0]);
@@ -115,8 +133,9 @@ static void test_fixes(void) {
 	expect("sysctl-bridge-nf-call-iptables", PREFLIGHT_FIXED, "net.bridge.bridge-nf-call-iptables was 0: set it to 1",
 	       NULL, "fix");
 	is_str(get("proc/sys/net/bridge/bridge-nf-call-iptables"), "1\n", "bridge-nf-call-iptables written");
-	expect("sysctl-ip-forward", PREFLIGHT_FIXED, "net.ipv4.ip_forward was 0: set it to 1", NULL, "fix");
+	expect("sysctl-ip-forward", PREFLIGHT_FIXED, "net.ipv4.ip_forward was 0: set it to 1 from sysctl.d", NULL, "fix");
 	is_str(get("proc/sys/net/ipv4/ip_forward"), "1\n", "ip_forward written");
+	is_int(s.sysctl, 3, "systemd-sysctl ran three times: ip_forward and the two bridge sysctls");
 	expect("swap", PREFLIGHT_FIXED, "swap was on (/dev/sda3 (4.0 GiB)): turned it off with swapoff -a", NULL, "fix");
 	expect("swap-sources", PREFLIGHT_FIXED, "swap was configured for boot (fstab /dev/sda3 (dev-sda3.swap)): "
 	       "masked swap.target, dev-sda3.swap", NULL, "fix");
@@ -131,7 +150,7 @@ static void test_fixes(void) {
 	ok(all_pass, "second run: every check passes");
 	expect("swap-sources", PREFLIGHT_PASS, "every swap source is masked: fstab /dev/sda3 (dev-sda3.swap)",
 	       NULL, "after the fix");
-	ok(s.modprobe == 1 && s.swapoff == 1 && s.masks == masks, "second run: no command, no mask");
+	ok(s.modprobe == 1 && s.swapoff == 1 && s.sysctl == 3 && s.masks == masks, "second run: no command, no mask");
 }
 
 /* With a stop callback (the supervisor's: systemd's StopUnit), swap goes off through the
@@ -183,12 +202,22 @@ static void test_fixes_fail(void) {
 	expect("swap-sources", PREFLIGHT_WARN, "masking swap.target failed; masked dev-sda3.swap", "systemctl mask",
 	       "swap.target refused");
 
+	/* systemd-sysctl that changes nothing (sysctl.d edited, or the write refused): the
+	 * value read afterwards is the verdict, whatever its exit status. */
+	ctx = context(&s);
+	break_root();
+	s.sysctl_fails = true;
+	(void) run(&ctx);
+	expect("sysctl-ip-forward", PREFLIGHT_FAIL,
+	       "net.ipv4.ip_forward = 0, and setting it to 1 failed: systemd-sysctl left it at 0", "90-kiln.conf",
+	       "a fix that did not take is a failure");
+
 	/* Not allowed to fix: nothing runs, nothing changes. */
 	ctx = context(&s);
 	break_root();
 	ctx.fix = false;
 	is_int(run(&ctx), 5, "fix off: five failures");
-	ok(s.modprobe == 0 && s.swapoff == 0 && s.masks == 0, "fix off: no command, no mask");
+	ok(s.modprobe == 0 && s.swapoff == 0 && s.sysctl == 0 && s.masks == 0, "fix off: no command, no mask");
 	is_str(get("proc/sys/net/ipv4/ip_forward"), "0\n", "fix off: ip_forward untouched");
 	expect("swap-sources", PREFLIGHT_WARN, "swap is turned on at boot by fstab /dev/sda3", NULL, "fix off");
 

@@ -20,7 +20,7 @@ typedef struct Loop {
 	sd_event *event;
 	sd_event_source *tick, *later;
 	/* The fake modprobe: started, its pid, how long it sleeps before loading. */
-	unsigned modprobe;
+	unsigned modprobe, sysctl;
 	pid_t modprobe_pid;
 	const char *modprobe_sleep;
 	int start_error;            /* start_command fails with this (0: it starts) */
@@ -46,9 +46,15 @@ static int slow_start(const char *const *argv, usec_t timeout, pid_t *ret_pid, v
 		"mkdir -p \"$0/proc/sys/net/bridge\" && "
 		"echo 0 >\"$0/proc/sys/net/bridge/bridge-nf-call-iptables\" && "
 		"echo 0 >\"$0/proc/sys/net/bridge/bridge-nf-call-ip6tables\"";
+	/* systemd-sysctl --prefix=KEY: the image's sysctl.d sets the key to 1. */
+	static const char sysctl_script[] = "k=${1#--prefix=}; echo 1 >\"$0/proc/sys/$(echo \"$k\" | tr . /)\"";
 	Loop *l = userdata;
 	int r;
 
+	if (streq(argv[0], "/usr/lib/systemd/systemd-sysctl") && argv[1] && !argv[2]) {
+		l->sysctl++;
+		return job_start((const char *const[]) { "sh", "-c", sysctl_script, T, argv[1], NULL }, NULL, ret_pid);
+	}
 	if (!streq(argv[0], "modprobe") || !argv[1] || !streq(argv[1], "br_netfilter") || argv[2] ||
 	    timeout < USEC_PER_SEC) {
 		diag("unexpected command %s %s", argv[0], argv[1] ?: "");
@@ -162,8 +168,9 @@ static void test_slow_modprobe(void) {
 	ok(l.ticks_modprobe >= 3, "the loop's 20 ms timer fired %u times while modprobe ran", l.ticks_modprobe);
 	expect("kernel-modules", PREFLIGHT_FIXED, "br_netfilter was not loaded: loaded with modprobe", NULL,
 	       "slow modprobe");
-	expect("sysctl-bridge-nf-call-iptables", PREFLIGHT_FIXED, "was 0: set it to 1", NULL,
+	expect("sysctl-bridge-nf-call-iptables", PREFLIGHT_FIXED, "was 0: set it to 1 from sysctl.d", NULL,
 	       "slow modprobe: the checks after it ran on its result");
+	is_int(l.sysctl, 2, "systemd-sysctl ran for each bridge sysctl the module brought at 0");
 	ok(find("swap") && find("binaries") && find("disk-var"), "the checks after the wait ran too (%zu reports)", N);
 	errno = 0;
 	ok(kill(l.modprobe_pid, 0) < 0 && errno == ESRCH, "the modprobe was reaped");
