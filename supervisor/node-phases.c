@@ -35,7 +35,7 @@ int node_new(sd_event *e, SystemdClient *systemd, const char *root, Node **ret) 
 		return -ENOMEM;
 	n->event = sd_event_ref(e);
 	n->systemd = systemd;
-	n->kmsg_path = "/dev/kmsg";
+	n->console_fd = STDOUT_FILENO;
 	n->cmdline_path = "/proc/cmdline";
 	n->root = strdup(root);
 	if (!n->root)
@@ -278,23 +278,25 @@ static int phase_images(PhaseRunner *r, void *userdata) {
 
 /* ---- ready ---- */
 
-int node_announce_booted(const char *kmsg_path, const char *cmdline_path) {
+/* One write(2) is one record of the kernel log (journald reads the stream by lines). */
+static int console_write(int fd, const char *line) {
+	size_t n = strlen(line);
+	ssize_t w = write(fd, line, n);
+
+	if (w < 0)
+		return -errno;
+	return (size_t) w == n ? 0 : -EIO;
+}
+
+int node_announce_booted(int fd, const char *cmdline_path) {
 	_cleanup_free_ char *cmdline = NULL, *image = NULL, *line = NULL;
-	_cleanup_close_ int fd = -EBADF;
 
 	/* No kiln.image= (a test machine, an old boot entry): the line still says we booted. */
 	if (read_full_file(cmdline_path, &cmdline, NULL) < 0 || cmdline_get_value(cmdline, "kiln.image", &image) < 0)
 		image = NULL;
 	if (asprintf(&line, "<2>KILN-BOOTED %s %s\n", KILN_VERSION, image ?: "unknown") < 0)
 		return -ENOMEM;
-	fd = open(kmsg_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* One write(2) is one kernel log record. */
-	ssize_t w = write(fd, line, strlen(line));
-	if (w < 0)
-		return -errno;
-	return (size_t) w == strlen(line) ? 0 : -EIO;
+	return console_write(fd, line);
 }
 
 /* The cluster as the cluster phase last saw it, on the console next to KILN-BOOTED: what
@@ -302,7 +304,6 @@ int node_announce_booted(const char *kmsg_path, const char *cmdline_path) {
 int node_announce_cluster(Node *n) {
 	const ClusterHealth *h = cluster_health(n->cluster);
 	_cleanup_free_ char *line = NULL;
-	_cleanup_close_ int fd = -EBADF;
 
 	if (!h || h->checked == 0)
 		return 0;
@@ -312,13 +313,7 @@ int node_announce_cluster(Node *n) {
 		     h->api > 0 ? "ok" : h->api == 0 ? "failing" : "unknown",
 		     h->pods_known ? h->n_pods_total - h->n_pods : 0, h->pods_known ? h->n_pods_total : 0) < 0)
 		return -ENOMEM;
-	fd = open(n->kmsg_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t w = write(fd, line, strlen(line));
-	if (w < 0)
-		return -errno;
-	return (size_t) w == strlen(line) ? 0 : -EIO;
+	return console_write(n->console_fd, line);
 }
 
 /* How long this process took to READY=1, and how much of it was containerd's: what the
@@ -352,12 +347,12 @@ static int phase_ready(PhaseRunner *r, void *userdata) {
 
 	/* Once per boot, not at every restart of the supervisor in it. */
 	if (self && !sd_id128_equal(self->boot_id, phase_runner_boot_id(r))) {
-		k = node_announce_booted(n->kmsg_path, n->cmdline_path);
+		k = node_announce_booted(n->console_fd, n->cmdline_path);
 		if (k >= 0 && n->cluster)
 			k = node_announce_cluster(n);
 		if (k < 0)
 			log_struct(LOG_WARNING, k, LOG_FIELDS({ "KILN_PHASE", "ready" }),
-				   "Failed to write KILN-BOOTED to %s, ignoring: %m", n->kmsg_path);
+				   "Failed to write KILN-BOOTED to standard output (the kernel log), ignoring: %m");
 	}
 	return phase_done(r, detail);
 }

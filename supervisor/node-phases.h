@@ -53,7 +53,7 @@ struct Node {
 	SystemdClient *systemd;        /* not owned */
 	PhaseRunner *runner;           /* not owned; set once the runner exists */
 	char *root;                    /* the image's files are read below it: "/" on a node */
-	const char *kmsg_path;         /* "/dev/kmsg" */
+	int console_fd;                /* STDOUT_FILENO: the unit sends it to the kernel log */
 	const char *cmdline_path;      /* "/proc/cmdline" */
 	char **ignore_checks;          /* preflight checks whose failure only warns */
 	const char *state_dir;         /* the supervisor's state: the cluster's stamp goes there */
@@ -96,9 +96,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free);
  * profile's problems are logged)... */
 int node_load_image(Node *n);
 
-/* Write "KILN-BOOTED <version> <kiln.image= or unknown>" to the kernel log at priority 2
- * (shown on the console even with "quiet"), the line the boot tests wait for. */
-int node_announce_booted(const char *kmsg_path, const char *cmdline_path);
+/* Write "<2>KILN-BOOTED <version> <kiln.image= or unknown>" to fd in one write(2), the
+ * line the boot tests wait for. fd is standard output, which kiln-supervisor.service
+ * connects to the kernel log (StandardOutput=kmsg): journald writes the line there at
+ * the priority of its prefix, so it is on the console even with "quiet", and the
+ * supervisor itself never opens /dev/kmsg (ProtectKernelLogs=, PrivateDevices=). */
+int node_announce_booted(int fd, const char *cmdline_path);
 /* "KILN-NODE node=NAME ready=yes kubernetes=V api=ok system-pods=RUNNING/TOTAL", from the
  * cluster phase's last look, to the kernel log the same way (nothing without a look). */
 int node_announce_cluster(Node *n);

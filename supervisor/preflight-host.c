@@ -289,6 +289,34 @@ static int port_bind(uint16_t port) {
 	return 0;
 }
 
+/* Whether a socket listens on TCP port, by /proc/net/tcp and tcp6 (state 0A): how a port
+ * below net.ipv4.ip_unprivileged_port_start is tested (apiServerPort: 443), which the
+ * supervisor cannot bind, as it keeps no CAP_NET_BIND_SERVICE. 1 listened on, 0 not,
+ * -errno when neither table could be read. */
+static int port_listened(const PreflightContext *ctx, uint16_t port) {
+	static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	int r = -ENOENT;
+
+	for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
+		_cleanup_free_ char *data = NULL;
+		int k = preflight_read(ctx, tables[i], &data);
+		if (k == -ENOMEM)
+			return k;
+		if (k < 0)
+			continue;
+		r = 0;
+		/* "  sl  local_address rem_address   st ...", then one socket a line:
+		 * "   0: 0100007F:1F90 00000000:0000 0A ..." (tcp6: 32 hex digits for the address). */
+		for (const char *line = strchr(data, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+			unsigned lport, state;
+			if (sscanf(line + 1, " %*s %*[0-9A-Fa-f]:%x %*s %x", &lport, &state) == 2 && lport == port &&
+			    state == 0x0A)
+				return 1;
+		}
+	}
+	return r;
+}
+
 int check_ports(const PreflightCheck *c, const PreflightContext *ctx, PreflightReports *out) {
 	const PreflightRequirements *req = requirements(ctx);
 	int r;
@@ -304,10 +332,18 @@ int check_ports(const PreflightCheck *c, const PreflightContext *ctx, PreflightR
 		(void) snprintf(hint, sizeof hint, "see what listens with \"ss -ltnp 'sport = :%u'\" and stop it "
 			"(a cluster from before? 'kubeadm reset')", port);
 		int k = port_bind(port);
+		const char *how = "";
+		if (k == -EACCES) {
+			int l = port_listened(ctx, port);
+			if (l >= 0) {
+				k = l > 0 ? -EADDRINUSE : 0;
+				how = " (by /proc/net/tcp: a privileged port)";
+			}
+		}
 		if (k == 0)
-			r = report_add(out, name, PREFLIGHT_PASS, NULL, "port %u is free", port);
+			r = report_add(out, name, PREFLIGHT_PASS, NULL, "port %u is free%s", port, how);
 		else if (k == -EADDRINUSE)
-			r = report_add(out, name, PREFLIGHT_FAIL, hint, "port %u is in use", port);
+			r = report_add(out, name, PREFLIGHT_FAIL, hint, "port %u is in use%s", port, how);
 		else
 			r = report_add(out, name, PREFLIGHT_WARN, NULL, "cannot test port %u: %s", port, strerror(-k));
 		if (r < 0)

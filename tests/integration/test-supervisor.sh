@@ -13,10 +13,13 @@
 #     backoff, no restart of the service; ready once the port is free
 #   - the privilege split: the supervisor holds no CAP_NET_ADMIN, CAP_SYS_MODULE or
 #     CAP_SYS_ADMIN; ip_forward set to 0 is fixed by systemd-sysctl, which systemd runs
-#     for it as kiln-helper-systemd-sysctl.service; the unit's exposure score, printed
+#     for it as kiln-helper-systemd-sysctl.service; the unit's exposure score from
+#     systemd-analyze security (at most 2.5), printed
 #   - SIGTERM: a clean stop that removes the status socket
 # The machine (tests/lib/supervisor-machine.sh) ignores the two checks a container cannot
-# pass here. /dev/kmsg is a file bound in, to read the KILN-BOOTED line back.
+# pass here. KILN-BOOTED is read back from the journal: the unit sends the supervisor's
+# standard output to the kernel log (StandardOutput=kmsg), but journald in a container
+# forwards nothing to /dev/kmsg; the boot tier sees the line on the VMs' consoles.
 source "$KILN_SRCDIR/tests/lib/tap.sh"
 source "$KILN_SRCDIR/tests/lib/rootfs.sh"
 source "$KILN_SRCDIR/tests/lib/nspawn.sh"
@@ -47,8 +50,7 @@ StandardInput=socket
 EOF
 
 # The boot itself waits for READY=1: multi-user.target is ordered after the unit.
-: >"$work/kmsg"
-MACHINE_BOOT_TIMEOUT=120 machine_boot "$root" "${SUPERVISOR_MACHINE_NSPAWN_ARGS[@]}" --bind="$work/kmsg:/dev/kmsg"
+MACHINE_BOOT_TIMEOUT=120 machine_boot "$root" "${SUPERVISOR_MACHINE_NSPAWN_ARGS[@]}"
 ok $? "the machine boots to multi-user with kiln-supervisor.service enabled" || {
 	diag "$(timeout 10 nsenter -t "${MACHINE_LEADER:-1}" -a journalctl -b -u kiln-supervisor --no-pager 2>&1 | tail -n 30)"
 	tap_done; exit 1; }
@@ -94,17 +96,20 @@ ok $? "journald has the runtime phase's transition with KILN_PHASE=runtime KILN_
 inside journalctl -b -o cat --no-pager -u kiln-supervisor KILN_CHECK=cgroup-v2 | grep -q "ignored as asked"
 ok $? "the ignored check is logged with KILN_CHECK="
 version=$(meson introspect "$KILN_BUILDDIR" --projectinfo | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
-# journald writes to the same file: only our line counts.
-booted() { grep -a 'KILN-BOOTED' "$work/kmsg"; }
-is "$(booted)" "<2>KILN-BOOTED $version unknown" \
-	"the ready phase wrote KILN-BOOTED to /dev/kmsg at priority 2 (no kiln.image= here: unknown)"
+# The line as journald received it on the supervisor's standard output, "<2>" parsed into
+# its priority.
+booted() { inside journalctl -b -o cat --no-pager -u kiln-supervisor _TRANSPORT=stdout PRIORITY=2 | grep 'KILN-BOOTED'; }
+is "$(booted)" "KILN-BOOTED $version unknown" \
+	"the ready phase wrote KILN-BOOTED to standard output at priority 2 (no kiln.image= here: unknown)"
+is "$(prop StandardOutput)/$(prop StandardError)" "kmsg/journal" \
+	"which the unit sends to the kernel log (StandardOutput=kmsg); its log goes to the journal only"
 
-# The unit's exposure, as systemd rates it: 4.8 before the privilege split, the issue's
-# goal is 2.5 or less. Printed, and held at what the split reached.
+# The unit's exposure, as systemd rates it: 4.8 before the privilege split; 2.5 or less
+# now. Printed, and held there.
 exposure=$(inside systemd-analyze security --no-pager kiln-supervisor.service 2>/dev/null |
 	sed -n 's/^.*Overall exposure level for kiln-supervisor.service: \([0-9.]*\).*$/\1/p')
-python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 3.6 else 1)' "${exposure:-99}"
-ok $? "systemd-analyze security kiln-supervisor.service: exposure ${exposure:-?} (4.8 before the privilege split; at most 3.6 now, goal 2.5)"
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 2.5 else 1)' "${exposure:-99}"
+ok $? "systemd-analyze security kiln-supervisor.service: exposure ${exposure:-?}, at most 2.5 (4.8 before the privilege split)"
 
 # --- kilnctl audit: the supervisor against its unit's sandbox, every other process of its
 # cgroup against the security profile its command names. Three processes are moved in:

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the supervisor reads about its image (supervisor/image-info.c): image.json as
  * kiln-imagegen writes it (the seeded images as name + digest), kiln.image= from
- * the kernel command line; and the KILN-BOOTED line written to a kmsg stand-in. */
+ * the kernel command line; and the KILN-BOOTED line written to a file standing in for
+ * the supervisor's standard output (the kernel log, on a node). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "image-info.h"
@@ -112,15 +115,15 @@ static void test_cmdline(void) {
 
 static void test_announce(void) {
 	put(P("cmdline"), "root=/dev/vda2 kiln.image=0123abcd console=ttyS0\n");
-	put(P("kmsg"), "");
-	is_int(node_announce_booted(P("kmsg"), P("cmdline")), 0, "node_announce_booted");
+	int fd = open(P("kmsg"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	is_int(node_announce_booted(fd, P("cmdline")), 0, "node_announce_booted");
 	is_str(get(P("kmsg")), "<2>KILN-BOOTED " KILN_VERSION " 0123abcd\n",
-	       "one line at priority 2 with the version and kiln.image=");
-
-	put(P("kmsg"), "");
-	is_int(node_announce_booted(P("kmsg"), P("no-cmdline")), 0, "without a readable command line");
+	       "KILN-BOOTED with the version and kiln.image=, in one line at priority 2");
+	ok(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0, "the stand-in emptied");
+	is_int(node_announce_booted(fd, P("no-cmdline")), 0, "without a readable command line");
 	is_str(get(P("kmsg")), "<2>KILN-BOOTED " KILN_VERSION " unknown\n", "the image is \"unknown\"");
-	ok(node_announce_booted(P("no-dir/kmsg"), P("cmdline")) == -ENOENT, "an unwritable kmsg is an error");
+	close(fd);
+	ok(node_announce_booted(fd, P("cmdline")) == -EBADF, "an unwritable output is an error");
 }
 
 int main(void) {

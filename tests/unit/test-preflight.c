@@ -3,9 +3,11 @@
  * with the result, the message and the hint each must give. Nothing here changes the
  * host: fix is off (test-preflight-fix.c covers the fixes). */
 #include <stdlib.h>
+#include <sys/capability.h>
 #include <sys/statvfs.h>
 #include <time.h>
 
+#include "fileio.h"
 #include "preflight-root.h"
 
 static Profile *single, *worker, *ipv6, *cluster;
@@ -358,6 +360,53 @@ static void test_ports(void) {
 	expect(name, PREFLIGHT_FAIL, "is in use", NULL, "kubernetes.apiServerPort");
 }
 
+/* Without CAP_NET_BIND_SERVICE (the supervisor does not keep it) a port below 1024 cannot be
+ * bound: whether it is taken is read from /proc/net/tcp and tcp6 (of the root). */
+static bool net_bind_service(cap_flag_value_t v) {
+	cap_t c = cap_get_proc();
+	cap_value_t which = CAP_NET_BIND_SERVICE;
+	bool done = c && cap_set_flag(c, CAP_EFFECTIVE, 1, &which, v) == 0 && cap_set_proc(c) == 0;
+	cap_free(c);
+	return done;
+}
+
+static void test_privileged_port(void) {
+	_cleanup_free_ char *start = NULL;
+	PreflightRequirements r = req;
+	_cleanup_(profile_freep) Profile *p = load_profile(PROFILE_HEAD "  apiServerPort: 443\n");
+
+	if (read_full_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", &start, NULL) < 0 || atoi(start) <= 443 ||
+	    !net_bind_service(CAP_CLEAR)) {
+		skip(3, "port 443 is not privileged here, or CAP_NET_BIND_SERVICE cannot be dropped");
+		return;
+	}
+	fresh();
+	r.ports[0] = PREFLIGHT_PORT_API_SERVER;
+	r.n_ports = 1;
+	ctx.requirements = &r;
+	ctx.profile = p;
+	/* Local 0.0.0.0:443 (01BB) listening (0A) in tcp; in tcp6 a connection from port 443. */
+	put("proc/net/tcp", "  sl  local_address rem_address   st tx_queue rx_queue\n"
+			    "   0: 00000000:01BB 00000000:0000 0A 00000000:00000000\n");
+	put("proc/net/tcp6", "  sl  local_address                         remote_address                        st\n");
+	run(&ctx);
+	expect("port-443", PREFLIGHT_FAIL, "port 443 is in use (by /proc/net/tcp: a privileged port)", "ss -ltnp",
+	       "a listener in /proc/net/tcp");
+	put("proc/net/tcp", "  sl  local_address rem_address   st\n"
+			    "   0: 0100007F:01BB 0100007F:9C40 01 00000000:00000000\n");
+	put("proc/net/tcp6", "  sl  local_address                         remote_address                        st\n"
+			     "   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A\n");
+	run(&ctx);
+	expect("port-443", PREFLIGHT_PASS, "port 443 is free (by /proc/net/tcp: a privileged port)", NULL,
+	       "no listener on 443: an established connection and a listener on 8080 do not count");
+	(void) unlink(P("proc/net/tcp")), (void) unlink(P("proc/net/tcp6"));
+	run(&ctx);
+	expect("port-443", PREFLIGHT_WARN, "cannot test port 443: Permission denied", NULL, "no table to read either");
+	(void) net_bind_service(CAP_SET);
+	ctx.profile = single;
+	ctx.requirements = &req;
+}
+
 static void test_roles(void) {
 	PreflightContext c = { .root = "/" };
 	const PreflightRequirements *w = preflight_requirements(NODE_ROLE_WORKER),
@@ -413,6 +462,7 @@ int main(void) {
 	test_disk();
 	test_binaries();
 	test_ports();
+	test_privileged_port();
 	test_roles();
 	test_api();
 
