@@ -112,6 +112,27 @@ static void on_done(ClusterChild *c, int status, void *userdata) {
  * systemd-run. */
 #define CLUSTER_KUBEADM_UNIT "kiln-kubeadm"
 
+/* The transient unit's sandbox: what kubeadm init and reset need, and no more that systemd
+ * can take away without breaking them. It runs as uid 0 on the host's file system.
+ * Capabilities: reset unmounts below /var/lib/kubelet (CAP_SYS_ADMIN) and deletes pod
+ * volumes that other users own (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, and
+ * CAP_CHOWN, CAP_KILL for what it stops); init's Port checks bind the API server's port,
+ * which may be below 1024 (CAP_NET_BIND_SERVICE). No module loading, no sysctl writes
+ * (the kubelet's, not kubeadm's), no raw I/O or clock. */
+static const char *const kubeadm_sandbox[] = {
+	"--property=CapabilityBoundingSet=CAP_SYS_ADMIN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_CHOWN "
+	"CAP_KILL CAP_NET_BIND_SERVICE",
+	"--property=NoNewPrivileges=yes",
+	"--property=RestrictSUIDSGID=yes",
+	"--property=RestrictRealtime=yes",
+	"--property=RestrictNamespaces=yes",
+	"--property=LockPersonality=yes",
+	"--property=SystemCallArchitectures=native",
+	"--property=ProtectHome=read-only",
+	"--property=ProtectKernelLogs=yes",
+	NULL
+};
+
 static int transient_argv(const ClusterKubeadmOptions *opts, const char *const *kubeadm_argv, char ***ret) {
 	char **argv = NULL;
 	int r = strv_extend_many(&argv, opts->systemd_run ?: "systemd-run", "--quiet", "--pipe", "--wait", "--collect",
@@ -119,6 +140,8 @@ static int transient_argv(const ClusterKubeadmOptions *opts, const char *const *
 				 "--description=kiln: kubeadm, for the cluster phase of kiln-supervisor", NULL);
 	if (r >= 0 && opts->timeout != USEC_INFINITY)
 		r = strv_extendf(&argv, "--property=RuntimeMaxSec=%llu", (unsigned long long) (opts->timeout / USEC_PER_SEC));
+	for (const char *const *p = kubeadm_sandbox; r >= 0 && *p; p++)
+		r = strv_extend(&argv, *p);
 	if (r >= 0)
 		r = strv_extend(&argv, "--");
 	for (const char *const *a = kubeadm_argv; r >= 0 && *a; a++)

@@ -178,6 +178,10 @@ report() {
 	l=$(line "$name" 'KILN-REAL-CONFINE ')
 	is "${l#*KILN-REAL-CONFINE }" "CapEff:0000000000000000 CapBnd:0000000000000000 NoNewPrivs:1 Seccomp:2 " \
 		"$what: under the kubectl profile the kernel shows no capability, no_new_privs and a seccomp filter"
+	l=$(line "$name" 'KILN-REAL-SPLIT')
+	ok $([[ $l =~ capbnd=0000000000000101\ exposure=([0-9.]+) ]] &&
+		python3 -c 'import sys; sys.exit(float(sys.argv[1]) > 2.5)' "${BASH_REMATCH[1]}"; echo $?) \
+		"$what: the supervisor keeps only CAP_CHOWN and CAP_SETPCAP, and its unit's exposure is at most 2.5 (${l#*KILN-REAL-SPLIT })"
 	l=$(line "$name" 'KILN-REAL-CONFINED-KUBECTL')
 	ok $([[ $l == *"rc=0 node/"* ]]; echo $?) "$what: the real kubectl works under its profile (${l#*KILN-REAL-CONFINED-KUBECTL })"
 	l=$(line "$name" 'KILN-REAL-MODPROBE ')
@@ -236,6 +240,9 @@ report a "A, first boot"
 a_runs=$RUNS
 is "$a_runs" "boot: init=1 reset=0; all boots: init=1 reset=0" "A, first boot: one kubeadm init, no reset"
 ok $([[ " $PROFILES" == *" systemd-run "* ]]; echo $?) "A, first boot: kubeadm was started through systemd-run under its security profile"
+l=$(qemu_grep a 'KILN-REAL-KUBEADM running' | tail -n 1)
+ok $([[ $l == *"running nnp=yes bounding=cap_chown cap_dac_override cap_dac_read_search cap_fowner cap_kill cap_net_bind_service cap_sys_admin" ]]; echo $?) \
+	"A, first boot: kubeadm's transient unit ran with NoNewPrivileges= and its bounding set (${l#*KILN-REAL-KUBEADM })"
 qemu_stop a 120
 ok $? "A powers off cleanly"
 qemu_start a "$work/a.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0a

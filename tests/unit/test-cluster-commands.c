@@ -189,8 +189,14 @@ static void test_kubeadm(void) {
 	script("systemd-run",
 	       "[ \"$1 $2 $3 $4 $5 $6 $7\" = \"--quiet --pipe --wait --collect --service-type=exec --unit=kiln-kubeadm "
 	       "--description=kiln: kubeadm, for the cluster phase of kiln-supervisor\" ] || { echo \"unexpected: $*\" >&2; exit 98; }\n"
-	       "[ \"$8 $9\" = \"--property=RuntimeMaxSec=10 --\" ] || { echo \"unexpected deadline: $8 $9\" >&2; exit 97; }\n"
-	       "shift 9\nexec \"$@\"\n");
+	       "[ \"$8\" = \"--property=RuntimeMaxSec=10\" ] || { echo \"unexpected deadline: $8\" >&2; exit 97; }\n"
+	       "shift 8\nsandbox=\n"
+	       "while [ \"$1\" != -- ]; do case $1 in --property=*) sandbox=\"$sandbox ${1#--property=}\";; "
+	       "*) echo \"unexpected: $1\" >&2; exit 96;; esac; shift; done\nshift\n"
+	       /* The unit's sandbox: a bounding set, no new privileges. */
+	       "case $sandbox in *' CapabilityBoundingSet=CAP_SYS_ADMIN '*' NoNewPrivileges=yes '*) ;; "
+	       "*) echo \"unexpected sandbox:$sandbox\" >&2; exit 95;; esac\n"
+	       "exec \"$@\"\n");
 	ClusterKubeadmOptions o = { .kubeadm = P("kubeadm"), .systemd_run = P("systemd-run"), .verb = CLUSTER_KUBEADM_INIT,
 				    .config = "/usr/lib/kiln/kubeadm/n1.yaml", .timeout = 10 * USEC_PER_SEC,
 				    .done = on_kubeadm, .userdata = &status };
