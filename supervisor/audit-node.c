@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+#include <unistd.h>
 
 #include "alloc-util.h"
 #include "audit.h"
@@ -175,6 +176,23 @@ static int declare_from_profile(Audit *a, AuditEntry *e, const AuditSources *s) 
 	return 0;
 }
 
+/* A child of the supervisor carries the supervisor's own name from fork() until its
+ * execve(), while it hardens itself (confine.h): what it will be is not known yet. Read it
+ * again for up to EXEC_WAIT, until it has exec'd (or ended: -ESRCH). One still under the
+ * supervisor's name after that is audited as it is. */
+#define EXEC_WAIT_USEC (200 * 1000)
+#define EXEC_POLL_USEC (5 * 1000)
+
+static int wait_for_exec(const char *proc_root, pid_t pid, const char *forked_name, ProcStatus *status) {
+	for (unsigned waited = 0; streq(status->name, forked_name) && waited < EXEC_WAIT_USEC; waited += EXEC_POLL_USEC) {
+		(void) usleep(EXEC_POLL_USEC);
+		int r = proc_status_read(proc_root, pid, status);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int audit_collect_node(Audit *a, const AuditSources *s) {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -211,6 +229,8 @@ int audit_collect_node(Audit *a, const AuditSources *s) {
 		goto finish;
 	}
 	supervisor_filters = e->seen.seccomp_filters;
+	char supervisor_name[sizeof e->seen.name];
+	memcpy(supervisor_name, e->seen.name, sizeof supervisor_name);
 	/* A service run as root without User= gets its bounding set as permitted and
 	 * effective at execve(): that is what the unit declares it may hold. */
 	e->declared = (AuditDeclared) {
@@ -247,6 +267,8 @@ int audit_collect_node(Audit *a, const AuditSources *s) {
 			goto finish;
 		}
 		r = proc_status_read(s->proc_root, pids[i], &h->seen);
+		if (r >= 0 && h->seen.ppid == unit.main_pid)
+			r = wait_for_exec(s->proc_root, pids[i], supervisor_name, &h->seen);
 		if (r < 0) {
 			/* It ended between the listing and the read: nothing left to audit. */
 			a->n_entries--;
