@@ -176,6 +176,31 @@ _noreturn_ static void child_exec(const char *path, const char *const *argv, con
 	child_fail(err_fd, errno);
 }
 
+int exec_confined(const char *const *argv, const Confinement *c, ConfineStep *ret_step) {
+	_cleanup_free_ char *path = NULL;
+	int except[1], r;
+	size_t n_except = 0;
+
+	*ret_step = _CONFINE_STEP_NONE;
+	if (!argv || isempty(argv[0]) || !c)
+		return -EINVAL;
+	r = find_executable(argv[0], &path);
+	if (r < 0)
+		return r;
+	if (confinement_keep_fd(c) >= 0)
+		except[n_except++] = confinement_keep_fd(c);
+	r = close_all_fds_except(except, n_except);
+	if (r < 0) {
+		*ret_step = CONFINE_STEP_FDS;
+		return r;
+	}
+	r = confinement_apply(c, ret_step);
+	if (r < 0)
+		return r;
+	execve(path, (char *const *) argv, environ);
+	return negative_errno();
+}
+
 /* pipe2(O_CLOEXEC) with both ends above 2. With stdio closed in the parent the kernel
  * would hand out 0..2, and the child would take our pipe for its inherited stdio. */
 static int pipe_above_stdio(int ret[2]) {

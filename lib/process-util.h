@@ -58,6 +58,14 @@ int spawn(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid);
  * exited with that step's exit code (confine.h). */
 int spawn_full(const char *const *argv, const SpawnOptions *opts, pid_t *ret_pid, ConfineStep *ret_step);
 
+/* The harden-then-exec path without the fork: this process becomes argv[0] (searched as
+ * spawn() does), confined by c, with the same steps in the same order as spawn()'s child:
+ * every fd but 0..2 closed, then confinement_apply(), then execve(). For a program that is
+ * only a front for its command (kiln-confine run under systemd), so that no unconfined
+ * parent stays behind. Returns only on failure: -errno, with the confinement step that
+ * failed in *ret_step (_CONFINE_STEP_NONE: finding or executing the program). */
+int exec_confined(const char *const *argv, const Confinement *c, ConfineStep *ret_step);
+
 /* Wait up to timeout_usec (USEC_INFINITY: forever) for our child pid to exit and reap it.
  * Returns 0 with the shell-style status in *ret_status (may be NULL), -ETIMEDOUT when
  * the child is still running (it is neither killed nor reaped: see kill_and_reap()),

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kiln-confine: check, show and run under the node's security profiles (profiles/security/,
- * in an image at /usr/lib/kiln/security). "run" is the same harden-then-exec path
- * (spawn_full() with a Confinement) the supervisor starts its helpers with. */
+ * in an image at /usr/lib/kiln/security). "run" takes the same harden-then-exec steps
+ * (confine.h) the supervisor's spawn_full() takes for its helpers, in this process. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "config.h"
 #include "confine.h"
@@ -143,12 +142,14 @@ static int verb_list(int argc, char **argv) {
 	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* Harden, then exec in place: kiln-confine becomes the command, so that no unconfined
+ * parent stays behind it (in a unit of the executor, the command is the unit's main
+ * process, and the only one). */
 static int verb_run(int argc, char **argv) {
 	_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
 	_cleanup_(confinement_freep) Confinement *c = NULL;
 	ConfineStep step;
-	pid_t pid;
-	int r, status;
+	int r;
 
 	if (argc < 3) {
 		log_error("run: give a profile and a command.");
@@ -157,25 +158,13 @@ static int verb_run(int argc, char **argv) {
 	r = load_compiled(argv[1], &p, &c);
 	if (r != 0)
 		return r;
-	SpawnOptions so = {
-		.stdio = { [STDIN_FILENO] = { .mode = SPAWN_STDIO_INHERIT } },
-		.confine = c,
-	};
-	r = spawn_full((const char *const *) argv + 2, &so, &pid, &step);
-	if (r < 0) {
-		if (step != _CONFINE_STEP_NONE) {
-			log_error_errno(r, "%s: confinement step \"%s\" failed: %m", argv[2], confine_step_to_string(step));
-			return confine_step_exit_code(step);
-		}
-		log_error_errno(r, "%s: could not start it: %m", argv[2]);
-		return 127;
+	r = exec_confined((const char *const *) argv + 2, c, &step);
+	if (step != _CONFINE_STEP_NONE) {
+		log_error_errno(r, "%s: confinement step \"%s\" failed: %m", argv[2], confine_step_to_string(step));
+		return confine_step_exit_code(step);
 	}
-	r = wait_for_exit(pid, USEC_INFINITY, &status);
-	if (r < 0) {
-		log_error_errno(r, "waiting for %s: %m", argv[2]);
-		return EXIT_FAILURE;
-	}
-	return status;
+	log_error_errno(r, "%s: could not start it: %m", argv[2]);
+	return 127;
 }
 
 static const Verb verbs[] = {
