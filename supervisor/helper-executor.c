@@ -48,28 +48,36 @@ static int unit_capabilities(const Confinement *c, char **ret) {
 	return 0;
 }
 
-int helper_executor_argv(const char *name, const Confinement *c, const char *const *argv, const char *const *env,
-			 usec_t timeout, char ***ret) {
+int helper_executor_argv(const char *name, const Confinement *c, const char *const *argv, const HelperUnit *u,
+			 char ***ret) {
+	static const HelperUnit defaults = {};
 	_cleanup_strv_free_ char **a = NULL;
 	_cleanup_free_ char *caps = NULL;
 	int r;
 
 	if (!name || !c || !argv || !argv[0] || !ret)
 		return -EINVAL;
+	if (!u)
+		u = &defaults;
 	if ((r = unit_capabilities(c, &caps)) < 0)
 		return r;
-	r = strv_extend_many(&a, "systemd-run", "--quiet", "--pipe", "--wait", "--collect", "--service-type=exec", NULL);
+	r = strv_extend_many(&a, u->systemd_run ?: "systemd-run", "--quiet", "--pipe", "--wait", "--collect",
+			     "--service-type=exec", NULL);
 	if (r >= 0)
-		r = strv_extendf(&a, "--unit=kiln-helper-%s", name);
+		r = u->unit ? strv_extendf(&a, "--unit=%s", u->unit) : strv_extendf(&a, "--unit=kiln-helper-%s", name);
 	if (r >= 0)
-		r = strv_extendf(&a, "--description=kiln: %s, for kiln-supervisor (profile %s)", argv[0], name);
+		r = u->description ? strv_extendf(&a, "--description=%s", u->description)
+				   : strv_extendf(&a, "--description=kiln: %s, for kiln-supervisor (profile %s)", argv[0],
+						  name);
 	if (r >= 0)
 		r = strv_extendf(&a, "--property=CapabilityBoundingSet=%s", caps);
 	/* systemd stops the unit at the caller's deadline: killing systemd-run would not. */
-	if (r >= 0 && timeout != USEC_INFINITY && timeout > 0)
+	if (r >= 0 && u->timeout != USEC_INFINITY && u->timeout > 0)
 		r = strv_extendf(&a, "--property=RuntimeMaxSec=%llu",
-				 (unsigned long long) ((timeout + USEC_PER_SEC - 1) / USEC_PER_SEC));
-	for (const char *const *e = env; r >= 0 && e && *e; e++)
+				 (unsigned long long) ((u->timeout + USEC_PER_SEC - 1) / USEC_PER_SEC));
+	for (const char *const *p = u->properties; r >= 0 && p && *p; p++)
+		r = strv_extendf(&a, "--property=%s", *p);
+	for (const char *const *e = u->env; r >= 0 && e && *e; e++)
 		r = strv_extendf(&a, "--setenv=%s", *e);
 	if (r >= 0)
 		r = strv_extend_many(&a, "--", HELPER_EXECUTOR_CONFINE, NULL);

@@ -110,7 +110,7 @@ int helper_job_start(const char *name, const char *const *argv, const SpawnOptio
 	if (missing != 0) {
 		_cleanup_free_ char *caps = NULL;
 
-		r = helper_executor_argv(name, c, argv, o.env, timeout, &executor);
+		r = helper_executor_argv(name, c, argv, &(const HelperUnit) { .env = o.env, .timeout = timeout }, &executor);
 		if (r < 0)
 			return log_error_errno(r, "Not starting %s: %m", argv[0]);
 		(void) security_capability_names(missing, &caps);

@@ -39,8 +39,18 @@ int helper_job_start(const char *name, const char *const *argv, const SpawnOptio
 /* helper-executor.c: the capabilities c keeps that this process's bounding set lacks
  * (none: the helper can be our own child). */
 uint64_t helper_missing_capabilities(const Confinement *c);
-/* The systemd-run command line that has systemd start argv as the transient service
- * kiln-helper-NAME.service, with c's capabilities (and CAP_SETPCAP) as its bounding set,
- * running kiln-confine with the profile called name; env entries become --setenv=. */
-int helper_executor_argv(const char *name, const Confinement *c, const char *const *argv, const char *const *env,
-			 usec_t timeout, char ***ret);
+/* The transient unit systemd runs a helper as, in systemd-run's words. */
+typedef struct HelperUnit {
+	const char *unit;               /* NULL: kiln-helper-NAME */
+	const char *description;        /* NULL: "kiln: ARGV0, for kiln-supervisor (profile NAME)" */
+	const char *const *properties;  /* more unit settings, "Key=value" (NULL-terminated; may be NULL) */
+	const char *const *env;         /* "NAME=value", passed as --setenv= (may be NULL) */
+	const char *systemd_run;        /* NULL: "systemd-run" from $PATH */
+	usec_t timeout;                 /* RuntimeMaxSec=, rounded up; 0 or USEC_INFINITY: none */
+} HelperUnit;
+
+/* The systemd-run command line that has systemd start argv as the transient service u
+ * describes (u may be NULL: the defaults), with c's capabilities (and CAP_SETPCAP) as its
+ * bounding set, running kiln-confine with the profile called name. */
+int helper_executor_argv(const char *name, const Confinement *c, const char *const *argv, const HelperUnit *u,
+			 char ***ret);

@@ -38,7 +38,8 @@ static void test_argv(void) {
 		skip_all("cannot compile the modprobe profile: %s", why ?: "?");
 	}
 	is_int(helper_executor_argv("modprobe", c, (const char *const[]) { "modprobe", "overlay", NULL },
-				    (const char *const[]) { "LANG=C", NULL }, 1500 * USEC_PER_MSEC, &argv),
+				    &(const HelperUnit) { .env = (const char *const[]) { "LANG=C", NULL },
+							      .timeout = 1500 * USEC_PER_MSEC }, &argv),
 	       0, "helper_executor_argv");
 	got = joined(argv);
 	(void) !asprintf(&want,
@@ -52,11 +53,31 @@ static void test_argv(void) {
 
 	strv_free(argv), argv = NULL;
 	free(got);
-	is_int(helper_executor_argv("modprobe", c, (const char *const[]) { "modprobe", "x", NULL }, NULL, USEC_INFINITY,
-				    &argv), 0, "no time limit, no environment");
+	is_int(helper_executor_argv("modprobe", c, (const char *const[]) { "modprobe", "x", NULL },
+				    &(const HelperUnit) { .timeout = USEC_INFINITY }, &argv), 0, "no time limit, no environment");
 	got = joined(argv);
 	ok(!strstr(got, "RuntimeMaxSec") && !strstr(got, "--setenv"), "no RuntimeMaxSec=, no --setenv= (%s)", got);
-	ok(helper_executor_argv("modprobe", c, (const char *const[]) { NULL }, NULL, 0, &argv) == -EINVAL,
+
+	/* A unit of its own name (kubeadm's): the caller's settings after the bounding set and
+	 * the deadline, then the environment. */
+	strv_free(argv), argv = NULL;
+	free(got);
+	is_int(helper_executor_argv("modprobe", c, (const char *const[]) { "modprobe", "y", NULL },
+				    &(const HelperUnit) { .unit = "kiln-x", .description = "kiln: x",
+							  .properties = (const char *const[]) { "NoNewPrivileges=yes",
+												"ProtectHome=read-only", NULL },
+							  .env = (const char *const[]) { "A=1", NULL },
+							  .systemd_run = "/bin/sr", .timeout = 3 * USEC_PER_SEC },
+				    &argv), 0, "a named unit with settings");
+	got = joined(argv);
+	free(want), want = NULL;
+	(void) !asprintf(&want,
+			 "/bin/sr --quiet --pipe --wait --collect --service-type=exec --unit=kiln-x --description=kiln: x "
+			 "--property=CapabilityBoundingSet=CAP_SETPCAP CAP_SYS_MODULE --property=RuntimeMaxSec=3 "
+			 "--property=NoNewPrivileges=yes --property=ProtectHome=read-only --setenv=A=1 -- "
+			 "/usr/bin/kiln-confine --profile-dir=%s run modprobe -- modprobe y", profiles);
+	is_str(got, want, "its name, description and settings in systemd-run's words, the profile still inside");
+	ok(helper_executor_argv("modprobe", c, (const char *const[]) { NULL }, NULL, &argv) == -EINVAL,
 	   "an empty command is refused");
 }
 
