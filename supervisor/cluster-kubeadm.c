@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cluster-kubeadm.h"
+#include "helper-security.h"
 #include "strv.h"
 #include "log.h"
 
@@ -105,53 +106,55 @@ static void on_done(ClusterChild *c, int status, void *userdata) {
  * creates cgroups (its SystemVerification check makes a test cgroup, which the
  * supervisor's ProtectControlGroups= forbids), writes /etc/kubernetes and unmounts below
  * /var/lib/kubelet, all of which must happen on the host, not in a private mount
- * namespace. systemd-run --pipe hands its output back to us as if it were our child; one
- * unit name for every verb, so a reset can never run while an init still does (after a
- * restart of the supervisor the second systemd-run fails, and the phase retries).
- * RuntimeMaxSec= makes systemd stop the whole unit at the deadline, whatever becomes of
- * systemd-run. */
+ * namespace, and with capabilities the supervisor does not keep. It is started like every
+ * other such helper (helper-executor.c): the unit's bounding set is its security
+ * profile's, and kiln-confine applies that profile before it execs kubeadm. One profile
+ * per verb (profiles/security/kubeadm-init.yaml, kubeadm-reset.yaml): init's writes are
+ * restricted by Landlock, reset's cannot be, since Landlock forbids the unmounts reset
+ * exists for. systemd-run --pipe hands kubeadm's output back to us as if it were our
+ * child; one unit name for every verb, so a reset can never run while an init still does
+ * (after a restart of the supervisor the second systemd-run fails, and the phase
+ * retries). RuntimeMaxSec= makes systemd stop the whole unit at the deadline, whatever
+ * becomes of systemd-run. */
 #define CLUSTER_KUBEADM_UNIT "kiln-kubeadm"
 
-/* The transient unit's sandbox: what kubeadm init and reset need, and no more that systemd
- * can take away without breaking them. It runs as uid 0 on the host's file system.
- * Capabilities: reset unmounts below /var/lib/kubelet (CAP_SYS_ADMIN) and deletes pod
- * volumes that other users own (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, and
- * CAP_CHOWN, CAP_KILL for what it stops); init's Port checks bind the API server's port,
- * which may be below 1024 (CAP_NET_BIND_SERVICE). No module loading, no sysctl writes
- * (the kubelet's, not kubeadm's), no raw I/O or clock. */
+static const char *const profile_names[_CLUSTER_KUBEADM_VERB_MAX] = {
+	[CLUSTER_KUBEADM_INIT] = "kubeadm-init",
+	[CLUSTER_KUBEADM_RESET] = "kubeadm-reset",
+};
+
+/* The unit's sandbox, besides the profile's bounding set: what systemd can take away
+ * without breaking init or reset, on the host's file system as uid 0. */
 static const char *const kubeadm_sandbox[] = {
-	"--property=CapabilityBoundingSet=CAP_SYS_ADMIN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_CHOWN "
-	"CAP_KILL CAP_NET_BIND_SERVICE",
-	"--property=NoNewPrivileges=yes",
-	"--property=RestrictSUIDSGID=yes",
-	"--property=RestrictRealtime=yes",
-	"--property=RestrictNamespaces=yes",
-	"--property=LockPersonality=yes",
-	"--property=SystemCallArchitectures=native",
-	"--property=ProtectHome=read-only",
-	"--property=ProtectKernelLogs=yes",
+	"NoNewPrivileges=yes",
+	"RestrictSUIDSGID=yes",
+	"RestrictRealtime=yes",
+	"RestrictNamespaces=yes",
+	"LockPersonality=yes",
+	"SystemCallArchitectures=native",
+	"ProtectHome=read-only",
+	"ProtectKernelLogs=yes",
 	NULL
 };
 
 static int transient_argv(const ClusterKubeadmOptions *opts, const char *const *kubeadm_argv, char ***ret) {
-	char **argv = NULL;
-	int r = strv_extend_many(&argv, opts->systemd_run ?: "systemd-run", "--quiet", "--pipe", "--wait", "--collect",
-				 "--service-type=exec", "--unit=" CLUSTER_KUBEADM_UNIT,
-				 "--description=kiln: kubeadm, for the cluster phase of kiln-supervisor", NULL);
-	if (r >= 0 && opts->timeout != USEC_INFINITY)
-		r = strv_extendf(&argv, "--property=RuntimeMaxSec=%llu", (unsigned long long) (opts->timeout / USEC_PER_SEC));
-	for (const char *const *p = kubeadm_sandbox; r >= 0 && *p; p++)
-		r = strv_extend(&argv, *p);
-	if (r >= 0)
-		r = strv_extend(&argv, "--");
-	for (const char *const *a = kubeadm_argv; r >= 0 && *a; a++)
-		r = strv_extend(&argv, *a);
+	const char *profile = profile_names[opts->verb];
+	_cleanup_free_ char *why = NULL;
+	const Confinement *c;
+	int r = helper_security_get(profile, &c, &why);
 	if (r < 0) {
-		strv_free(argv);
+		log_error("Not starting kubeadm %s: its security profile %s cannot be used: %s", verb_names[opts->verb],
+			  profile, why ?: strerror(-r));
 		return r;
 	}
-	*ret = argv;
-	return 0;
+	HelperUnit u = {
+		.unit = CLUSTER_KUBEADM_UNIT,
+		.description = "kiln: kubeadm, for the cluster phase of kiln-supervisor",
+		.properties = kubeadm_sandbox,
+		.systemd_run = opts->systemd_run,
+		.timeout = opts->timeout,
+	};
+	return helper_executor_argv(profile, c, kubeadm_argv, &u, ret);
 }
 
 int cluster_kubeadm_start(sd_event *e, const ClusterKubeadmOptions *opts, ClusterKubeadm **ret) {

@@ -43,7 +43,9 @@ init:
   - for the tests: KILN_KUBEADM_DOUBLE_PAUSE=PHASE:SECONDS (or the same in the file
     /run/kiln-test/kubeadm-pause) sleeps before that phase, so that a test can kill init
     in the middle; KILN_KUBEADM_DOUBLE_LOG=FILE gets one line per "init start", "init
-    done", "init failed", "reset".
+    done", "init failed", "reset", and FILE.init.status or FILE.reset.status the kernel's
+    view of the process (its /proc/self/status lines for capabilities, no_new_privs and
+    seccomp): how the supervisor confined it.
 reset:
   - flags: --force/-f, --dry-run, --cert-dir, --cleanup-tmp-dir, --ignore-preflight-errors,
     --v; without --force it asks "[reset] Are you sure you want to proceed? [y/N]: " and
@@ -168,9 +170,16 @@ def err(line):
 
 def test_log(what):
     path = os.environ.get("KILN_KUBEADM_DOUBLE_LOG")
-    if path:
-        with open(path, "a") as f:
-            f.write("%s %d\n" % (what, os.getpid()))
+    if not path:
+        return
+    with open(path, "a") as f:
+        f.write("%s %d\n" % (what, os.getpid()))
+    verb = what.split()[0]
+    if what in ("init start", "reset"):
+        with open("/proc/self/status") as f:
+            lines = [l for l in f if re.match(r"(Cap(Eff|Prm|Bnd|Amb)|NoNewPrivs|Seccomp(_filters)?):", l)]
+        with open("%s.%s.status" % (path, verb), "w") as f:
+            f.write("".join(lines))
 
 
 def pause(phase):

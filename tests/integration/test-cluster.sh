@@ -61,11 +61,13 @@ for f in kubeadm kubeadm_init.py k8s_api.py kubectl kubelet; do
 	install -m 0755 "$KILN_SRCDIR/tests/doubles/$f" "$doubles/$f" || bail "installing the double $f"
 done
 for f in kubeadm kubectl kubelet; do ln -sf "/usr/lib/kiln-test/doubles/$f" "$root/usr/bin/$f"; done
-# The kubectl double is a Python script: it runs under the doubles' kubectl profile (same
-# capabilities, an allow-list for Python); systemd-run is the machine's own, under its
-# real profile.
-install -m 0644 "$KILN_SRCDIR/tests/doubles/security/kubectl.yaml" "$root/usr/lib/kiln/security/kubectl.yaml" ||
-	bail "installing the doubles' kubectl profile"
+# The kubectl and kubeadm doubles are Python scripts: they run under the doubles' profiles
+# (the same capabilities, an allow-list for Python); systemd-run is the machine's own,
+# under its real profile.
+for f in kubectl kubeadm-init kubeadm-reset; do
+	install -m 0644 "$KILN_SRCDIR/tests/doubles/security/$f.yaml" "$root/usr/lib/kiln/security/$f.yaml" ||
+		bail "installing the doubles' $f profile"
+done
 install -D -m 0644 "$KILN_SRCDIR/rootfs/usr/lib/tmpfiles.d/kiln-kubernetes.conf" \
 	"$root/usr/lib/tmpfiles.d/kiln-kubernetes.conf"
 cat >"$root/usr/lib/systemd/system/kubelet.service" <<'EOF'
@@ -165,14 +167,22 @@ is "$(jget '[p[n]["status"] for n in ("preflight", "runtime", "images", "cluster
 is "$(inits)" 1 "kubeadm init ran once"
 # Every helper under its security profile: the supervisor's own line when it compiled each
 # (modprobe and kubeadm's systemd-run are the machine's real ones under the shipped
-# profiles; kubectl is the double under the doubles' profile; the watch phase's kilnctl
-# audit is the real one), and the kernel's view of the kubectl double.
+# profiles; kubectl and kubeadm are the doubles under the doubles' profiles; the watch
+# phase's kilnctl audit is the real one), and the kernel's view of the doubles.
 is "$(journal | sed -n 's/^Security profile \([a-z-]*\) (\([^)]*\)).*/\1 \2/p' | sort)" \
 	"kilnctl /usr/lib/kiln/security/kilnctl.yaml
+kubeadm-init /usr/lib/kiln/security/kubeadm-init.yaml
 kubectl /usr/lib/kiln/security/kubectl.yaml
 modprobe /usr/lib/kiln/security/modprobe.yaml
 systemd-run /usr/lib/kiln/security/systemd-run.yaml" \
-	"preflight's modprobe, kubeadm's systemd-run, kubectl and the watch's kilnctl audit ran under their security profiles"
+	"preflight's modprobe, kubeadm's systemd-run, kubeadm, kubectl and the watch's kilnctl audit ran under their security profiles"
+# kubeadm's unit is bounded to its profile's capabilities and CAP_SETPCAP; kiln-confine
+# inside it drops CAP_SETPCAP and makes the rest ambient: 0x20042f is CAP_CHOWN,
+# DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, KILL, NET_BIND_SERVICE and SYS_ADMIN.
+kubeadm_confined() { inside sed -n 's/^\(CapEff\|CapBnd\|CapAmb\|NoNewPrivs\|Seccomp\):\t//p' \
+	"/run/kiln/kubeadm-double.log.$1.status" | tr '\n' ' '; }
+is "$(kubeadm_confined init)" "000000000020042f 000000000020042f 000000000020042f 1 2 " \
+	"kubeadm init ran under kiln-confine in its unit: its profile's capabilities only (CapEff, CapBnd, CapAmb), no_new_privs, a filter"
 # systemd loads several filters for the supervisor's unit; the helper has one more: its own.
 unit_filters=$(inside sh -c 'sed -n "s/^Seccomp_filters:\t//p" /proc/$(systemctl show -P MainPID kiln-supervisor)/status')
 is "$(inside cat /run/kiln/kubectl-double.log.status | tr -d '\t' | tr '\n' ' ')" \
@@ -269,6 +279,10 @@ ok $? "the phase failed: $(status_json | jget 'p["cluster"]["lastError"]')"
 wait_for 60 is_ready
 ok $? "then, at the retry: ready" || why
 is "$(inits)/$(resets)" "2/1" "the cut-short init was reset once and init ran again"
+is "$(kubeadm_confined reset)" "000000000020042f 000000000020042f 000000000020042f 1 2 " \
+	"kubeadm reset ran under kiln-confine in its unit, with the same capabilities"
+journal | grep -q '^Security profile kubeadm-reset (/usr/lib/kiln/security/kubeadm-reset.yaml)'
+ok $? "under its own profile, kubeadm-reset"
 journal KILN_PHASE=cluster KILN_CLUSTER_DISK=partial | grep -q "an init was cut short"
 ok $? "recognised as cut short (partial)"
 

@@ -152,6 +152,18 @@ static void on_kubeadm(ClusterKubeadm *k, int status, void *userdata) {
 	finished = true;
 }
 
+/* The profile the systemd-run stand-in last ran kubeadm under, as it noted it. */
+static const char *profile_used(void) {
+	static char buf[64];
+	_cleanup_free_ char *text = NULL;
+
+	if (read_full_file(P("kubeadm-profile"), &text, NULL) < 0)
+		return "(none)";
+	snprintf(buf, sizeof buf, "%s", text);
+	(void) unlink(P("kubeadm-profile"));
+	return buf;
+}
+
 static void test_kubeadm(void) {
 	ClusterKubeadm *k = NULL;
 	int status = 4242;
@@ -183,19 +195,24 @@ static void test_kubeadm(void) {
 	       "echo 'error: error execution phase preflight: preflight checks failed' >&2\n"
 	       "echo 'To see the stack trace of this error execute with --v=5 or higher' >&2\n"
 	       "exit 1\n");
-	/* kubeadm runs as a transient unit of systemd's (systemd-run --pipe --wait): this
-	 * stand-in checks the words kiln passes and runs what follows "--", as systemd-run
-	 * does with the unit's output connected to ours. */
+	/* kubeadm runs as a transient unit of systemd's (systemd-run --pipe --wait) under
+	 * kiln-confine: this stand-in checks the words kiln passes to both, notes the profile
+	 * and runs what follows kiln-confine's "--", as systemd-run does with the unit's output
+	 * connected to ours. */
 	script("systemd-run",
 	       "[ \"$1 $2 $3 $4 $5 $6 $7\" = \"--quiet --pipe --wait --collect --service-type=exec --unit=kiln-kubeadm "
 	       "--description=kiln: kubeadm, for the cluster phase of kiln-supervisor\" ] || { echo \"unexpected: $*\" >&2; exit 98; }\n"
-	       "[ \"$8\" = \"--property=RuntimeMaxSec=10\" ] || { echo \"unexpected deadline: $8\" >&2; exit 97; }\n"
-	       "shift 8\nsandbox=\n"
-	       "while [ \"$1\" != -- ]; do case $1 in --property=*) sandbox=\"$sandbox ${1#--property=}\";; "
+	       "shift 7\nsandbox=\n"
+	       "while [ \"$1\" != -- ]; do case $1 in --property=*) sandbox=\"$sandbox|${1#--property=}\";; "
 	       "*) echo \"unexpected: $1\" >&2; exit 96;; esac; shift; done\nshift\n"
-	       /* The unit's sandbox: a bounding set, no new privileges. */
-	       "case $sandbox in *' CapabilityBoundingSet=CAP_SYS_ADMIN '*' NoNewPrivileges=yes '*) ;; "
-	       "*) echo \"unexpected sandbox:$sandbox\" >&2; exit 95;; esac\n"
+	       /* The unit's sandbox: the profile's bounding set (and CAP_SETPCAP for
+		* kiln-confine), the deadline, no new privileges. */
+	       "case $sandbox in '|CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_KILL "
+	       "CAP_SETPCAP CAP_NET_BIND_SERVICE CAP_SYS_ADMIN|RuntimeMaxSec=10|NoNewPrivileges=yes|'*) ;; "
+	       "*) echo \"unexpected sandbox: $sandbox\" >&2; exit 95;; esac\n"
+	       "case \"$1 $2 $3 $5\" in \"/usr/bin/kiln-confine --profile-dir=$KILN_TEST_SECURITY_DIR run --\") ;; "
+	       "*) echo \"unexpected confinement: $*\" >&2; exit 94;; esac\n"
+	       "echo \"$4\" >\"$KILN_TEST_DIR/kubeadm-profile\"\nshift 5\n"
 	       "exec \"$@\"\n");
 	ClusterKubeadmOptions o = { .kubeadm = P("kubeadm"), .systemd_run = P("systemd-run"), .verb = CLUSTER_KUBEADM_INIT,
 				    .config = "/usr/lib/kiln/kubeadm/n1.yaml", .timeout = 10 * USEC_PER_SEC,
@@ -204,6 +221,7 @@ static void test_kubeadm(void) {
 	is_int(cluster_kubeadm_start(event, &o, &k), 0, "kubeadm init started");
 	ok(spin(10 * USEC_PER_SEC), "and ended");
 	is_int(status, 1, "exit status 1");
+	is_str(profile_used(), "kubeadm-init\n", "init ran under kiln-confine with the kubeadm-init profile");
 	is_str(cluster_kubeadm_errors(k),
 	       "error execution phase preflight: preflight checks failed; [ERROR Port-2379]: Port 2379 is in use; "
 	       "[ERROR Port-2380]: Port 2380 is in use",
@@ -216,6 +234,7 @@ static void test_kubeadm(void) {
 	is_int(cluster_kubeadm_start(event, &o, &k), 0, "kubeadm reset started");
 	ok(spin(10 * USEC_PER_SEC), "and ended");
 	is_int(status, 0, "reset --force, exactly");
+	is_str(profile_used(), "kubeadm-reset\n", "reset under the kubeadm-reset profile");
 	ok(cluster_kubeadm_errors(k) == NULL, "no error lines");
 	k = cluster_kubeadm_free(k);
 }
@@ -422,6 +441,8 @@ int main(void) {
 	T = tap_mkdtemp();
 	if (!T)
 		skip_all("no temporary directory");
+	setenv("KILN_TEST_DIR", T, 1);
+	setenv("KILN_TEST_SECURITY_DIR", security_dir, 1);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 || sd_event_new(&event) < 0)
