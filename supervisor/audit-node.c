@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The node's own processes: the supervisor, declared by its unit's sandbox as systemd
- * reports it, and every other process of its cgroup (its helpers), each declared by the
- * security profile named by its command. */
+ * reports it; every other process of its cgroup (its helpers), each declared by the
+ * security profile named by its command; and every process of the transient units
+ * systemd runs helpers in for it (helper-executor.c), declared by the profile the unit's
+ * kiln-confine command names. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -143,21 +145,22 @@ static bool is_profile_name(const char *s) {
 	return true;
 }
 
-static int declare_from_profile(Audit *a, AuditEntry *e, const AuditSources *s) {
+/* e declared by the profile called name in dir; none of that name: declared by nothing. */
+static int declare_from_profile(Audit *a, AuditEntry *e, const char *dir, const char *name) {
 	_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
 	const SecurityCapabilities *c;
 	DiagList diags = {};
 	int r;
 
-	if (!is_profile_name(e->seen.name))
+	if (!is_profile_name(name))
 		return 0;
-	r = security_profile_load_named(s->profile_dir, e->seen.name, &p, &diags);
+	r = security_profile_load_named(dir, name, &p, &diags);
 	diag_list_done(&diags);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return audit_add_error(a, "helper %s (pid %d): its security profile in %s cannot be read: %s",
-				       e->seen.name, (int) e->pid, s->profile_dir, strerror(-r));
+		return audit_add_error(a, "helper %s (pid %d): its security profile %s in %s cannot be read: %s",
+				       e->seen.name, (int) e->pid, name, dir, strerror(-r));
 	c = &p->capabilities;
 	if (security_capability_mask(c->bounding, c->n_bounding, &e->declared.cap_bounding) < 0 ||
 	    security_capability_mask(c->ambient, c->n_ambient, &e->declared.cap_ambient) < 0)
@@ -191,6 +194,108 @@ static int wait_for_exec(const char *proc_root, pid_t pid, const char *forked_na
 			return r;
 	}
 	return 0;
+}
+
+/* The transient units of the executor: systemd runs there the helpers whose profiles keep
+ * what the supervisor's unit does not (kiln-helper-NAME.service), and kubeadm. */
+static const char *const executor_unit_patterns[] = { "kiln-helper-*.service", "kiln-kubeadm.service", NULL };
+
+/* The profile a unit's command runs under: "kiln-confine [--profile-dir=DIR] run NAME --
+ * CMD..." as helper_executor_argv() writes it. No such command: *ret_name stays NULL. */
+static int read_unit_profile(sd_bus *bus, const char *path, char **ret_dir, char **ret_name, sd_bus_error *error) {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r;
+
+	r = sd_bus_get_property(bus, SYSTEMD_SERVICE, path, SYSTEMD_UNIT_SERVICE, "ExecStart", error, &reply,
+				"a(sasbttttuii)");
+	if (r < 0)
+		return r;
+	if ((r = sd_bus_message_enter_container(reply, 'a', "(sasbttttuii)")) < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(reply, 'r', "sasbttttuii")) > 0) {
+		_cleanup_strv_free_ char **argv = NULL;
+		const char *binary, *base;
+
+		if ((r = sd_bus_message_read(reply, "s", &binary)) < 0 ||
+		    (r = sd_bus_message_read_strv(reply, &argv)) < 0 ||
+		    (r = sd_bus_message_skip(reply, "bttttuii")) < 0 ||
+		    (r = sd_bus_message_exit_container(reply)) < 0)
+			return r;
+		base = strrchr(binary, '/') ? strrchr(binary, '/') + 1 : binary;
+		if (!streq(base, "kiln-confine") || strv_length(argv) < 3)
+			continue;
+		for (size_t i = 1; argv[i]; i++) {
+			if (strneq(argv[i], "--profile-dir=", strlen("--profile-dir="))) {
+				free(*ret_dir);
+				if (!(*ret_dir = strdup(argv[i] + strlen("--profile-dir="))))
+					return -ENOMEM;
+			} else if (streq(argv[i], "run") && argv[i + 1]) {
+				if (!(*ret_name = strdup(argv[i + 1])))
+					return -ENOMEM;
+				return 0;
+			}
+		}
+	}
+	return r;
+}
+
+/* Each process of each running executor unit, declared by the profile its kiln-confine
+ * command names. The unit's bounding set keeps CAP_SETPCAP for kiln-confine, which drops it
+ * before it execs the helper: a process still holding it never went through kiln-confine.
+ * Filters: systemd may load its own into the unit; kiln's profile makes at least one. */
+static int collect_executor_units(Audit *a, const AuditSources *s, sd_bus *bus) {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *unit, *path;
+	int r;
+
+	r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "ListUnitsByPatterns", &error,
+			       &reply, "asas", 1, "active", 2, executor_unit_patterns[0], executor_unit_patterns[1]);
+	if (r < 0)
+		return audit_add_error(a, "the executor's units (kiln-helper-*, kiln-kubeadm) cannot be listed: %s",
+				       error.message ?: strerror(-r));
+	if ((r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)")) < 0)
+		return r;
+	while ((r = sd_bus_message_read(reply, "(ssssssouso)", &unit, NULL, NULL, NULL, NULL, NULL, &path, NULL, NULL,
+					NULL)) > 0) {
+		_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+		_cleanup_free_ char *cgroup = NULL, *dir = NULL, *profile = NULL;
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+
+		if (sd_bus_get_property_string(bus, SYSTEMD_SERVICE, path, SYSTEMD_UNIT_SERVICE, "ControlGroup", &e,
+					       &cgroup) < 0 ||
+		    read_unit_profile(bus, path, &dir, &profile, &e) < 0) {
+			if ((r = audit_add_error(a, "%s: systemd does not report its cgroup and command: %s", unit,
+						 e.message ?: "unknown error")) < 0)
+				return r;
+			continue;
+		}
+		if (isempty(cgroup))
+			continue;  /* it ended since the listing */
+		r = cgroup_pids(s->proc_root, cgroup, &pids, &n);
+		if (r == -ENOMEM)
+			return r;
+		for (size_t i = 0; r >= 0 && i < n; i++) {
+			AuditEntry *h = audit_add(a, AUDIT_HELPER, pids[i]);
+			if (!h)
+				return -ENOMEM;
+			r = proc_status_read(s->proc_root, pids[i], &h->seen);
+			if (r >= 0)
+				r = wait_for_exec(s->proc_root, pids[i], "kiln-confine", &h->seen);
+			if (r < 0) {
+				a->n_entries--;  /* ended since the listing */
+				r = 0;
+				continue;
+			}
+			if (asprintf(&h->name, "%s/%s", unit, h->seen.name) < 0)
+				return -ENOMEM;
+			if (profile && (r = declare_from_profile(a, h, dir ?: s->profile_dir, profile)) < 0)
+				return r;
+			h->declared.min_filters = 1;
+		}
+	}
+	return r;
 }
 
 int audit_collect_node(Audit *a, const AuditSources *s) {
@@ -278,7 +383,7 @@ int audit_collect_node(Audit *a, const AuditSources *s) {
 			r = -ENOMEM;
 			goto finish;
 		}
-		r = declare_from_profile(a, h, s);
+		r = declare_from_profile(a, h, s->profile_dir, h->seen.name);
 		if (r < 0)
 			goto finish;
 		/* Filters stack: it inherited its parent's (the supervisor's: the unit's, and
@@ -291,7 +396,7 @@ int audit_collect_node(Audit *a, const AuditSources *s) {
 		else
 			h->declared.min_filters = 1;
 	}
-	r = 0;
+	r = collect_executor_units(a, s, bus);
 finish:
 	free(unit.control_group);
 	return r;

@@ -187,6 +187,35 @@ ok $? "the three gone, kilnctl audit exits 0 again"
 wait_for 15 eval '[[ $(prop StatusText) =~ \;\ audit:\ [0-9]+\ processes\ as\ declared$ ]]'
 ok $? "and so does the supervisor's: $(prop StatusText)"
 
+# --- The executor's transient units (kiln-helper-NAME.service, kiln-kubeadm.service):
+# each process in one is audited against the profile its kiln-confine command names. One
+# unit runs as the executor writes it; one has the executor's name and no kiln-confine.
+inside systemd-run --quiet --unit=kiln-helper-probe -p CapabilityBoundingSet=CAP_SETPCAP \
+	/usr/bin/kiln-confine --profile-dir=/usr/lib/kiln/security run kubectl -- /run/kiln-test/kubectl 300
+inside systemd-run --quiet --unit=kiln-helper-rogue /run/kiln-test/kubectl 300
+unit_kubectl() { local p; p=$(inside systemctl show -p MainPID --value "$1")
+	[[ $p -gt 0 ]] && inside grep -qx 'Name:	kubectl' "/proc/$p/status" && echo "$p"; }
+probe= rogue=
+wait_for 10 eval 'probe=${probe:-$(unit_kubectl kiln-helper-probe)}; rogue=${rogue:-$(unit_kubectl kiln-helper-rogue)}; [[ -n $probe && -n $rogue ]]'
+ok $? "two executor-named units run kubectl (pids $probe, $rogue)"
+out=$(inside kilnctl audit --tap)
+is $? 1 "kilnctl audit exits 1"
+sed 's/^/# /' <<<"$out"
+grep -qx "ok [0-9]* - helper kiln-helper-probe.service/kubectl (pid $probe): Seccomp filter, NoNewPrivs 1, CapEff 0000000000000000" <<<"$out"
+ok $? "the unit under kiln-confine passes, declared by the profile its command names"
+check "declared by /usr/lib/kiln/security/kubectl.yaml, as the unit's kiln-confine command says" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+p = [p for p in d["processes"] if p["name"] == "kiln-helper-probe.service/kubectl"][0]
+assert p["declared"]["source"] == "/usr/lib/kiln/security/kubectl.yaml", p
+' "$(inside kilnctl audit --json)"
+after "not ok [0-9]* - helper kiln-helper-rogue.service/kubectl (pid $rogue): .*" "# nothing declares what this process may do"
+ok $? "the unit without kiln-confine is a violation: nothing declares it"
+is "$(grep -c '^not ok' <<<"$out")" 1 "one violation, nothing else"
+inside systemctl stop kiln-helper-probe kiln-helper-rogue 2>/dev/null
+wait_for 10 eval 'inside kilnctl audit >/dev/null'
+ok $? "both stopped: kilnctl audit exits 0 again"
+
 # --- kill -9 containerd: repaired within 5 s.
 pid=$(inside systemctl show -p MainPID --value containerd.service)
 inside /bin/sh -c "kill -9 $pid"
