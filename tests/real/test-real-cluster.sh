@@ -243,10 +243,18 @@ qemu_start a "$work/a.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0a
 report a "A, first boot"
 a_runs=$RUNS
 is "$a_runs" "boot: init=1 reset=0; all boots: init=1 reset=0" "A, first boot: one kubeadm init, no reset"
-ok $([[ " $PROFILES" == *" systemd-run "* ]]; echo $?) "A, first boot: kubeadm was started through systemd-run under its security profile"
+ok $([[ " $PROFILES" == *" systemd-run "* && " $PROFILES" == *" kubeadm-init "* ]]; echo $?) \
+	"A, first boot: kubeadm was started through systemd-run under its security profile, itself under kubeadm-init's"
 l=$(qemu_grep a 'KILN-REAL-KUBEADM running' | tail -n 1)
-ok $([[ $l == *"running nnp=yes bounding=cap_chown cap_dac_override cap_dac_read_search cap_fowner cap_kill cap_net_bind_service cap_sys_admin" ]]; echo $?) \
-	"A, first boot: kubeadm's transient unit ran with NoNewPrivileges= and its bounding set (${l#*KILN-REAL-KUBEADM })"
+# The unit's bounding set is kubeadm-init's capabilities and CAP_SETPCAP; kiln-confine in
+# it drops CAP_SETPCAP before it execs kubeadm (0x20042f: CAP_CHOWN, DAC_OVERRIDE,
+# DAC_READ_SEARCH, FOWNER, KILL, NET_BIND_SERVICE, SYS_ADMIN), as the profile says.
+ok $([[ $l == *"running nnp=yes bounding=cap_chown cap_dac_override cap_dac_read_search cap_fowner cap_kill cap_setpcap cap_net_bind_service cap_sys_admin kubeadm=comm:kubeadm capbnd:000000000020042f capamb:000000000020042f nnp:1 seccomp:2" ]]; echo $?) \
+	"A, first boot: kubeadm ran in its transient unit under kiln-confine and its kubeadm-init profile (${l#*KILN-REAL-KUBEADM })"
+l=$(qemu_grep a 'KILN-REAL-KUBEADM-AUDIT' | tail -n 1)
+ok $([[ $l == *"ok "*" - helper kiln-kubeadm.service/kubeadm (pid "*"): Seccomp filter, NoNewPrivs 1, CapEff 000000000020042f;"* &&
+	$l != *"not ok"* ]]; echo $?) \
+	"A, first boot: kilnctl audit, while init ran, found kubeadm's unit as its profile declares (${l#*KILN-REAL-KUBEADM-AUDIT })"
 qemu_stop a 120
 ok $? "A powers off cleanly"
 qemu_start a "$work/a.raw" --firmware=uefi --persist --mac=52:54:00:4b:00:0a
@@ -264,6 +272,8 @@ if qemu_cut b 'KILN-REAL-KUBEADM running' "$CUT_TIMEOUT" 5; then
 	# (journald had not written them yet); that boot's init is its KILN-REAL-KUBEADM line.
 	is "${RUNS%%;*}" "boot: init=1 reset=1" \
 		"B, after the cut: the init cut short was reset, and init ran again (once) ($RUNS)"
+	ok $([[ " $PROFILES" == *" kubeadm-reset "* && " $PROFILES" == *" kubeadm-init "* ]]; echo $?) \
+		"B, after the cut: reset ran under the kubeadm-reset profile, init under kubeadm-init's ($PROFILES)"
 else
 	ok 1 "B: kubeadm init was seen running within $CUT_TIMEOUT s"
 	qemu_grep b 'KILN-REAL|Oops|panic' | tail -n 10 | sed 's/^/#   /'
