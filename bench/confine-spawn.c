@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	double *plain = calloc(n, sizeof(double)), *conf = calloc(n, sizeof(double));
-	printf("%-12s %9s %9s %9s %9s %7s\n", "profile", "prepare", "plain", "confined", "added", "ratio");
+	printf("%-15s %9s %9s %9s %9s %7s\n", "profile", "prepare", "plain", "confined", "added", "ratio");
 	for (int i = 2; i < argc; i++) {
 		_cleanup_(diag_list_done) DiagList diags = {};
 		_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
 		qsort(plain, n, sizeof(double), cmp);
 		qsort(conf, n, sizeof(double), cmp);
 		double mp = plain[n / 2], mc = conf[n / 2];
-		printf("%-12s %7.0fus %7.0fus %7.0fus %7.0fus %7.2f\n", p->name, prep, mp, mc, mc - mp, mc / mp);
+		printf("%-15s %7.0fus %7.0fus %7.0fus %7.0fus %7.2f\n", p->name, prep, mp, mc, mc - mp, mc / mp);
 	}
 	free(plain);
 	free(conf);

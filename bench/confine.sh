@@ -35,7 +35,7 @@ for f in "${profiles[@]}"; do
 done
 
 echo "== a. allow-lists and capabilities (goal: syscalls < 180)"
-printf '%-12s %9s %6s  %s\n' profile syscalls ratio "capabilities kept"
+printf '%-15s %9s %6s  %s\n' profile syscalls ratio "capabilities kept"
 for f in "${profiles[@]}"; do
 	out=$("$confine" show "$f")
 	name=$(head -n1 <<<"$out" | cut -d: -f1)
@@ -43,7 +43,7 @@ for f in "${profiles[@]}"; do
 	caps=$(awk -F'capabilities kept *' '/capabilities kept/ { print $2 }' <<<"$out")
 	ratio=$(awk -v n="$n" 'BEGIN { printf "%.2f", n / 360 }')
 	verdict=met; (( n < 180 )) || verdict="not met"
-	printf '%-12s %9s %6s  %s  (%s)\n' "$name" "$n" "$ratio" "$caps" "$verdict"
+	printf '%-15s %9s %6s  %s  (%s)\n' "$name" "$n" "$ratio" "$caps" "$verdict"
 done
 
 echo
