@@ -268,7 +268,8 @@ inside sh -c 'echo control-plane:120 >/run/kiln-test/kubeadm-pause'
 inside systemctl start --no-block kiln-supervisor.service
 wait_for 60 inside test -e /etc/kubernetes/manifests/etcd.yaml
 ok $? "init is under way (etcd's manifest written)"
-kpid=$(inside pgrep -f 'kubeadm init')
+# systemd-run's command line names kubeadm init too: both are killed, on one TAP line.
+kpid=$(inside pgrep -f 'kubeadm init' | xargs)
 inside test ! -e /etc/kubernetes/manifests/kube-apiserver.yaml
 ok $? "kubeadm is stopped in the middle: the API server's manifest not written yet"
 inside kill -9 $kpid
