@@ -207,7 +207,10 @@ static int tree_install_security(Build *b) {
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		size_t len = strlen(name);
-		if (r >= 0 && len > 5 && streq(name + len - 5, ".yaml")) {
+		/* kubeadm's profiles go where kubeadm goes: an image without Kubernetes has
+		 * neither (the supervisor then never runs it). */
+		bool kubeadm_only = strneq(name, "kubeadm-", strlen("kubeadm-"));
+		if (r >= 0 && len > 5 && streq(name + len - 5, ".yaml") && (b->kubernetes_present || !kubeadm_only)) {
 			_cleanup_free_ char *src = NULL, *rel = NULL;
 			if (asprintf(&src, "%s/%s", dir, name) < 0 || asprintf(&rel, "/usr/lib/kiln/security/%s", name) < 0)
 				r = -ENOMEM;
@@ -524,8 +527,9 @@ int step_tree(Build *b) {
 	r = tree_copy_dir(b, overlay, "");
 	if (r < 0)
 		return log_error_errno(r, "Cannot lay %s over the tree: %m", overlay);
-	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 || (r = tree_install_security(b)) < 0 ||
-	    (r = tree_install_kubernetes(b)) < 0 || (r = tree_cluster_files(b)) < 0 || (r = tree_containerd_config(b)) < 0 ||
+	/* The security profiles after Kubernetes: whether it is in the image decides kubeadm's. */
+	if ((r = tree_install_units(b)) < 0 || (r = tree_install_payload(b)) < 0 || (r = tree_install_kubernetes(b)) < 0 ||
+	    (r = tree_install_security(b)) < 0 || (r = tree_cluster_files(b)) < 0 || (r = tree_containerd_config(b)) < 0 ||
 	    (r = tree_identity(b)) < 0 || (r = tree_network(b)) < 0 || (r = tree_addons(b)) < 0 || (r = tree_kiln_files(b)) < 0)
 		return r;
 	STRV_FOREACH(t, b->opts.extra_trees) {
