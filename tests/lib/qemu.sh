@@ -19,9 +19,12 @@
 #       --extra-disk=SIZE            a second, empty virtio disk of SIZE (sparse, deleted too)
 #       --persist                    write to IMAGE (default: -snapshot, nothing written back)
 #   QEMU_RETRY_EARLY_PANIC=1         qemu_wait and qemu_wait_all boot a VM again, once per
-#                                    start, when its guest kernel panicked before /init, or
-#                                    had not run /init QEMU_INIT_TIMEOUT s after QEMU started
-#                                    (a stall of the emulator: 10-30 s is usual)
+#                                    start, when its guest kernel panicked before /init or in
+#                                    a VM that writes nothing back (no --persist: a new boot
+#                                    is its first again; TCG's rare Oops in code the kernel
+#                                    patches at run time, "int3"), or had not run /init
+#                                    QEMU_INIT_TIMEOUT s after QEMU started (a stall of the
+#                                    emulator: 10-30 s is usual)
 #   qemu_wait NAME REGEX TIMEOUT     wait until a line of the serial log matches (grep -E);
 #                                    sets QEMU_MATCH (the line, without CR) and QEMU_ELAPSED
 #                                    (seconds since the VM started, one decimal); fails at
@@ -89,7 +92,8 @@ QEMU_WORKDIR=
 declare -A QEMU_PID=() QEMU_DIR=() QEMU_T0=() QEMU_LINE=() QEMU_AT=() QEMU_CUT=() QEMU_ARGS=() QEMU_RETRIED=()
 # 1: qemu_wait and qemu_wait_all boot a VM again, once, when its guest kernel panicked
 # before it ran /init (the TCG int3 race: nothing was written to its disks yet but the
-# boot counter), instead of giving up on it.
+# boot counter), or at any point in a VM that writes nothing back (the same race, seen
+# once in systemd's first seconds of a diskless PXE boot), instead of giving up on it.
 QEMU_RETRY_EARLY_PANIC=${QEMU_RETRY_EARLY_PANIC:-0}
 # Seconds from QEMU's start by which a guest kernel has run /init, even with two TCG VMs
 # on a loaded host (OVMF, systemd-boot and the kernel's own start: 10-30 s). Later than
@@ -262,6 +266,12 @@ qemu_panicked() {
 	return 0
 }
 
+# qemu_keeps_nothing NAME: whether NAME writes nothing back (started without --persist: a
+# -snapshot disk, or none), so that booting it again is the same as its first boot.
+qemu_keeps_nothing() {
+	[[ " ${QEMU_ARGS[$1]:-} " != *" --persist "* ]]
+}
+
 # _qemu_older NAME SECONDS: whether NAME's QEMU started more than SECONDS ago.
 _qemu_older() {
 	local now=${EPOCHREALTIME/./} t0=${QEMU_T0[$1]/./}
@@ -302,9 +312,19 @@ qemu_wait_all() {
 			elif line=$(qemu_panicked "$name"); then
 				diag "VM $name: the guest kernel panicked before /$re/ appeared:"
 				while IFS= read -r l; do diag "  ${l:0:160}"; done <<<"$line"
-				if ((QEMU_RETRY_EARLY_PANIC)) && [[ -z ${QEMU_RETRIED[$name]:-} ]] && qemu_before_init "$name"; then
-					diag "VM $name: that was before /init: booting it again, once"
+				local why=
+				if ((QEMU_RETRY_EARLY_PANIC)) && [[ -z ${QEMU_RETRIED[$name]:-} ]]; then
+					if qemu_before_init "$name"; then
+						why="that was before /init"
+					elif qemu_keeps_nothing "$name"; then
+						why="it writes nothing back (no --persist): a new boot is its first again"
+					fi
+				fi
+				if [[ -n $why ]]; then
+					diag "VM $name: $why: booting it again, once"
 					_qemu_restart "$name"
+					# The new boot gets the whole wait again.
+					((deadline < SECONDS + timeout)) && deadline=$((SECONDS + timeout))
 					pending=$((pending + 1))
 					continue
 				fi
