@@ -125,8 +125,14 @@ static int parse_id(const char *s, unsigned long *ret) {
 	return 0;
 }
 
+/* "root" is 0 on every Linux system: no NSS lookup for it, so that the default identity
+ * works where there is no passwd or group file (the installer's initramfs). */
 static int resolve_user(const char *s, uid_t *ret, char **ret_error) {
 	unsigned long v;
+	if (streq(s, "root")) {
+		*ret = 0;
+		return 0;
+	}
 	if (parse_id(s, &v) == 0) {
 		*ret = (uid_t) v;
 		return 0;
@@ -141,6 +147,10 @@ static int resolve_user(const char *s, uid_t *ret, char **ret_error) {
 
 static int resolve_group(const char *s, gid_t *ret, char **ret_error) {
 	unsigned long v;
+	if (streq(s, "root")) {
+		*ret = 0;
+		return 0;
+	}
 	if (parse_id(s, &v) == 0) {
 		*ret = (gid_t) v;
 		return 0;

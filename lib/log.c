@@ -8,8 +8,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* KILN_LOG_STDERR_ONLY: the static kiln-confine of the installer's initramfs, which has no
+ * journal and links no libsystemd (Debian ships no static one). */
+#if !KILN_LOG_STDERR_ONLY
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
+#endif
 
 #include "log.h"
 
@@ -78,6 +82,9 @@ int log_get_max_level(void) {
 
 static int log_to_journal(int level, int error, const LogField *fields, size_t n_fields,
 			  const char *file, int line, const char *func, const char *msg) {
+#if KILN_LOG_STDERR_ONLY
+	return -ENOSYS;
+#else
 	/* MESSAGE, PRIORITY, ERRNO, CODE_FILE, CODE_LINE, CODE_FUNC, SYSLOG_IDENTIFIER, fields */
 	size_t n = 7 + n_fields;
 	struct iovec iov[n];
@@ -115,6 +122,7 @@ finish:
 	for (size_t i = 0; i < n; i++)
 		free(strings[i]);
 	return r;
+#endif
 }
 
 int log_internal(int level, int error, const LogField *fields, size_t n_fields,
