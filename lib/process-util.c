@@ -84,6 +84,39 @@ static int fd_dup_above_stdio(int fd) {
 	return r < 0 ? -errno : r;
 }
 
+/* The tail spawn()'s child and exec_confined() share, in confine.h's order: every fd but
+ * except[] closed (the first n_inherit of those made inheritable), the working directory,
+ * the confinement, execve(). Async-signal-safe. Returns only on failure: -errno, and in
+ * *ret_step the step that failed (_CONFINE_STEP_NONE for one outside the confinement). */
+static int harden_and_exec(const char *path, const char *const *argv, const char *const *env,
+			   const int *except, size_t n_except, size_t n_inherit, const char *cwd,
+			   const Confinement *c, ConfineStep *ret_step) {
+	int r;
+
+	*ret_step = _CONFINE_STEP_NONE;
+	r = close_all_fds_except(except, n_except);
+	if (r < 0) {
+		if (c)
+			*ret_step = CONFINE_STEP_FDS;
+		return r;
+	}
+	for (size_t i = 0; i < n_inherit; i++) {
+		r = fd_set_cloexec(except[i], 0);
+		if (r < 0)
+			return r;
+	}
+	if (cwd && chdir(cwd) < 0)
+		return negative_errno();
+	if (c) {
+		r = confinement_apply(c, ret_step);
+		if (r < 0)
+			return r;
+	}
+	/* execve() does not modify its arrays; the casts only drop const. */
+	execve(path, (char *const *) argv, env ? (char *const *) env : environ);
+	return negative_errno();
+}
+
 /* Runs in the forked child: async-signal-safe system calls only, no allocation, no
  * stdio, no locks. Every failure goes back to the parent through err_fd (O_CLOEXEC, so
  * a successful execve() shows up there as EOF). */
@@ -151,29 +184,11 @@ _noreturn_ static void child_exec(const char *path, const char *const *argv, con
 		}
 	}
 
-	/* This also closes the temporary copies made above (they are not in the list). */
-	r = close_all_fds_except(except, n_except);
-	if (r < 0)
-		child_fail_step(err_fd, -r, o->confine ? CONFINE_STEP_FDS : _CONFINE_STEP_NONE);
-	for (size_t i = 0; i + 1 < n_except; i++) {
-		r = fd_set_cloexec(except[i], 0);
-		if (r < 0)
-			child_fail(err_fd, -r);
-	}
-
-	if (o->cwd && chdir(o->cwd) < 0)
-		child_fail(err_fd, errno);
-
-	if (o->confine) {
-		ConfineStep step = _CONFINE_STEP_NONE;
-		r = confinement_apply(o->confine, &step);
-		if (r < 0)
-			child_fail_step(err_fd, -r, step);
-	}
-
-	/* execve() does not modify its arrays; the casts only drop const. */
-	execve(path, (char *const *) argv, o->env ? (char *const *) o->env : environ);
-	child_fail(err_fd, errno);
+	/* This also closes the temporary copies made above (they are not in the list); the
+	 * last fd kept, err_fd, stays close-on-exec. */
+	ConfineStep step = _CONFINE_STEP_NONE;
+	r = harden_and_exec(path, argv, o->env, except, n_except, n_except - 1, o->cwd, o->confine, &step);
+	child_fail_step(err_fd, -r, step);
 }
 
 int exec_confined(const char *const *argv, const Confinement *c, ConfineStep *ret_step) {
@@ -189,16 +204,7 @@ int exec_confined(const char *const *argv, const Confinement *c, ConfineStep *re
 		return r;
 	if (confinement_keep_fd(c) >= 0)
 		except[n_except++] = confinement_keep_fd(c);
-	r = close_all_fds_except(except, n_except);
-	if (r < 0) {
-		*ret_step = CONFINE_STEP_FDS;
-		return r;
-	}
-	r = confinement_apply(c, ret_step);
-	if (r < 0)
-		return r;
-	execve(path, (char *const *) argv, environ);
-	return negative_errno();
+	return harden_and_exec(path, argv, NULL, except, n_except, 0, NULL, c, ret_step);
 }
 
 /* pipe2(O_CLOEXEC) with both ends above 2. With stdio closed in the parent the kernel

@@ -196,9 +196,30 @@ static int wait_for_exec(const char *proc_root, pid_t pid, const char *forked_na
 	return 0;
 }
 
+/* A helper entry for pid, its status read; read again while it still carries forked_name
+ * (see wait_for_exec()) if it is a child of parent (0: whatever its parent). 1 with *ret
+ * set; 0 when it ended between the listing and the read (nothing left to audit); -ENOMEM. */
+static int add_helper(Audit *a, const char *proc_root, pid_t pid, pid_t parent, const char *forked_name,
+		      AuditEntry **ret) {
+	AuditEntry *h = audit_add(a, AUDIT_HELPER, pid);
+	if (!h)
+		return -ENOMEM;
+	int r = proc_status_read(proc_root, pid, &h->seen);
+	if (r >= 0 && (parent == 0 || h->seen.ppid == parent))
+		r = wait_for_exec(proc_root, pid, forked_name, &h->seen);
+	if (r < 0) {
+		a->n_entries--;
+		*ret = NULL;
+		return 0;
+	}
+	*ret = h;
+	return 1;
+}
+
 /* The transient units of the executor: systemd runs there the helpers whose profiles keep
  * what the supervisor's unit does not (kiln-helper-NAME.service), and kubeadm. */
-static const char *const executor_unit_patterns[] = { "kiln-helper-*.service", "kiln-kubeadm.service", NULL };
+static const char *const executor_unit_patterns[] = { "kiln-helper-*.service", "kiln-kubeadm.service" };
+_Static_assert(ELEMENTSOF(executor_unit_patterns) == 2, "ListUnitsByPatterns below passes two patterns");
 
 /* The profile a unit's command runs under: "kiln-confine [--profile-dir=DIR] run NAME --
  * CMD..." as helper_executor_argv() writes it. No such command: *ret_name stays NULL. */
@@ -250,7 +271,8 @@ static int collect_executor_units(Audit *a, const AuditSources *s, sd_bus *bus) 
 	int r;
 
 	r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "ListUnitsByPatterns", &error,
-			       &reply, "asas", 1, "active", 2, executor_unit_patterns[0], executor_unit_patterns[1]);
+			       &reply, "asas", 1, "active", (int) ELEMENTSOF(executor_unit_patterns),
+			       executor_unit_patterns[0], executor_unit_patterns[1]);
 	if (r < 0)
 		return audit_add_error(a, "the executor's units (kiln-helper-*, kiln-kubeadm) cannot be listed: %s",
 				       error.message ?: strerror(-r));
@@ -277,17 +299,12 @@ static int collect_executor_units(Audit *a, const AuditSources *s, sd_bus *bus) 
 		if (r == -ENOMEM)
 			return r;
 		for (size_t i = 0; r >= 0 && i < n; i++) {
-			AuditEntry *h = audit_add(a, AUDIT_HELPER, pids[i]);
-			if (!h)
-				return -ENOMEM;
-			r = proc_status_read(s->proc_root, pids[i], &h->seen);
-			if (r >= 0)
-				r = wait_for_exec(s->proc_root, pids[i], "kiln-confine", &h->seen);
-			if (r < 0) {
-				a->n_entries--;  /* ended since the listing */
-				r = 0;
+			AuditEntry *h;
+			r = add_helper(a, s->proc_root, pids[i], 0, "kiln-confine", &h);
+			if (r < 0)
+				return r;
+			if (r == 0)
 				continue;
-			}
 			if (asprintf(&h->name, "%s/%s", unit, h->seen.name) < 0)
 				return -ENOMEM;
 			if (profile && (r = declare_from_profile(a, h, dir ?: s->profile_dir, profile)) < 0)
@@ -366,19 +383,12 @@ int audit_collect_node(Audit *a, const AuditSources *s) {
 	for (size_t i = 0; i < n; i++) {
 		if (pids[i] == unit.main_pid)
 			continue;
-		AuditEntry *h = audit_add(a, AUDIT_HELPER, pids[i]);
-		if (!h) {
-			r = -ENOMEM;
+		AuditEntry *h;
+		r = add_helper(a, s->proc_root, pids[i], unit.main_pid, supervisor_name, &h);
+		if (r < 0)
 			goto finish;
-		}
-		r = proc_status_read(s->proc_root, pids[i], &h->seen);
-		if (r >= 0 && h->seen.ppid == unit.main_pid)
-			r = wait_for_exec(s->proc_root, pids[i], supervisor_name, &h->seen);
-		if (r < 0) {
-			/* It ended between the listing and the read: nothing left to audit. */
-			a->n_entries--;
+		if (r == 0)
 			continue;
-		}
 		if (!(h->name = strdup(h->seen.name))) {
 			r = -ENOMEM;
 			goto finish;
