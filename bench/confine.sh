@@ -8,6 +8,10 @@
 #   b. the time the harden-then-exec path adds to a helper's start: the median of N starts
 #      of /bin/true to its exit with the profile's Confinement, minus the median of N plain
 #      starts, interleaved in one run (bench/confine-spawn). Goal: under 1 ms.
+#   c. what the installer pays per tool it starts: the static kiln-confine of the initrd
+#      loads the install-* profile, compiles it, hardens and execs /bin/true, against
+#      /bin/true alone, the medians of N interleaved starts. No goal: the installer starts
+#      a few tools per range it writes, each moving MiBs.
 #
 #   sudo bench/confine.sh        KILN_BUILDDIR (default ./build), KILN_BENCH_RUNS (N, default 500)
 set -euo pipefail
@@ -49,3 +53,21 @@ done
 echo
 echo "== b. start of /bin/true, median of $runs, plain vs confined (goal: added < 1 ms)"
 "$build/bench/confine-spawn" "$runs" "${profiles[@]}"
+
+echo
+echo "== c. the installer's start of a tool, median of $runs: /bin/true vs the static kiln-confine running it"
+static=$build/supervisor/kiln-confine.static
+usec() { local t=${1/./}; echo $((10#$t)); }
+printf '%-15s %10s %12s %10s %7s\n' profile "plain us" "confined us" "added ms" ratio
+for p in install-fetch install-mount install-read install-write; do
+	plain=() confined=()
+	for ((i = 0; i < runs; i++)); do
+		t0=$EPOCHREALTIME; /bin/true; t1=$EPOCHREALTIME
+		"$static" --profile-dir=profiles/security run "$p" -- /bin/true; t2=$EPOCHREALTIME
+		plain+=($(($(usec "$t1") - $(usec "$t0")))) confined+=($(($(usec "$t2") - $(usec "$t1"))))
+	done
+	mp=$(printf '%s\n' "${plain[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	mc=$(printf '%s\n' "${confined[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	printf '%-15s %10s %12s %10s %7s\n' "$p" "$mp" "$mc" "$(awk -v a="$mc" -v b="$mp" 'BEGIN { printf "%.2f", (a - b) / 1000 }')" \
+		"$(awk -v a="$mc" -v b="$mp" 'BEGIN { printf "%.1f", a / b }')"
+done

@@ -232,6 +232,9 @@ int tree_clamp_mtimes(const char *dir, uint64_t epoch);
 /* Enable a unit of the tree as "systemctl enable" would, from its [Install] section
  * (unit_path: where to read it; unit_name: its name under /usr/lib/systemd/system). */
 int tree_enable_unit(Build *b, const char *unit_path, const char *unit_name);
+/* initrd-confine.c: append a static kiln-confine and the installer's security profiles to
+ * the initrd at path, as a second cpio archive (replacing the file, never writing into it). */
+int initrd_append_confinement(Build *b, const char *initrd);
 /* tree-network.c: the node's network configuration (systemd-networkd, systemd-resolved). */
 int tree_network(Build *b);
 int tree_link_copy(const char *src, const char *dst);

@@ -80,7 +80,7 @@ static int tree_take_kernel(Build *b) {
 		return log_error_errno(r, "Cannot move the kernel out of the tree: %m");
 	if (rename(initrd, idst) < 0)
 		return log_error_errno(-errno, "The kernel %s has no initrd (%s): %m", b->kernel_version, initrd);
-	return 0;
+	return initrd_append_confinement(b, idst);
 }
 
 /* Enable a unit the way "systemctl enable" would, from its [Install] WantedBy= and

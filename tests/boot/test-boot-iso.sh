@@ -77,6 +77,7 @@ installed() {
 		ok 1 "$what: the installer wrote and verified the image within $INSTALL_TIMEOUT s"
 		qemu_grep "$name" 'kiln-install' | sed 's/^/# /'
 	fi
+	install_confined "$name"
 	qemu_stop "$name" 60
 	ok $? "$what: the machine powered off after installing (install.poweroff: true)"
 	same_as_image "$target"

@@ -80,8 +80,9 @@ chain() {
 	} >"$work/tftp-$1/chain.ipxe"
 }
 
-# installed NAME DEVICE WHAT: one check, that NAME's installer wrote the image to DEVICE
-# ("NAME: WHAT (N s)"); its console lines as diagnostics.
+# installed NAME DEVICE WHAT: that NAME's installer wrote the image to DEVICE
+# ("NAME: WHAT (N s)") with its tools confined (install_confined); its console lines as
+# diagnostics.
 installed() {
 	local name=$1 device=$2 what=$3
 	if qemu_wait "$name" 'KILN-INSTALLED |KILN-INSTALL-FAILED' "$INSTALL_TIMEOUT"; then
@@ -89,6 +90,7 @@ installed() {
 	else
 		ok 1 "$name: $what, within $INSTALL_TIMEOUT s"
 	fi
+	install_confined "$name"
 	qemu_grep "$name" 'kiln-install: ' | sed "s/^/# $name: /"
 }
 

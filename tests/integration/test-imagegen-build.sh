@@ -85,6 +85,21 @@ check "every file of pxe/ is identical too ($(find "$work/out-1/pxe" -type f | w
 check "manifest.json is identical too" -- cmp -s "$work/out-1/manifest.json" "$work/out-2/manifest.json"
 rm -rf "$work/cache-2" "$work/out-2"
 
+# --- The installer's confinement: the initrd ends with the cpio archive initrd-confine.c
+# appends, holding this build's static kiln-confine and the install-* profiles.
+appended=$(python3 "$KILN_SRCDIR/tests/lib/initrd-appended.py" "$work/out-1/pxe/initrd.img")
+ok $? "pxe/initrd.img ends with an appended newc cpio archive"
+want=$(
+	for d in usr usr/lib usr/lib/kiln usr/lib/kiln/install usr/lib/kiln/install/security; do
+		echo "40755 0 0 $SOURCE_DATE_EPOCH 0 - $d"
+	done
+	entry() { echo "$1 0 0 $SOURCE_DATE_EPOCH $(stat -c %s "$2") $(sha256sum <"$2" | cut -c1-64) $3"; }
+	entry 100755 "$KILN_BUILDDIR/supervisor/kiln-confine.static" usr/lib/kiln/install/kiln-confine
+	for p in install-fetch install-mount install-read install-write; do
+		entry 100644 "$KILN_SRCDIR/profiles/security/$p.yaml" "usr/lib/kiln/install/security/$p.yaml"
+	done)
+is "$appended" "$want" "it holds the static kiln-confine and the four install-* profiles, root's, at SOURCE_DATE_EPOCH"
+
 # --- disk.qcow2 is disk.raw for a VM.
 m=$work/out-1/manifest.json
 raw_size=$(stat -c %s "$work/out-1/disk.raw")

@@ -11,6 +11,10 @@
 #   test_boot_image                          the boot and fault tiers' shared image
 #   install_list_matches LIST RAW DISK       DISK holds what the install list LIST says
 #                                            the installer writes of RAW (disk.raw)
+#   install_confined NAME                    two checks: VM NAME's installer printed the
+#                                            kernel's view of dd under install-read and
+#                                            install-write: no capability, no_new_privs,
+#                                            one seccomp filter (needs qemu.sh)
 # All test images share one kiln cache, so the Debian root file system is made once.
 # SOURCE_DATE_EPOCH is fixed: the images are reproducible.
 TEST_EPOCH=1700000000
@@ -36,8 +40,9 @@ test_image_inputs() {
 		done
 		sha256sum "$KILN_BUILDDIR"/imagegen/kiln-imagegen "$KILN_BUILDDIR"/supervisor/kiln-supervisor \
 			"$KILN_BUILDDIR"/supervisor/kiln-firstboot "$KILN_BUILDDIR"/supervisor/kilnctl \
-			"$KILN_BUILDDIR"/supervisor/kiln-store-check
-		(cd "$KILN_SRCDIR" && find units rootfs -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+			"$KILN_BUILDDIR"/supervisor/kiln-store-check "$KILN_BUILDDIR"/supervisor/kiln-confine \
+			"$KILN_BUILDDIR"/supervisor/kiln-confine.static
+		(cd "$KILN_SRCDIR" && find units rootfs profiles -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
 	} | sha256sum | cut -d' ' -f1
 }
 
@@ -87,4 +92,14 @@ install_list_matches() {
 		esac
 	done <"$list"
 	return $bad
+}
+
+install_confined() {
+	local name=$1 p line
+	for p in install-read install-write; do
+		line=$(qemu_grep "$name" "KILN-INSTALL-CONFINED $p " | head -n 1)
+		is "KILN-INSTALL-CONFINED${line#*KILN-INSTALL-CONFINED}" \
+			"KILN-INSTALL-CONFINED $p CapEff=0000000000000000 CapBnd=0000000000000000 CapAmb=0000000000000000 NoNewPrivs=1 Seccomp=2 Seccomp_filters=1" \
+			"$name: dd under $p, from its own /proc/self/status: no capability, no_new_privs, one seccomp filter"
+	done
 }
