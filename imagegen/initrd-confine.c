@@ -26,6 +26,7 @@
 #include "diag.h"
 #include "fd-util.h"
 #include "fileio.h"
+#include "imagegen.h"
 #include "io-util.h"
 #include "log.h"
 #include "security-profile.h"
@@ -82,11 +83,7 @@ static int installer_profile_check(const char *path) {
 	_cleanup_(diag_list_done) DiagList diags = {};
 	_cleanup_(security_profile_freep) SecurityProfile *p = NULL;
 	int r = security_profile_load_file(path, &p, &diags);
-	for (size_t i = 0; i < diags.n; i++) {
-		_cleanup_free_ char *line = NULL;
-		if (diag_format(&diags.items[i], &line) >= 0)
-			log_error("%s", line);
-	}
+	(void) print_diagnostics(&diags);
 	if (r < 0)
 		return log_error_errno(r, "The installer's security profile %s is not valid: %m", path);
 	return 0;
